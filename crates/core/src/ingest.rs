@@ -1,0 +1,463 @@
+//! Ingest row semantics that need no database: the header checked against the object, and each CSV row
+//! turned into a typed row operation or a row error, exactly as Salesforce decides them.
+//!
+//! What needs stored records (does the Id exist, is it deleted, does a unique value clash, which record an
+//! external id matches) is decided by the store when it applies the operations.
+
+use crate::csv::Record;
+use crate::error::RowError;
+use crate::id::{KeyPrefix, SfId};
+use crate::job::Operation;
+use crate::schema::{Field, FieldType, Schema, SObject, Storage};
+use crate::value::{Value, format_double, parse_value};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// The cell text that sets a field to null.
+pub const NULL_MARKER: &str = "#N/A";
+
+/// What one header column feeds.
+#[derive(Debug, Clone)]
+enum Column {
+    /// A field of the object, with the key prefixes its values may have (lookups).
+    Field { field: usize, prefixes: Vec<KeyPrefix> },
+    /// `Relationship.KeyField`: a lookup resolved through a parent's unique key.
+    Relationship { lookup_field: usize, parent_object: String, parent_field: String },
+    /// The `Id` column.
+    Id,
+}
+
+/// A lookup to resolve through a parent's unique key before the row is saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParentLookup {
+    pub lookup_field: usize,
+    pub parent_object: String,
+    pub parent_field: String,
+    pub value: String,
+}
+
+/// The values a row writes: field index → value, and parent lookups still to resolve.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowValues {
+    pub assignments: Vec<(usize, Value)>,
+    pub lookups: Vec<ParentLookup>,
+}
+
+impl RowValues {
+    pub fn get(&self, field: usize) -> Option<&Value> {
+        self.assignments.iter().rev().find(|(f, _)| *f == field).map(|(_, v)| v)
+    }
+
+    pub fn set(&mut self, field: usize, value: Value) {
+        match self.assignments.iter_mut().find(|(f, _)| *f == field) {
+            Some(slot) => slot.1 = value,
+            None => self.assignments.push((field, value)),
+        }
+    }
+}
+
+/// How an upsert row names its record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpsertKey {
+    /// Upsert on `Id`: an empty Id inserts.
+    Id(Option<SfId>),
+    /// Upsert on an external-id field, with the value as stored and as uploaded.
+    External { field: usize, value: Value, text: String },
+}
+
+/// One row, ready for the store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOp {
+    Insert(RowValues),
+    Update { id: SfId, values: RowValues },
+    Upsert { key: UpsertKey, values: RowValues },
+    Delete { id: SfId },
+    HardDelete { id: SfId },
+}
+
+/// A row that failed before reaching the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowFailure {
+    pub id: Option<SfId>,
+    pub error: RowError,
+}
+
+impl From<RowError> for RowFailure {
+    fn from(error: RowError) -> Self {
+        RowFailure { id: None, error }
+    }
+}
+
+/// A job's header resolved against its object: built once per job, applied to every row.
+#[derive(Debug, Clone)]
+pub struct IngestPlan {
+    object: Arc<SObject>,
+    operation: Operation,
+    columns: Vec<Column>,
+    /// The upsert key column and its field (None: upsert on Id).
+    upsert_key: Option<(usize, Option<usize>)>,
+    /// Values every insert gets when the row does not set them (booleans false, default picklist values).
+    insert_defaults: Vec<(usize, Value)>,
+}
+
+impl IngestPlan {
+    /// Resolves the header. The error is the job's `errorMessage` (`InvalidBatch : Field name not found : X`).
+    pub fn new(
+        schema: &Schema,
+        object: Arc<SObject>,
+        operation: Operation,
+        external_id_field: Option<&str>,
+        header: &[String],
+    ) -> Result<IngestPlan, String> {
+        let mut columns = Vec::with_capacity(header.len());
+        for name in header {
+            let column = resolve_column(schema, &object, name)
+                .ok_or_else(|| format!("InvalidBatch : Field name not found : {name}"))?;
+            columns.push(column);
+        }
+        for (i, name) in header.iter().enumerate() {
+            if header[..i].iter().any(|earlier| earlier.eq_ignore_ascii_case(name)) {
+                return Err(format!("InvalidBatch : Duplicate field name: {name}"));
+            }
+        }
+        let upsert_key = match (operation, external_id_field) {
+            (Operation::Upsert, Some(key)) => {
+                let position = header.iter().position(|h| h.eq_ignore_ascii_case(key)).ok_or_else(|| {
+                    format!("InvalidBatch : The external id field {key} is not in the header")
+                })?;
+                let field = object.field_index(key).filter(|&f| object.fields()[f].ftype != FieldType::Id);
+                Some((position, field))
+            }
+            _ => None,
+        };
+        let insert_defaults = object
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.createable && f.ftype.is_stored())
+            .filter_map(|(i, f)| match f.ftype {
+                FieldType::Boolean => Some((i, Value::Integer(0))),
+                FieldType::Picklist => f.default_picklist_value().map(|v| (i, Value::Text(v.to_owned()))),
+                _ => None,
+            })
+            .collect();
+        Ok(IngestPlan { object, operation, columns, upsert_key, insert_defaults })
+    }
+
+    pub fn object(&self) -> &Arc<SObject> {
+        &self.object
+    }
+
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    pub fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Turns one CSV row into a row operation, or the error Salesforce would report for it.
+    pub fn build_row(&self, record: &Record) -> Result<RowOp, RowFailure> {
+        if record.len() != self.columns.len() {
+            return Err(RowError::column_count(self.columns.len(), record.len()).into());
+        }
+        let cell = |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or_default());
+        let id_text = self.columns.iter().position(|c| matches!(c, Column::Id)).map(cell);
+        let id_text = id_text.as_deref().unwrap_or("");
+
+        // Operations that name their record by Id.
+        let target_id = if self.operation.needs_id() {
+            if id_text.is_empty() {
+                return Err(RowError::missing_id().into());
+            }
+            Some(self.parse_record_id(id_text)?)
+        } else {
+            None
+        };
+        match (self.operation, target_id) {
+            (Operation::Delete, Some(id)) => return Ok(RowOp::Delete { id }),
+            (Operation::HardDelete, Some(id)) => return Ok(RowOp::HardDelete { id }),
+            _ => {}
+        }
+        let fail = |error: RowError| RowFailure { id: target_id, error };
+
+        let mut values = RowValues::default();
+        let mut not_writable = Vec::new();
+        for (col, column) in self.columns.iter().enumerate() {
+            let text = cell(col);
+            match column {
+                Column::Id => {
+                    if self.operation == Operation::Insert && !text.is_empty() {
+                        return Err(RowError::not_writable(vec!["Id".into()]).into());
+                    }
+                }
+                Column::Relationship { lookup_field, parent_object, parent_field } => {
+                    if text.is_empty() {
+                        continue;
+                    }
+                    if text == NULL_MARKER {
+                        values.set(*lookup_field, Value::Null);
+                    } else {
+                        values.lookups.push(ParentLookup {
+                            lookup_field: *lookup_field,
+                            parent_object: parent_object.clone(),
+                            parent_field: parent_field.clone(),
+                            value: text.into_owned(),
+                        });
+                    }
+                }
+                Column::Field { field, prefixes } => {
+                    if text.is_empty() || self.upsert_key.is_some_and(|(key_col, _)| key_col == col) {
+                        continue;
+                    }
+                    let def = &self.object.fields()[*field];
+                    if !self.may_write(def) {
+                        not_writable.push(def.name.clone());
+                        continue;
+                    }
+                    let value = if text == NULL_MARKER {
+                        null_for(def)
+                    } else {
+                        parse_value(def, &text, col, prefixes).map_err(fail)?
+                    };
+                    values.set(*field, value);
+                }
+            }
+        }
+        if !not_writable.is_empty() {
+            return Err(fail(RowError::not_writable(not_writable)));
+        }
+        match self.operation {
+            Operation::Insert => {
+                self.complete_insert(&mut values)?;
+                Ok(RowOp::Insert(values))
+            }
+            Operation::Update => {
+                self.check_nulls(&values).map_err(fail)?;
+                Ok(RowOp::Update { id: target_id.expect("update rows have an id"), values })
+            }
+            Operation::Upsert => {
+                let key = self.upsert_key(record)?;
+                self.check_nulls(&values)?;
+                Ok(RowOp::Upsert { key, values })
+            }
+            _ => unreachable!("ingest plans are built for ingest operations"),
+        }
+    }
+
+    /// Fills insert defaults and checks required fields; used for inserts and for upserts that insert.
+    pub fn complete_insert(&self, values: &mut RowValues) -> Result<(), RowError> {
+        for (field, default) in &self.insert_defaults {
+            if values.get(*field).is_none() {
+                values.set(*field, default.clone());
+            }
+        }
+        let missing: Vec<String> = self
+            .object
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                f.required_on_create()
+                    && matches!(values.get(*i), None | Some(Value::Null))
+                    && !values.lookups.iter().any(|l| l.lookup_field == *i)
+            })
+            .map(|(_, f)| f.name.clone())
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(RowError::required_fields_missing(missing)) }
+    }
+
+    /// `#N/A` on a field that cannot be null is a missing required field.
+    fn check_nulls(&self, values: &RowValues) -> Result<(), RowError> {
+        let missing: Vec<String> = values
+            .assignments
+            .iter()
+            .filter(|(f, v)| *v == Value::Null && !self.object.fields()[*f].nillable)
+            .map(|(f, _)| self.object.fields()[*f].name.clone())
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(RowError::required_fields_missing(missing)) }
+    }
+
+    fn may_write(&self, field: &Field) -> bool {
+        match self.operation {
+            Operation::Insert => field.createable,
+            Operation::Update => field.updateable,
+            _ => field.createable || field.updateable,
+        }
+    }
+
+    fn upsert_key(&self, record: &Record) -> Result<UpsertKey, RowFailure> {
+        let (col, field) = self.upsert_key.expect("upsert plans have a key");
+        let text = String::from_utf8_lossy(record.get(col).unwrap_or_default()).into_owned();
+        match field {
+            None if text.is_empty() => Ok(UpsertKey::Id(None)),
+            None => Ok(UpsertKey::Id(Some(self.parse_record_id(&text)?))),
+            Some(field) => {
+                let def = &self.object.fields()[field];
+                if text.is_empty() || text == NULL_MARKER {
+                    return Err(RowError::new(
+                        "MISSING_ARGUMENT",
+                        format!("{} not specified", def.name),
+                        Vec::new(),
+                    )
+                    .into());
+                }
+                let value = parse_value(def, &text, col, &[])?;
+                Ok(UpsertKey::External { field, value, text })
+            }
+        }
+    }
+
+    /// An id in the `Id` column: well-formed, and of this object.
+    fn parse_record_id(&self, text: &str) -> Result<SfId, RowFailure> {
+        let id = SfId::parse(text.trim())
+            .map_err(|_| RowError::new("MALFORMED_ID", format!("malformed id {text}"), Vec::new()))?;
+        if id.key_prefix() != self.object.key_prefix {
+            let label = format!("{} ID", self.object.label);
+            return Err(RowError::malformed_id(&label, "Id", text).into());
+        }
+        Ok(id)
+    }
+
+    /// The cell as echoed in result files: numbers as Salesforce normalises them, everything else verbatim.
+    pub fn echo<'a>(&self, col: usize, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        if let Some(Column::Field { field, .. }) = self.columns.get(col) {
+            if self.object.fields()[*field].ftype.storage() == Storage::Real {
+                if let Some(n) = std::str::from_utf8(raw).ok().and_then(|t| t.trim().parse::<f64>().ok()) {
+                    return Cow::Owned(format_double(n).into_bytes());
+                }
+            }
+        }
+        Cow::Borrowed(raw)
+    }
+}
+
+/// The value `#N/A` sets: null, except booleans, which are never null in Salesforce.
+fn null_for(field: &Field) -> Value {
+    if field.ftype == FieldType::Boolean { Value::Integer(0) } else { Value::Null }
+}
+
+fn resolve_column(schema: &Schema, object: &SObject, name: &str) -> Option<Column> {
+    if name.eq_ignore_ascii_case("Id") {
+        return Some(Column::Id);
+    }
+    if let Some(index) = object.field_index(name) {
+        let field = &object.fields()[index];
+        if !field.ftype.is_stored() || object.derived_name_parts(field).is_some() {
+            return Some(Column::Field { field: index, prefixes: Vec::new() }).filter(|_| false);
+        }
+        let prefixes = field
+            .reference_to
+            .iter()
+            .filter_map(|target| schema.object(target).map(|o| o.key_prefix))
+            .collect();
+        return Some(Column::Field { field: index, prefixes });
+    }
+    // `Relationship.KeyField`, or `Type:Relationship.KeyField` for polymorphic lookups.
+    let (relationship, key) = name.split_once('.')?;
+    let (type_prefix, relationship) = match relationship.split_once(':') {
+        Some((t, r)) => (Some(t), r),
+        None => (None, relationship),
+    };
+    let (lookup_field, field) = object.fields().iter().enumerate().find(|(_, f)| {
+        f.ftype == FieldType::Reference
+            && f.relationship_name.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(relationship))
+    })?;
+    let parent_name = match type_prefix {
+        Some(t) => field.reference_to.iter().find(|r| r.eq_ignore_ascii_case(t))?,
+        None if field.reference_to.len() == 1 => &field.reference_to[0],
+        None => return None,
+    };
+    let parent = schema.object(parent_name)?;
+    let key_field = parent.field(key)?;
+    if !(key_field.is_lookup_key() || key_field.ftype == FieldType::Id) {
+        return None;
+    }
+    Some(Column::Relationship {
+        lookup_field,
+        parent_object: parent.name.clone(),
+        parent_field: key_field.name.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv::RecordReader;
+
+    fn rows(text: &str) -> (Vec<String>, Vec<Record>) {
+        let mut reader = RecordReader::new(text.as_bytes(), b',', 0);
+        let mut header = Record::default();
+        reader.read(&mut header).unwrap();
+        let names = header.iter().map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+        let mut out = Vec::new();
+        let mut rec = Record::default();
+        while reader.read(&mut rec).unwrap() {
+            out.push(rec.clone());
+        }
+        (names, out)
+    }
+
+    fn plan(object: &str, op: Operation, ext: Option<&str>, header: &[String]) -> Result<IngestPlan, String> {
+        let mut schema = Schema::builtin();
+        schema
+            .merge_describe(r#"{"name":"Account","fields":[{"name":"Ext__c","type":"string","length":20,"externalId":true,"nillable":true}]}"#)
+            .unwrap();
+        let o = schema.object(object).unwrap().clone();
+        IngestPlan::new(&schema, o, op, ext, header)
+    }
+
+    #[test]
+    fn unknown_columns_fail_the_job_with_salesforce_text() {
+        let (header, _) = rows("Name,Employees\n");
+        let err = plan("Account", Operation::Insert, None, &header).unwrap_err();
+        assert_eq!(err, "InvalidBatch : Field name not found : Employees");
+        let (header, _) = rows("LastName,Name\n");
+        assert!(plan("Contact", Operation::Insert, None, &header).is_err(), "person Name is not writable");
+    }
+
+    #[test]
+    fn insert_rows_get_defaults_and_required_checks() {
+        let (header, recs) = rows("name,NumberOfEmployees,Rating\nAcme,12,#N/A\n,3,\n");
+        let p = plan("Account", Operation::Insert, None, &header).unwrap();
+        let RowOp::Insert(values) = p.build_row(&recs[0]).unwrap() else { panic!() };
+        let account = p.object().clone();
+        assert_eq!(values.get(account.field_index("Name").unwrap()), Some(&Value::Text("Acme".into())));
+        assert_eq!(values.get(account.field_index("Rating").unwrap()), Some(&Value::Null));
+        let err = p.build_row(&recs[1]).unwrap_err();
+        assert_eq!(err.error.to_string(), "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --");
+    }
+
+    #[test]
+    fn update_rows_check_ids_and_writability() {
+        let (header, recs) = rows("Id,Name,CreatedDate\n001D000000IqhSL,,\n003D000000IqhSL,x,\nabc,x,\n001D000000IqhSL,x,2020-01-01\n");
+        let p = plan("Account", Operation::Update, None, &header).unwrap();
+        let RowOp::Update { id, values } = p.build_row(&recs[0]).unwrap() else { panic!() };
+        assert_eq!(id.as_str(), "001D000000IqhSLIAZ");
+        assert!(values.assignments.is_empty(), "empty cells leave fields unchanged");
+        assert_eq!(
+            p.build_row(&recs[1]).unwrap_err().error.to_string(),
+            "MALFORMED_ID:Account ID: id value of incorrect type: 003D000000IqhSL:Id --"
+        );
+        assert_eq!(p.build_row(&recs[2]).unwrap_err().error.to_string(), "MALFORMED_ID:malformed id abc:--");
+        assert_eq!(p.build_row(&recs[3]).unwrap_err().error.code, "INVALID_FIELD_FOR_INSERT_UPDATE");
+    }
+
+    #[test]
+    fn upsert_rows_carry_their_key_and_relationship_columns_resolve() {
+        let (header, recs) = rows("Ext__c,Name,Parent.Ext__c\nk1,Acme,p1\n,Acme,\n");
+        let p = plan("Account", Operation::Upsert, Some("Ext__c"), &header).unwrap();
+        let RowOp::Upsert { key, values } = p.build_row(&recs[0]).unwrap() else { panic!() };
+        assert!(matches!(key, UpsertKey::External { ref text, .. } if text == "k1"));
+        assert_eq!(values.lookups[0].parent_field, "Ext__c");
+        assert_eq!(p.build_row(&recs[1]).unwrap_err().error.code, "MISSING_ARGUMENT");
+    }
+
+    #[test]
+    fn echo_normalises_doubles_only() {
+        let (header, _) = rows("Name,AnnualRevenue\n");
+        let p = plan("Account", Operation::Insert, None, &header).unwrap();
+        assert_eq!(&*p.echo(1, b"912260031"), b"9.12260031E8");
+        assert_eq!(&*p.echo(0, b"912260031"), b"912260031");
+    }
+}

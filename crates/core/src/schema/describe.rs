@@ -1,0 +1,128 @@
+//! Reading describe JSON (`sObject describe` results) into [`SObject`]s.
+
+use super::{Field, FieldType, PicklistValue, SObject};
+use crate::id::KeyPrefix;
+use serde::Deserialize;
+
+/// Why a describe document could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("not a describe document: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Document {
+    /// The envelope `sf sobject describe --json` prints.
+    Envelope { result: DescribeObject },
+    Bare(DescribeObject),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeObject {
+    name: String,
+    label: Option<String>,
+    label_plural: Option<String>,
+    key_prefix: Option<String>,
+    custom: Option<bool>,
+    #[serde(default)]
+    fields: Vec<DescribeField>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeField {
+    name: String,
+    label: Option<String>,
+    #[serde(rename = "type")]
+    ftype: String,
+    #[serde(default)]
+    length: u32,
+    #[serde(default)]
+    precision: u32,
+    #[serde(default)]
+    scale: u32,
+    #[serde(default)]
+    digits: u32,
+    #[serde(default = "yes")]
+    nillable: bool,
+    #[serde(default = "yes")]
+    createable: bool,
+    #[serde(default = "yes")]
+    updateable: bool,
+    #[serde(default)]
+    defaulted_on_create: bool,
+    #[serde(default)]
+    unique: bool,
+    #[serde(default)]
+    external_id: bool,
+    #[serde(default)]
+    id_lookup: bool,
+    #[serde(default)]
+    picklist_values: Vec<PicklistValue>,
+    #[serde(default)]
+    restricted_picklist: bool,
+    #[serde(default)]
+    reference_to: Vec<String>,
+    relationship_name: Option<String>,
+    custom: Option<bool>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Parses one describe document. `fallback_prefix` is used for custom objects that name no `keyPrefix`.
+pub fn parse_describe(text: &str, fallback_prefix: Option<KeyPrefix>) -> Result<SObject, SchemaError> {
+    let object = match serde_json::from_str::<Document>(text)? {
+        Document::Envelope { result } => result,
+        Document::Bare(object) => object,
+    };
+    if object.name.is_empty() || !object.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(SchemaError::Invalid(format!("invalid object name {:?}", object.name)));
+    }
+    let custom = object.custom.unwrap_or(object.name.ends_with("__c"));
+    let key_prefix = match (&object.key_prefix, fallback_prefix) {
+        (Some(p), _) => KeyPrefix::parse(p)
+            .ok_or_else(|| SchemaError::Invalid(format!("invalid keyPrefix {p:?} on {}", object.name)))?,
+        (None, Some(p)) => p,
+        (None, None) => return Err(SchemaError::Invalid(format!("{} has no keyPrefix", object.name))),
+    };
+    let label = object.label.unwrap_or_else(|| object.name.trim_end_matches("__c").replace('_', " "));
+    let plural = object.label_plural.unwrap_or_else(|| format!("{label}s"));
+    let mut sobject = SObject::new(object.name, label, plural, key_prefix, custom);
+    for f in object.fields {
+        if f.name.is_empty() || !f.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(SchemaError::Invalid(format!("invalid field name {:?} on {}", f.name, sobject.name)));
+        }
+        let ftype = FieldType::parse(&f.ftype)
+            .ok_or_else(|| SchemaError::Invalid(format!("unknown type {:?} of {}.{}", f.ftype, sobject.name, f.name)))?;
+        let custom = f.custom.unwrap_or(f.name.ends_with("__c"));
+        sobject.upsert_field(Field {
+            label: f.label.unwrap_or_else(|| f.name.clone()),
+            name: f.name,
+            ftype,
+            length: f.length,
+            precision: f.precision,
+            scale: f.scale,
+            digits: f.digits,
+            nillable: f.nillable,
+            createable: f.createable,
+            updateable: f.updateable,
+            defaulted_on_create: f.defaulted_on_create,
+            unique: f.unique,
+            external_id: f.external_id,
+            id_lookup: f.id_lookup,
+            picklist_values: f.picklist_values,
+            restricted_picklist: f.restricted_picklist,
+            reference_to: f.reference_to,
+            relationship_name: f.relationship_name,
+            custom,
+        });
+    }
+    Ok(sobject)
+}

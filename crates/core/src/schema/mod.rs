@@ -1,0 +1,219 @@
+//! sObjects in the shape of Salesforce's describe JSON: the built-in standard objects, and user-supplied
+//! describe files that add fields to them or define custom objects.
+//!
+//! The describe shape is the contract: a file written by `sf sobject describe --json` loads as is (its
+//! `result`, or the whole envelope), and unknown keys are ignored.
+
+mod describe;
+mod field;
+
+pub use describe::{SchemaError, parse_describe};
+pub use field::{Field, FieldType, PicklistValue, Storage};
+
+use crate::id::KeyPrefix;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One object type: its name, key prefix and fields, with case-insensitive field lookup.
+#[derive(Debug, Clone)]
+pub struct SObject {
+    pub name: String,
+    pub label: String,
+    pub label_plural: String,
+    pub key_prefix: KeyPrefix,
+    pub custom: bool,
+    fields: Vec<Field>,
+    by_lower_name: BTreeMap<String, usize>,
+}
+
+impl SObject {
+    pub fn new(name: String, label: String, label_plural: String, key_prefix: KeyPrefix, custom: bool) -> Self {
+        SObject { name, label, label_plural, key_prefix, custom, fields: Vec::new(), by_lower_name: BTreeMap::new() }
+    }
+
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// Finds a field by its API name, ignoring case as Salesforce does.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.field_index(name).map(|i| &self.fields[i])
+    }
+
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.by_lower_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// Adds a field, or replaces the one with the same name (in place, keeping column order stable).
+    pub fn upsert_field(&mut self, field: Field) {
+        match self.field_index(&field.name) {
+            Some(i) => self.fields[i] = field,
+            None => {
+                self.by_lower_name.insert(field.name.to_ascii_lowercase(), self.fields.len());
+                self.fields.push(field);
+            }
+        }
+    }
+
+    /// Whether records of this object have an owner.
+    pub fn has_owner(&self) -> bool {
+        self.field("OwnerId").is_some()
+    }
+
+    /// Fields whose values the object stores in a column: everything but compound and formula-like fields
+    /// that are derived from others (such as the person `Name` on Contact, Lead and User).
+    pub fn stored_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.ftype.is_stored() && self.derived_name_parts(f).is_none())
+    }
+
+    /// For a person object's read-only `Name`, the fields it is built from (`FirstName`, `LastName`).
+    pub fn derived_name_parts(&self, field: &Field) -> Option<(&Field, &Field)> {
+        if !field.name.eq_ignore_ascii_case("Name") || field.createable {
+            return None;
+        }
+        Some((self.field("FirstName")?, self.field("LastName")?))
+    }
+
+    /// Adds the system fields every record has, where a describe file left them out (custom objects).
+    fn ensure_system_fields(&mut self) {
+        let label = self.label.clone();
+        for field in Field::system_fields(&label, self.custom) {
+            if self.field(&field.name).is_none() {
+                self.upsert_field(field);
+            }
+        }
+    }
+}
+
+/// All the objects of an org, looked up by case-insensitive name or by key prefix.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    objects: BTreeMap<String, Arc<SObject>>,
+}
+
+const BUILTIN: [&str; 6] = [
+    include_str!("builtin/Account.json"),
+    include_str!("builtin/Contact.json"),
+    include_str!("builtin/Lead.json"),
+    include_str!("builtin/Opportunity.json"),
+    include_str!("builtin/Case.json"),
+    include_str!("builtin/User.json"),
+];
+
+impl Schema {
+    /// The standard objects every org starts with: Account, Contact, Lead, Opportunity, Case and User.
+    pub fn builtin() -> Schema {
+        let mut schema = Schema::default();
+        for text in BUILTIN {
+            let object = parse_describe(text, None).expect("built-in describe files are valid");
+            schema.objects.insert(object.name.to_ascii_lowercase(), Arc::new(object));
+        }
+        schema
+    }
+
+    /// Merges one describe document: a known object gains or replaces fields by name, a new name becomes a
+    /// custom object. Returns the merged object's name.
+    pub fn merge_describe(&mut self, text: &str) -> Result<String, SchemaError> {
+        let next_prefix = KeyPrefix::custom(self.objects.values().filter(|o| o.custom).count());
+        let incoming = parse_describe(text, Some(next_prefix))?;
+        let key = incoming.name.to_ascii_lowercase();
+        let merged = match self.objects.get(&key) {
+            Some(existing) => {
+                let mut object = (**existing).clone();
+                for field in incoming.fields {
+                    object.upsert_field(field);
+                }
+                object
+            }
+            None => {
+                if let Some(clash) = self.objects.values().find(|o| o.key_prefix == incoming.key_prefix) {
+                    return Err(SchemaError::Invalid(format!(
+                        "key prefix {} of {} is already used by {}",
+                        incoming.key_prefix, incoming.name, clash.name
+                    )));
+                }
+                let mut object = incoming;
+                object.ensure_system_fields();
+                object
+            }
+        };
+        let name = merged.name.clone();
+        self.objects.insert(key, Arc::new(merged));
+        Ok(name)
+    }
+
+    /// Finds an object by name, ignoring case.
+    pub fn object(&self, name: &str) -> Option<&Arc<SObject>> {
+        self.objects.get(&name.to_ascii_lowercase())
+    }
+
+    /// Finds the object whose ids start with `prefix`.
+    pub fn object_by_prefix(&self, prefix: KeyPrefix) -> Option<&Arc<SObject>> {
+        self.objects.values().find(|o| o.key_prefix == prefix)
+    }
+
+    pub fn objects(&self) -> impl Iterator<Item = &Arc<SObject>> {
+        self.objects.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_objects_have_their_real_required_fields() {
+        let schema = Schema::builtin();
+        let required = |name: &str| -> Vec<String> {
+            let mut r: Vec<String> = schema
+                .object(name)
+                .unwrap()
+                .fields()
+                .iter()
+                .filter(|f| f.required_on_create())
+                .map(|f| f.name.clone())
+                .collect();
+            r.sort();
+            r
+        };
+        assert_eq!(required("account"), ["Name"]);
+        assert_eq!(required("Contact"), ["LastName"]);
+        assert_eq!(required("Lead"), ["Company", "LastName"]);
+        assert_eq!(required("Opportunity"), ["CloseDate", "Name", "StageName"]);
+        assert!(required("Case").is_empty());
+        assert_eq!(schema.object("Account").unwrap().key_prefix.as_str(), "001");
+        assert_eq!(schema.object_by_prefix(KeyPrefix::USER).unwrap().name, "User");
+    }
+
+    #[test]
+    fn person_name_is_derived_not_stored() {
+        let schema = Schema::builtin();
+        let contact = schema.object("Contact").unwrap();
+        assert!(contact.stored_fields().all(|f| f.name != "Name"));
+        let account = schema.object("Account").unwrap();
+        assert!(account.stored_fields().any(|f| f.name == "Name"));
+    }
+
+    #[test]
+    fn merging_adds_fields_and_custom_objects() {
+        let mut schema = Schema::builtin();
+        schema
+            .merge_describe(
+                r#"{"name":"Account","fields":[{"name":"External_Id__c","type":"string","length":80,
+                    "externalId":true,"unique":true,"nillable":true,"createable":true,"updateable":true,"custom":true}]}"#,
+            )
+            .unwrap();
+        let field = schema.object("Account").unwrap().field("external_id__c").unwrap().clone();
+        assert!(field.external_id && field.unique);
+        let name = schema
+            .merge_describe(r#"{"status":0,"result":{"name":"Thing__c","custom":true,"fields":[
+                {"name":"Size__c","type":"double","precision":18,"scale":2,"nillable":true,"createable":true,"updateable":true,"unknownKey":1}]}}"#)
+            .unwrap();
+        assert_eq!(name, "Thing__c");
+        let thing = schema.object("thing__c").unwrap();
+        assert_eq!(thing.key_prefix.as_str(), "a00");
+        for system in ["Id", "Name", "OwnerId", "IsDeleted", "CreatedDate", "SystemModstamp"] {
+            assert!(thing.field(system).is_some(), "{system}");
+        }
+    }
+}
