@@ -14,7 +14,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, error_code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, error_code: error_code.to_owned(), message: message.into() }
+        ApiError {
+            status,
+            error_code: error_code.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// 404 for unknown jobs, resources and other orgs' jobs alike.
@@ -39,29 +43,48 @@ impl ApiError {
 
     /// 400 for an enum property with a value Salesforce does not know.
     pub fn invalid_property(value: &str, property: &str) -> Self {
-        Self::new(400, "API_ERROR", format!("Invalid value: '{value}' supplied for property: '{property}'"))
+        Self::new(
+            400,
+            "API_ERROR",
+            format!("Invalid value: '{value}' supplied for property: '{property}'"),
+        )
     }
 
     /// 400 for a JSON body whose value has the wrong type.
     pub fn json_type_mismatch(line: usize, column: usize) -> Self {
-        Self::new(400, "API_ERROR", format!("Value does not match expected type at [line:{line}, column:{column}]"))
+        Self::new(
+            400,
+            "API_ERROR",
+            format!("Value does not match expected type at [line:{line}, column:{column}]"),
+        )
     }
 
     /// 400 for a body that is not JSON at all.
     pub fn json_parse(detail: impl fmt::Display, line: usize, column: usize) -> Self {
-        Self::new(400, "JSON_PARSER_ERROR", format!("{detail} at [line:{line}, column:{column}]"))
+        Self::new(
+            400,
+            "JSON_PARSER_ERROR",
+            format!("{detail} at [line:{line}, column:{column}]"),
+        )
     }
 
     pub fn method_not_allowed(method: &str, allowed: &[&str]) -> Self {
         Self::new(
             405,
             "METHOD_NOT_ALLOWED",
-            format!("HTTP Method '{method}' not allowed. Allowed are {}", allowed.join(",")),
+            format!(
+                "HTTP Method '{method}' not allowed. Allowed are {}",
+                allowed.join(",")
+            ),
         )
     }
 
     pub fn internal(detail: impl fmt::Display) -> Self {
-        Self::new(500, "UNKNOWN_EXCEPTION", format!("An unexpected error occurred: {detail}"))
+        Self::new(
+            500,
+            "UNKNOWN_EXCEPTION",
+            format!("An unexpected error occurred: {detail}"),
+        )
     }
 }
 
@@ -75,7 +98,11 @@ pub struct RowError {
 
 impl RowError {
     pub fn new(code: &'static str, message: impl Into<String>, fields: Vec<String>) -> Self {
-        RowError { code, message: message.into(), fields }
+        RowError {
+            code,
+            message: message.into(),
+            fields,
+        }
     }
 
     fn on(code: &'static str, message: impl Into<String>, field: &str) -> Self {
@@ -99,17 +126,27 @@ impl RowError {
     pub fn deserialize(column: usize, value: &str, xsd_type: &str, field: &str) -> Self {
         Self::on(
             "INVALID_FIELD",
-            format!("Failed to deserialize field at col {column}. Due to, '{value}' is not a valid value for the type {xsd_type}"),
+            format!(
+                "Failed to deserialize field at col {column}. Due to, '{value}' is not a valid value for the type {xsd_type}"
+            ),
             field,
         )
     }
 
     pub fn number_out_of_range(label: &str, field: &str, value: &str) -> Self {
-        Self::on("NUMBER_OUTSIDE_VALID_RANGE", format!("{label}: value outside of valid range on numeric field: {value}"), field)
+        Self::on(
+            "NUMBER_OUTSIDE_VALID_RANGE",
+            format!("{label}: value outside of valid range on numeric field: {value}"),
+            field,
+        )
     }
 
     pub fn invalid_email(label: &str, field: &str, value: &str) -> Self {
-        Self::on("INVALID_EMAIL_ADDRESS", format!("{label}: invalid email address: {value}"), field)
+        Self::on(
+            "INVALID_EMAIL_ADDRESS",
+            format!("{label}: invalid email address: {value}"),
+            field,
+        )
     }
 
     pub fn restricted_picklist(label: &str, field: &str, value: &str) -> Self {
@@ -122,17 +159,29 @@ impl RowError {
 
     /// An id of the wrong object type, or not an id at all, in the `Id` column or a lookup.
     pub fn malformed_id(label: &str, field: &str, value: &str) -> Self {
-        Self::on("MALFORMED_ID", format!("{label}: id value of incorrect type: {value}"), field)
+        Self::on(
+            "MALFORMED_ID",
+            format!("{label}: id value of incorrect type: {value}"),
+            field,
+        )
     }
 
     /// The `Id` column of update/delete/hardDelete holds no id.
     pub fn missing_id() -> Self {
-        Self::new("MISSING_ARGUMENT", "Id not specified in an update call", Vec::new())
+        Self::new(
+            "MISSING_ARGUMENT",
+            "Id not specified in an update call",
+            Vec::new(),
+        )
     }
 
     /// A well-formed id that names no record (update, delete, or a lookup).
     pub fn invalid_cross_reference() -> Self {
-        Self::new("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", Vec::new())
+        Self::new(
+            "INVALID_CROSS_REFERENCE_KEY",
+            "invalid cross reference id",
+            Vec::new(),
+        )
     }
 
     pub fn entity_is_deleted() -> Self {
@@ -143,21 +192,30 @@ impl RowError {
     pub fn duplicate_value(field: &str, other_id15: &str) -> Self {
         Self::new(
             "DUPLICATE_VALUE",
-            format!("duplicate value found: {field} duplicates value on record with id: {other_id15}"),
+            format!(
+                "duplicate value found: {field} duplicates value on record with id: {other_id15}"
+            ),
             Vec::new(),
         )
     }
 
     /// The same external id more than once in one batch of an upsert.
     pub fn duplicate_external_id_in_batch(value: &str) -> Self {
-        Self::new("DUPLICATE_VALUE", format!("Duplicate external id specified: {value}"), Vec::new())
+        Self::new(
+            "DUPLICATE_VALUE",
+            format!("Duplicate external id specified: {value}"),
+            Vec::new(),
+        )
     }
 
     /// An upsert key that matches several records.
     pub fn duplicate_external_id(label: &str, ids: &[String]) -> Self {
         Self::new(
             "DUPLICATE_EXTERNAL_ID",
-            format!("{label}: more than one record found for external id field: [{}]", ids.join(", ")),
+            format!(
+                "{label}: more than one record found for external id field: [{}]",
+                ids.join(", ")
+            ),
             Vec::new(),
         )
     }
@@ -166,7 +224,9 @@ impl RowError {
     pub fn foreign_key_not_found(value: &str, key_field: &str, parent: &str) -> Self {
         Self::new(
             "INVALID_FIELD",
-            format!("Foreign key external ID: {value} not found for field {key_field} in entity {parent}"),
+            format!(
+                "Foreign key external ID: {value} not found for field {key_field} in entity {parent}"
+            ),
             Vec::new(),
         )
     }

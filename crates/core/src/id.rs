@@ -10,8 +10,8 @@ use std::fmt;
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// The checksum alphabet of the 15 → 18 conversion.
 const CHECKSUM: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-/// Pod and reserved characters of every id this server mints.
-const POD: &[u8; 3] = b"5b0";
+/// Number of distinct shards (the two "pod" characters after the key prefix).
+pub const SHARDS: u16 = 62 * 62;
 /// Largest sequence that fits in 9 base-62 digits.
 pub const MAX_SEQUENCE: u64 = 62u64.pow(9) - 1;
 
@@ -83,12 +83,16 @@ impl SfId {
         SfId(id)
     }
 
-    /// Mints the id with `sequence` for objects of `prefix`; sequences below [`MAX_SEQUENCE`] never collide.
-    pub fn mint(prefix: KeyPrefix, sequence: u64) -> SfId {
+    /// Mints the id with `sequence` for objects of `prefix` in `shard` (each org has its own shard, so ids
+    /// never collide across orgs). Sequences up to [`MAX_SEQUENCE`] never collide within a shard.
+    pub fn mint(prefix: KeyPrefix, shard: u16, sequence: u64) -> SfId {
         assert!(sequence <= MAX_SEQUENCE, "id sequence exhausted");
+        let shard = shard % SHARDS;
         let mut id15 = [0u8; 15];
         id15[..3].copy_from_slice(&prefix.0);
-        id15[3..6].copy_from_slice(POD);
+        id15[3] = BASE62[(shard / 62) as usize];
+        id15[4] = BASE62[(shard % 62) as usize];
+        id15[5] = b'0';
         let mut rest = sequence;
         for slot in id15[6..].iter_mut().rev() {
             *slot = BASE62[(rest % 62) as usize];
@@ -156,7 +160,8 @@ impl KeyPrefix {
     /// Parses three ASCII letters or digits.
     pub fn parse(text: &str) -> Option<KeyPrefix> {
         let b = text.as_bytes();
-        (b.len() == 3 && b.iter().all(u8::is_ascii_alphanumeric)).then(|| KeyPrefix([b[0], b[1], b[2]]))
+        (b.len() == 3 && b.iter().all(u8::is_ascii_alphanumeric))
+            .then(|| KeyPrefix([b[0], b[1], b[2]]))
     }
 
     pub fn as_str(&self) -> &str {
@@ -217,13 +222,16 @@ mod tests {
 
     #[test]
     fn minted_ids_sort_by_sequence_and_round_trip() {
-        let a = SfId::mint(KeyPrefix::JOB, 61);
-        let b = SfId::mint(KeyPrefix::JOB, 62);
+        let a = SfId::mint(KeyPrefix::JOB, 7, 61);
+        let b = SfId::mint(KeyPrefix::JOB, 7, 62);
         assert!(a < b);
         assert_eq!(a.key_prefix(), KeyPrefix::JOB);
         assert_eq!(SfId::parse(a.as_str()).unwrap(), a);
         assert_eq!(SfId::parse(&a.as_str().to_lowercase()).unwrap(), a);
-        assert_eq!(SfId::mint(KeyPrefix::USER, 1).as_str(), "0055b0000000001AAA");
+        assert_eq!(
+            SfId::mint(KeyPrefix::USER, 5 * 62 + 37, 1).as_str(),
+            "0055b0000000001AAA"
+        );
     }
 
     #[test]

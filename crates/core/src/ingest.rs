@@ -8,7 +8,7 @@ use crate::csv::Record;
 use crate::error::RowError;
 use crate::id::{KeyPrefix, SfId};
 use crate::job::Operation;
-use crate::schema::{Field, FieldType, Schema, SObject, Storage};
+use crate::schema::{Field, FieldType, SObject, Schema, Storage};
 use crate::value::{Value, format_double, parse_value};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -20,9 +20,16 @@ pub const NULL_MARKER: &str = "#N/A";
 #[derive(Debug, Clone)]
 enum Column {
     /// A field of the object, with the key prefixes its values may have (lookups).
-    Field { field: usize, prefixes: Vec<KeyPrefix> },
+    Field {
+        field: usize,
+        prefixes: Vec<KeyPrefix>,
+    },
     /// `Relationship.KeyField`: a lookup resolved through a parent's unique key.
-    Relationship { lookup_field: usize, parent_object: String, parent_field: String },
+    Relationship {
+        lookup_field: usize,
+        parent_object: String,
+        parent_field: String,
+    },
     /// The `Id` column.
     Id,
 }
@@ -45,7 +52,11 @@ pub struct RowValues {
 
 impl RowValues {
     pub fn get(&self, field: usize) -> Option<&Value> {
-        self.assignments.iter().rev().find(|(f, _)| *f == field).map(|(_, v)| v)
+        self.assignments
+            .iter()
+            .rev()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v)
     }
 
     pub fn set(&mut self, field: usize, value: Value) {
@@ -62,7 +73,11 @@ pub enum UpsertKey {
     /// Upsert on `Id`: an empty Id inserts.
     Id(Option<SfId>),
     /// Upsert on an external-id field, with the value as stored and as uploaded.
-    External { field: usize, value: Value, text: String },
+    External {
+        field: usize,
+        value: Value,
+        text: String,
+    },
 }
 
 /// One row, ready for the store.
@@ -116,16 +131,24 @@ impl IngestPlan {
             columns.push(column);
         }
         for (i, name) in header.iter().enumerate() {
-            if header[..i].iter().any(|earlier| earlier.eq_ignore_ascii_case(name)) {
+            if header[..i]
+                .iter()
+                .any(|earlier| earlier.eq_ignore_ascii_case(name))
+            {
                 return Err(format!("InvalidBatch : Duplicate field name: {name}"));
             }
         }
         let upsert_key = match (operation, external_id_field) {
             (Operation::Upsert, Some(key)) => {
-                let position = header.iter().position(|h| h.eq_ignore_ascii_case(key)).ok_or_else(|| {
-                    format!("InvalidBatch : The external id field {key} is not in the header")
-                })?;
-                let field = object.field_index(key).filter(|&f| object.fields()[f].ftype != FieldType::Id);
+                let position = header
+                    .iter()
+                    .position(|h| h.eq_ignore_ascii_case(key))
+                    .ok_or_else(|| {
+                        format!("InvalidBatch : The external id field {key} is not in the header")
+                    })?;
+                let field = object
+                    .field_index(key)
+                    .filter(|&f| object.fields()[f].ftype != FieldType::Id);
                 Some((position, field))
             }
             _ => None,
@@ -137,11 +160,19 @@ impl IngestPlan {
             .filter(|(_, f)| f.createable && f.ftype.is_stored())
             .filter_map(|(i, f)| match f.ftype {
                 FieldType::Boolean => Some((i, Value::Integer(0))),
-                FieldType::Picklist => f.default_picklist_value().map(|v| (i, Value::Text(v.to_owned()))),
+                FieldType::Picklist => f
+                    .default_picklist_value()
+                    .map(|v| (i, Value::Text(v.to_owned()))),
                 _ => None,
             })
             .collect();
-        Ok(IngestPlan { object, operation, columns, upsert_key, insert_defaults })
+        Ok(IngestPlan {
+            object,
+            operation,
+            columns,
+            upsert_key,
+            insert_defaults,
+        })
     }
 
     pub fn object(&self) -> &Arc<SObject> {
@@ -162,7 +193,11 @@ impl IngestPlan {
             return Err(RowError::column_count(self.columns.len(), record.len()).into());
         }
         let cell = |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or_default());
-        let id_text = self.columns.iter().position(|c| matches!(c, Column::Id)).map(cell);
+        let id_text = self
+            .columns
+            .iter()
+            .position(|c| matches!(c, Column::Id))
+            .map(cell);
         let id_text = id_text.as_deref().unwrap_or("");
 
         // Operations that name their record by Id.
@@ -179,7 +214,10 @@ impl IngestPlan {
             (Operation::HardDelete, Some(id)) => return Ok(RowOp::HardDelete { id }),
             _ => {}
         }
-        let fail = |error: RowError| RowFailure { id: target_id, error };
+        let fail = |error: RowError| RowFailure {
+            id: target_id,
+            error,
+        };
 
         let mut values = RowValues::default();
         let mut not_writable = Vec::new();
@@ -191,7 +229,11 @@ impl IngestPlan {
                         return Err(RowError::not_writable(vec!["Id".into()]).into());
                     }
                 }
-                Column::Relationship { lookup_field, parent_object, parent_field } => {
+                Column::Relationship {
+                    lookup_field,
+                    parent_object,
+                    parent_field,
+                } => {
                     if text.is_empty() {
                         continue;
                     }
@@ -207,7 +249,8 @@ impl IngestPlan {
                     }
                 }
                 Column::Field { field, prefixes } => {
-                    if text.is_empty() || self.upsert_key.is_some_and(|(key_col, _)| key_col == col) {
+                    if text.is_empty() || self.upsert_key.is_some_and(|(key_col, _)| key_col == col)
+                    {
                         continue;
                     }
                     let def = &self.object.fields()[*field];
@@ -234,7 +277,10 @@ impl IngestPlan {
             }
             Operation::Update => {
                 self.check_nulls(&values).map_err(fail)?;
-                Ok(RowOp::Update { id: target_id.expect("update rows have an id"), values })
+                Ok(RowOp::Update {
+                    id: target_id.expect("update rows have an id"),
+                    values,
+                })
             }
             Operation::Upsert => {
                 let key = self.upsert_key(record)?;
@@ -264,7 +310,11 @@ impl IngestPlan {
             })
             .map(|(_, f)| f.name.clone())
             .collect();
-        if missing.is_empty() { Ok(()) } else { Err(RowError::required_fields_missing(missing)) }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(RowError::required_fields_missing(missing))
+        }
     }
 
     /// `#N/A` on a field that cannot be null is a missing required field.
@@ -275,7 +325,11 @@ impl IngestPlan {
             .filter(|(f, v)| *v == Value::Null && !self.object.fields()[*f].nillable)
             .map(|(f, _)| self.object.fields()[*f].name.clone())
             .collect();
-        if missing.is_empty() { Ok(()) } else { Err(RowError::required_fields_missing(missing)) }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(RowError::required_fields_missing(missing))
+        }
     }
 
     fn may_write(&self, field: &Field) -> bool {
@@ -310,8 +364,9 @@ impl IngestPlan {
 
     /// An id in the `Id` column: well-formed, and of this object.
     fn parse_record_id(&self, text: &str) -> Result<SfId, RowFailure> {
-        let id = SfId::parse(text.trim())
-            .map_err(|_| RowError::new("MALFORMED_ID", format!("malformed id {text}"), Vec::new()))?;
+        let id = SfId::parse(text.trim()).map_err(|_| {
+            RowError::new("MALFORMED_ID", format!("malformed id {text}"), Vec::new())
+        })?;
         if id.key_prefix() != self.object.key_prefix {
             let label = format!("{} ID", self.object.label);
             return Err(RowError::malformed_id(&label, "Id", text).into());
@@ -323,7 +378,10 @@ impl IngestPlan {
     pub fn echo<'a>(&self, col: usize, raw: &'a [u8]) -> Cow<'a, [u8]> {
         if let Some(Column::Field { field, .. }) = self.columns.get(col) {
             if self.object.fields()[*field].ftype.storage() == Storage::Real {
-                if let Some(n) = std::str::from_utf8(raw).ok().and_then(|t| t.trim().parse::<f64>().ok()) {
+                if let Some(n) = std::str::from_utf8(raw)
+                    .ok()
+                    .and_then(|t| t.trim().parse::<f64>().ok())
+                {
                     return Cow::Owned(format_double(n).into_bytes());
                 }
             }
@@ -334,7 +392,11 @@ impl IngestPlan {
 
 /// The value `#N/A` sets: null, except booleans, which are never null in Salesforce.
 fn null_for(field: &Field) -> Value {
-    if field.ftype == FieldType::Boolean { Value::Integer(0) } else { Value::Null }
+    if field.ftype == FieldType::Boolean {
+        Value::Integer(0)
+    } else {
+        Value::Null
+    }
 }
 
 fn resolve_column(schema: &Schema, object: &SObject, name: &str) -> Option<Column> {
@@ -344,14 +406,21 @@ fn resolve_column(schema: &Schema, object: &SObject, name: &str) -> Option<Colum
     if let Some(index) = object.field_index(name) {
         let field = &object.fields()[index];
         if !field.ftype.is_stored() || object.derived_name_parts(field).is_some() {
-            return Some(Column::Field { field: index, prefixes: Vec::new() }).filter(|_| false);
+            return Some(Column::Field {
+                field: index,
+                prefixes: Vec::new(),
+            })
+            .filter(|_| false);
         }
         let prefixes = field
             .reference_to
             .iter()
             .filter_map(|target| schema.object(target).map(|o| o.key_prefix))
             .collect();
-        return Some(Column::Field { field: index, prefixes });
+        return Some(Column::Field {
+            field: index,
+            prefixes,
+        });
     }
     // `Relationship.KeyField`, or `Type:Relationship.KeyField` for polymorphic lookups.
     let (relationship, key) = name.split_once('.')?;
@@ -361,10 +430,15 @@ fn resolve_column(schema: &Schema, object: &SObject, name: &str) -> Option<Colum
     };
     let (lookup_field, field) = object.fields().iter().enumerate().find(|(_, f)| {
         f.ftype == FieldType::Reference
-            && f.relationship_name.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(relationship))
+            && f.relationship_name
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(relationship))
     })?;
     let parent_name = match type_prefix {
-        Some(t) => field.reference_to.iter().find(|r| r.eq_ignore_ascii_case(t))?,
+        Some(t) => field
+            .reference_to
+            .iter()
+            .find(|r| r.eq_ignore_ascii_case(t))?,
         None if field.reference_to.len() == 1 => &field.reference_to[0],
         None => return None,
     };
@@ -389,7 +463,10 @@ mod tests {
         let mut reader = RecordReader::new(text.as_bytes(), b',', 0);
         let mut header = Record::default();
         reader.read(&mut header).unwrap();
-        let names = header.iter().map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+        let names = header
+            .iter()
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect();
         let mut out = Vec::new();
         let mut rec = Record::default();
         while reader.read(&mut rec).unwrap() {
@@ -398,7 +475,12 @@ mod tests {
         (names, out)
     }
 
-    fn plan(object: &str, op: Operation, ext: Option<&str>, header: &[String]) -> Result<IngestPlan, String> {
+    fn plan(
+        object: &str,
+        op: Operation,
+        ext: Option<&str>,
+        header: &[String],
+    ) -> Result<IngestPlan, String> {
         let mut schema = Schema::builtin();
         schema
             .merge_describe(r#"{"name":"Account","fields":[{"name":"Ext__c","type":"string","length":20,"externalId":true,"nillable":true}]}"#)
@@ -413,44 +495,76 @@ mod tests {
         let err = plan("Account", Operation::Insert, None, &header).unwrap_err();
         assert_eq!(err, "InvalidBatch : Field name not found : Employees");
         let (header, _) = rows("LastName,Name\n");
-        assert!(plan("Contact", Operation::Insert, None, &header).is_err(), "person Name is not writable");
+        assert!(
+            plan("Contact", Operation::Insert, None, &header).is_err(),
+            "person Name is not writable"
+        );
     }
 
     #[test]
     fn insert_rows_get_defaults_and_required_checks() {
         let (header, recs) = rows("name,NumberOfEmployees,Rating\nAcme,12,#N/A\n,3,\n");
         let p = plan("Account", Operation::Insert, None, &header).unwrap();
-        let RowOp::Insert(values) = p.build_row(&recs[0]).unwrap() else { panic!() };
+        let RowOp::Insert(values) = p.build_row(&recs[0]).unwrap() else {
+            panic!()
+        };
         let account = p.object().clone();
-        assert_eq!(values.get(account.field_index("Name").unwrap()), Some(&Value::Text("Acme".into())));
-        assert_eq!(values.get(account.field_index("Rating").unwrap()), Some(&Value::Null));
+        assert_eq!(
+            values.get(account.field_index("Name").unwrap()),
+            Some(&Value::Text("Acme".into()))
+        );
+        assert_eq!(
+            values.get(account.field_index("Rating").unwrap()),
+            Some(&Value::Null)
+        );
         let err = p.build_row(&recs[1]).unwrap_err();
-        assert_eq!(err.error.to_string(), "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --");
+        assert_eq!(
+            err.error.to_string(),
+            "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"
+        );
     }
 
     #[test]
     fn update_rows_check_ids_and_writability() {
-        let (header, recs) = rows("Id,Name,CreatedDate\n001D000000IqhSL,,\n003D000000IqhSL,x,\nabc,x,\n001D000000IqhSL,x,2020-01-01\n");
+        let (header, recs) = rows(
+            "Id,Name,CreatedDate\n001D000000IqhSL,,\n003D000000IqhSL,x,\nabc,x,\n001D000000IqhSL,x,2020-01-01\n",
+        );
         let p = plan("Account", Operation::Update, None, &header).unwrap();
-        let RowOp::Update { id, values } = p.build_row(&recs[0]).unwrap() else { panic!() };
+        let RowOp::Update { id, values } = p.build_row(&recs[0]).unwrap() else {
+            panic!()
+        };
         assert_eq!(id.as_str(), "001D000000IqhSLIAZ");
-        assert!(values.assignments.is_empty(), "empty cells leave fields unchanged");
+        assert!(
+            values.assignments.is_empty(),
+            "empty cells leave fields unchanged"
+        );
         assert_eq!(
             p.build_row(&recs[1]).unwrap_err().error.to_string(),
             "MALFORMED_ID:Account ID: id value of incorrect type: 003D000000IqhSL:Id --"
         );
-        assert_eq!(p.build_row(&recs[2]).unwrap_err().error.to_string(), "MALFORMED_ID:malformed id abc:--");
-        assert_eq!(p.build_row(&recs[3]).unwrap_err().error.code, "INVALID_FIELD_FOR_INSERT_UPDATE");
+        assert_eq!(
+            p.build_row(&recs[2]).unwrap_err().error.to_string(),
+            "MALFORMED_ID:malformed id abc:--"
+        );
+        assert_eq!(
+            p.build_row(&recs[3]).unwrap_err().error.code,
+            "INVALID_FIELD_FOR_INSERT_UPDATE"
+        );
     }
 
     #[test]
     fn upsert_rows_carry_their_key_and_relationship_columns_resolve() {
         let (header, recs) = rows("Ext__c,Name,Parent.Ext__c\nk1,Acme,p1\n,Acme,\n");
         let p = plan("Account", Operation::Upsert, Some("Ext__c"), &header).unwrap();
-        let RowOp::Upsert { key, values } = p.build_row(&recs[0]).unwrap() else { panic!() };
+        let RowOp::Upsert { key, values } = p.build_row(&recs[0]).unwrap() else {
+            panic!()
+        };
         assert!(matches!(key, UpsertKey::External { ref text, .. } if text == "k1"));
         assert_eq!(values.lookups[0].parent_field, "Ext__c");
-        assert_eq!(p.build_row(&recs[1]).unwrap_err().error.code, "MISSING_ARGUMENT");
+        assert_eq!(
+            p.build_row(&recs[1]).unwrap_err().error.code,
+            "MISSING_ARGUMENT"
+        );
     }
 
     #[test]

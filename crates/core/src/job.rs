@@ -101,7 +101,10 @@ impl Operation {
 
     /// Operations that identify records by the `Id` column.
     pub fn needs_id(self) -> bool {
-        matches!(self, Operation::Update | Operation::Delete | Operation::HardDelete)
+        matches!(
+            self,
+            Operation::Update | Operation::Delete | Operation::HardDelete
+        )
     }
 }
 
@@ -148,7 +151,10 @@ impl JobState {
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::JobComplete | JobState::Failed | JobState::Aborted)
+        matches!(
+            self,
+            JobState::JobComplete | JobState::Failed | JobState::Aborted
+        )
     }
 
     /// Whether a job of `kind` may move from `self` to `next`.
@@ -173,10 +179,17 @@ impl FromStr for JobState {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
         use JobState::*;
-        [Open, UploadComplete, InProgress, JobComplete, Failed, Aborted]
-            .into_iter()
-            .find(|st| st.name() == s)
-            .ok_or(())
+        [
+            Open,
+            UploadComplete,
+            InProgress,
+            JobComplete,
+            Failed,
+            Aborted,
+        ]
+        .into_iter()
+        .find(|st| st.name() == s)
+        .ok_or(())
     }
 }
 
@@ -213,9 +226,9 @@ pub struct Job {
     pub query: Option<String>,
 }
 
-/// Timestamps in job JSON: UTC, milliseconds, `+0000` without a colon.
+/// Timestamps in job JSON: UTC, whole seconds with a `.000` millisecond field, `+0000` without a colon.
 pub fn format_job_timestamp(d: &DateTime<Utc>) -> String {
-    d.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+    d.format("%Y-%m-%dT%H:%M:%S.000+0000").to_string()
 }
 
 impl Job {
@@ -225,7 +238,10 @@ impl Job {
 
     /// The relative upload URL, shown only while the job is Open.
     pub fn content_url(&self) -> String {
-        format!("services/data/v{}/jobs/ingest/{}/batches", self.api_version, self.id)
+        format!(
+            "services/data/v{}/jobs/ingest/{}/batches",
+            self.api_version, self.id
+        )
     }
 
     /// The keys every view starts with, through `apiVersion`.
@@ -235,8 +251,14 @@ impl Job {
         m.insert("operation".into(), json!(self.operation.name()));
         m.insert("object".into(), json!(self.object));
         m.insert("createdById".into(), json!(self.created_by_id.as_str()));
-        m.insert("createdDate".into(), json!(format_job_timestamp(&self.created_date)));
-        m.insert("systemModstamp".into(), json!(format_job_timestamp(&self.system_modstamp)));
+        m.insert(
+            "createdDate".into(),
+            json!(format_job_timestamp(&self.created_date)),
+        );
+        m.insert(
+            "systemModstamp".into(),
+            json!(format_job_timestamp(&self.system_modstamp)),
+        );
         m.insert("state".into(), json!(self.state.name()));
         if let Some(field) = &self.external_id_field_name {
             m.insert("externalIdFieldName".into(), json!(field));
@@ -255,7 +277,10 @@ impl Job {
             m.insert("contentUrl".into(), json!(self.content_url()));
         }
         m.insert("lineEnding".into(), json!(self.dialect.line_ending.name()));
-        m.insert("columnDelimiter".into(), json!(self.dialect.delimiter.name()));
+        m.insert(
+            "columnDelimiter".into(),
+            json!(self.dialect.delimiter.name()),
+        );
     }
 
     /// The body of the create response: no job type, no counters.
@@ -287,18 +312,39 @@ impl Job {
             JobKind::Ingest => {
                 // Before the upload, an Open job shows no record counters.
                 if self.state != JobState::Open || self.upload_bytes.is_some() {
-                    m.insert("numberRecordsProcessed".into(), json!(self.number_records_processed));
-                    m.insert("numberRecordsFailed".into(), json!(self.number_records_failed));
+                    m.insert(
+                        "numberRecordsProcessed".into(),
+                        json!(self.number_records_processed),
+                    );
+                    m.insert(
+                        "numberRecordsFailed".into(),
+                        json!(self.number_records_failed),
+                    );
                 }
                 m.insert("retries".into(), json!(self.retries));
-                m.insert("totalProcessingTime".into(), json!(self.total_processing_time));
-                m.insert("apiActiveProcessingTime".into(), json!(self.api_active_processing_time));
-                m.insert("apexProcessingTime".into(), json!(self.apex_processing_time));
+                m.insert(
+                    "totalProcessingTime".into(),
+                    json!(self.total_processing_time),
+                );
+                m.insert(
+                    "apiActiveProcessingTime".into(),
+                    json!(self.api_active_processing_time),
+                );
+                m.insert(
+                    "apexProcessingTime".into(),
+                    json!(self.apex_processing_time),
+                );
             }
             JobKind::Query => {
-                m.insert("numberRecordsProcessed".into(), json!(self.number_records_processed));
+                m.insert(
+                    "numberRecordsProcessed".into(),
+                    json!(self.number_records_processed),
+                );
                 m.insert("retries".into(), json!(self.retries));
-                m.insert("totalProcessingTime".into(), json!(self.total_processing_time));
+                m.insert(
+                    "totalProcessingTime".into(),
+                    json!(self.total_processing_time),
+                );
                 if self.api_version.0 >= 55 {
                     m.insert("isPkChunkingSupported".into(), json!(false));
                 }
@@ -348,16 +394,26 @@ pub fn json_error(e: &serde_json::Error) -> ApiError {
 }
 
 /// Reads the dialect properties shared by ingest and query create bodies.
-pub fn parse_dialect(column_delimiter: Option<&str>, line_ending: Option<&str>) -> Result<Dialect, ApiError> {
+pub fn parse_dialect(
+    column_delimiter: Option<&str>,
+    line_ending: Option<&str>,
+) -> Result<Dialect, ApiError> {
     let delimiter = match column_delimiter {
         None => ColumnDelimiter::default(),
-        Some(d) => d.parse().map_err(|_| ApiError::invalid_property(d, "columnDelimiter"))?,
+        Some(d) => d
+            .parse()
+            .map_err(|_| ApiError::invalid_property(d, "columnDelimiter"))?,
     };
     let line_ending = match line_ending {
         None => LineEnding::default(),
-        Some(l) => l.parse().map_err(|_| ApiError::invalid_property(l, "lineEnding"))?,
+        Some(l) => l
+            .parse()
+            .map_err(|_| ApiError::invalid_property(l, "lineEnding"))?,
     };
-    Ok(Dialect { delimiter, line_ending })
+    Ok(Dialect {
+        delimiter,
+        line_ending,
+    })
 }
 
 impl IngestJobSpec {
@@ -376,9 +432,9 @@ impl IngestJobSpec {
         }
         let dialect = parse_dialect(raw.column_delimiter.as_deref(), raw.line_ending.as_deref())?;
         let object_name = raw.object.unwrap_or_default();
-        let object = schema
-            .object(&object_name)
-            .ok_or_else(|| ApiError::invalid_job(format_args!("Unable to find object: {object_name}")))?;
+        let object = schema.object(&object_name).ok_or_else(|| {
+            ApiError::invalid_job(format_args!("Unable to find object: {object_name}"))
+        })?;
         let external_id_field_name = match operation {
             Operation::Upsert => {
                 let name = raw.external_id_field_name.unwrap_or_default();
@@ -479,21 +535,55 @@ mod tests {
     #[test]
     fn create_bodies_are_validated_with_salesforce_errors() {
         let schema = Schema::builtin();
-        let spec = IngestJobSpec::from_json(br#"{"object":"account","operation":"insert"}"#, &schema).unwrap();
+        let spec =
+            IngestJobSpec::from_json(br#"{"object":"account","operation":"insert"}"#, &schema)
+                .unwrap();
         assert_eq!(spec.object, "Account");
-        let err = IngestJobSpec::from_json(br#"{"object":"Account","operation":"INSERT"}"#, &schema).unwrap_err();
-        assert_eq!(err.message, "Invalid value: 'INSERT' supplied for property: 'operation'");
-        let err = IngestJobSpec::from_json(br#"{"object":"Foo__c","operation":"insert"}"#, &schema).unwrap_err();
-        assert_eq!((err.error_code.as_str(), err.message.as_str()), ("INVALIDJOB", "InvalidJob : Unable to find object: Foo__c"));
-        let err = IngestJobSpec::from_json(br#"{"object":"Account","operation":"upsert"}"#, &schema).unwrap_err();
+        let err =
+            IngestJobSpec::from_json(br#"{"object":"Account","operation":"INSERT"}"#, &schema)
+                .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Invalid value: 'INSERT' supplied for property: 'operation'"
+        );
+        let err = IngestJobSpec::from_json(br#"{"object":"Foo__c","operation":"insert"}"#, &schema)
+            .unwrap_err();
+        assert_eq!(
+            (err.error_code.as_str(), err.message.as_str()),
+            ("INVALIDJOB", "InvalidJob : Unable to find object: Foo__c")
+        );
+        let err =
+            IngestJobSpec::from_json(br#"{"object":"Account","operation":"upsert"}"#, &schema)
+                .unwrap_err();
         assert!(err.message.contains("External ID was blank for Account"));
-        let err = IngestJobSpec::from_json(br#"{"object":"Account","operation":"upsert","externalIdFieldName":"Name"}"#, &schema).unwrap_err();
-        assert_eq!(err.message, "InvalidJob : Field name provided, Name does not match an External ID for Account");
-        let err = IngestJobSpec::from_json(br#"{"object":1,"operation":"insert"}"#, &schema).unwrap_err();
-        assert_eq!((err.error_code.as_str(), err.message.as_str()), ("API_ERROR", "Value does not match expected type at [line:1, column:11]"));
+        let err = IngestJobSpec::from_json(
+            br#"{"object":"Account","operation":"upsert","externalIdFieldName":"Name"}"#,
+            &schema,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "InvalidJob : Field name provided, Name does not match an External ID for Account"
+        );
+        let err =
+            IngestJobSpec::from_json(br#"{"object":1,"operation":"insert"}"#, &schema).unwrap_err();
+        assert_eq!(
+            (err.error_code.as_str(), err.message.as_str()),
+            (
+                "API_ERROR",
+                "Value does not match expected type at [line:1, column:11]"
+            )
+        );
         let err = IngestJobSpec::from_json(br#"{"object":"#, &schema).unwrap_err();
         assert_eq!(err.error_code, "JSON_PARSER_ERROR");
-        let err = IngestJobSpec::from_json(br#"{"object":"Account","operation":"insert","columnDelimiter":"COLON"}"#, &schema).unwrap_err();
-        assert_eq!(err.message, "Invalid value: 'COLON' supplied for property: 'columnDelimiter'");
+        let err = IngestJobSpec::from_json(
+            br#"{"object":"Account","operation":"insert","columnDelimiter":"COLON"}"#,
+            &schema,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Invalid value: 'COLON' supplied for property: 'columnDelimiter'"
+        );
     }
 }

@@ -36,7 +36,9 @@ pub fn parse_value(
         | FieldType::Combobox
         | FieldType::Phone
         | FieldType::Url
-        | FieldType::EncryptedString => check_length(field, text).map(|_| Value::Text(text.to_owned())),
+        | FieldType::EncryptedString => {
+            check_length(field, text).map(|_| Value::Text(text.to_owned()))
+        }
         FieldType::Email => {
             check_length(field, text)?;
             if !looks_like_email(text) {
@@ -47,7 +49,11 @@ pub fn parse_value(
         FieldType::Picklist => {
             check_length(field, text)?;
             if field.restricted_picklist && !field.allows_picklist_value(text) {
-                return Err(RowError::restricted_picklist(&field.label, &field.name, text));
+                return Err(RowError::restricted_picklist(
+                    &field.label,
+                    &field.name,
+                    text,
+                ));
             }
             Ok(Value::Text(text.to_owned()))
         }
@@ -55,12 +61,18 @@ pub fn parse_value(
             check_length(field, text)?;
             if field.restricted_picklist {
                 if let Some(bad) = text.split(';').find(|v| !field.allows_picklist_value(v)) {
-                    return Err(RowError::restricted_picklist(&field.label, &field.name, bad));
+                    return Err(RowError::restricted_picklist(
+                        &field.label,
+                        &field.name,
+                        bad,
+                    ));
                 }
             }
             Ok(Value::Text(text.to_owned()))
         }
-        FieldType::Boolean => parse_boolean(text).map(|b| Value::Integer(b as i64)).ok_or_else(bad_type),
+        FieldType::Boolean => parse_boolean(text)
+            .map(|b| Value::Integer(b as i64))
+            .ok_or_else(bad_type),
         FieldType::Int => {
             let n: i64 = text.trim().parse().map_err(|_| bad_type())?;
             if i32::try_from(n).is_err() {
@@ -68,19 +80,28 @@ pub fn parse_value(
             }
             Ok(Value::Integer(n))
         }
-        FieldType::Long => text.trim().parse().map(Value::Integer).map_err(|_| bad_type()),
+        FieldType::Long => text
+            .trim()
+            .parse()
+            .map(Value::Integer)
+            .map_err(|_| bad_type()),
         FieldType::Double | FieldType::Currency | FieldType::Percent => {
             let n: f64 = parse_number(text).ok_or_else(bad_type)?;
             check_range(field, n, text)?;
             Ok(Value::Real(round_to_scale(n, field.scale)))
         }
-        FieldType::Date => parse_date(text).map(|d| Value::Text(d.format("%Y-%m-%d").to_string())).ok_or_else(bad_type),
-        FieldType::DateTime => parse_datetime(text).map(|d| Value::Text(format_datetime(&d))).ok_or_else(bad_type),
+        FieldType::Date => parse_date(text)
+            .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
+            .ok_or_else(bad_type),
+        FieldType::DateTime => parse_datetime(text)
+            .map(|d| Value::Text(format_datetime(&d)))
+            .ok_or_else(bad_type),
         FieldType::Time => parse_time(text)
             .map(|t| Value::Text(t.format("%H:%M:%S%.3fZ").to_string()))
             .ok_or_else(bad_type),
         FieldType::Id | FieldType::Reference => {
-            let id = SfId::parse(text.trim()).map_err(|_| RowError::malformed_id(&field.label, &field.name, text))?;
+            let id = SfId::parse(text.trim())
+                .map_err(|_| RowError::malformed_id(&field.label, &field.name, text))?;
             if !reference_prefixes.is_empty() && !reference_prefixes.contains(&id.key_prefix()) {
                 return Err(RowError::malformed_id(&field.label, &field.name, text));
             }
@@ -93,7 +114,12 @@ pub fn parse_value(
 
 fn check_length(field: &Field, text: &str) -> Result<(), RowError> {
     if field.length > 0 && text.chars().count() > field.length as usize {
-        return Err(RowError::string_too_long(&field.label, &field.name, text, field.length));
+        return Err(RowError::string_too_long(
+            &field.label,
+            &field.name,
+            text,
+            field.length,
+        ));
     }
     Ok(())
 }
@@ -124,9 +150,13 @@ pub fn parse_boolean(text: &str) -> Option<bool> {
 fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
     let valid = !t.is_empty()
-        && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
         && t.bytes().any(|b| b.is_ascii_digit());
-    valid.then(|| t.parse::<f64>().ok()).flatten().filter(|n| n.is_finite())
+    valid
+        .then(|| t.parse::<f64>().ok())
+        .flatten()
+        .filter(|n| n.is_finite())
 }
 
 /// A number fits when its integer part has at most `precision - scale` digits.
@@ -136,7 +166,11 @@ fn check_range(field: &Field, n: f64, text: &str) -> Result<(), RowError> {
     }
     let integer_digits = field.precision.saturating_sub(field.scale) as i32;
     if n.abs() >= 10f64.powi(integer_digits) {
-        return Err(RowError::number_out_of_range(&field.label, &field.name, text));
+        return Err(RowError::number_out_of_range(
+            &field.label,
+            &field.name,
+            text,
+        ));
     }
     Ok(())
 }
@@ -177,7 +211,11 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     let naive = t.strip_suffix('Z').unwrap_or(t);
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(naive, format) {
             return Some(Utc.from_utc_datetime(&d));
         }
@@ -203,16 +241,28 @@ pub fn format_datetime(d: &DateTime<Utc>) -> String {
 /// and percent values in CSV: `500.0`, `0.001`, `9.12260031E8`, `1.0E-4`.
 pub fn format_double(n: f64) -> String {
     if n == 0.0 {
-        return if n.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if n.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let magnitude = n.abs();
     if (1e-3..1e7).contains(&magnitude) {
         let plain = format!("{n}");
-        if plain.contains('.') { plain } else { format!("{plain}.0") }
+        if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        }
     } else {
         let sci = format!("{n:e}");
         let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-        let mantissa = if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
+        let mantissa = if mantissa.contains('.') {
+            mantissa.to_owned()
+        } else {
+            format!("{mantissa}.0")
+        };
         format!("{mantissa}E{exponent}")
     }
 }
@@ -224,7 +274,9 @@ pub fn format_value(field: &Field, value: &Value) -> String {
         Value::Text(s) => s.clone(),
         Value::Integer(i) if field.ftype == FieldType::Boolean => (*i != 0).to_string(),
         Value::Integer(i) => i.to_string(),
-        Value::Real(r) if field.ftype.storage() == crate::schema::Storage::Real => format_double(*r),
+        Value::Real(r) if field.ftype.storage() == crate::schema::Storage::Real => {
+            format_double(*r)
+        }
         Value::Real(r) => r.to_string(),
     }
 }
@@ -235,7 +287,12 @@ mod tests {
     use crate::schema::Schema;
 
     fn field(object: &str, name: &str) -> Field {
-        Schema::builtin().object(object).unwrap().field(name).unwrap().clone()
+        Schema::builtin()
+            .object(object)
+            .unwrap()
+            .field(name)
+            .unwrap()
+            .clone()
     }
 
     #[test]
@@ -252,26 +309,44 @@ mod tests {
     #[test]
     fn parses_each_type_or_explains_why_not() {
         let employees = field("Account", "NumberOfEmployees");
-        assert_eq!(parse_value(&employees, "12", 2, &[]), Ok(Value::Integer(12)));
+        assert_eq!(
+            parse_value(&employees, "12", 2, &[]),
+            Ok(Value::Integer(12))
+        );
         let err = parse_value(&employees, "many", 2, &[]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "INVALID_FIELD:Failed to deserialize field at col 2. Due to, 'many' is not a valid value for the type xsd:int:NumberOfEmployees --"
         );
         let revenue = field("Account", "AnnualRevenue");
-        assert_eq!(parse_value(&revenue, "1.5E7", 0, &[]), Ok(Value::Real(15_000_000.0)));
+        assert_eq!(
+            parse_value(&revenue, "1.5E7", 0, &[]),
+            Ok(Value::Real(15_000_000.0))
+        );
         let city = field("Account", "BillingCity");
         let long = "x".repeat(41);
-        assert_eq!(parse_value(&city, &long, 0, &[]).unwrap_err().code, "STRING_TOO_LONG");
+        assert_eq!(
+            parse_value(&city, &long, 0, &[]).unwrap_err().code,
+            "STRING_TOO_LONG"
+        );
         let birthdate = field("Contact", "Birthdate");
-        assert_eq!(parse_value(&birthdate, "1940-06-07Z", 0, &[]), Ok(Value::Text("1940-06-07".into())));
+        assert_eq!(
+            parse_value(&birthdate, "1940-06-07Z", 0, &[]),
+            Ok(Value::Text("1940-06-07".into()))
+        );
         assert!(parse_value(&birthdate, "07/06/1940", 0, &[]).is_err());
         let opted_out = field("Contact", "DoNotCall");
-        assert_eq!(parse_value(&opted_out, "TRUE", 0, &[]), Ok(Value::Integer(1)));
+        assert_eq!(
+            parse_value(&opted_out, "TRUE", 0, &[]),
+            Ok(Value::Integer(1))
+        );
         assert_eq!(parse_value(&opted_out, "0", 0, &[]), Ok(Value::Integer(0)));
         assert!(parse_value(&opted_out, "yes", 0, &[]).is_err());
         let email = field("Contact", "Email");
-        assert_eq!(parse_value(&email, "nope", 0, &[]).unwrap_err().code, "INVALID_EMAIL_ADDRESS");
+        assert_eq!(
+            parse_value(&email, "nope", 0, &[]).unwrap_err().code,
+            "INVALID_EMAIL_ADDRESS"
+        );
         let account_id = field("Contact", "AccountId");
         let account_prefix = KeyPrefix::parse("001").unwrap();
         assert_eq!(
@@ -279,7 +354,9 @@ mod tests {
             Ok(Value::Text("001D000000IqhSLIAZ".into()))
         );
         assert_eq!(
-            parse_value(&account_id, "003D000000IqhSL", 0, &[account_prefix]).unwrap_err().code,
+            parse_value(&account_id, "003D000000IqhSL", 0, &[account_prefix])
+                .unwrap_err()
+                .code,
             "MALFORMED_ID"
         );
     }

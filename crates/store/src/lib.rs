@@ -1,1 +1,216 @@
+//! bulkforce-store: everything that persists. The only crate that speaks SQL or touches blob files.
+//!
+//! The [`Store`] trait is what the server and the worker see; [`sqlite::SqliteStore`] is the embedded
+//! implementation (one control database for orgs, users and tokens, and one database per org holding its
+//! jobs and records, so orgs are isolated by construction). The trait is synchronous: callers on an async
+//! runtime run it on blocking threads, and the worker is blocking code anyway (CSV parsing, file I/O).
+//!
+//! [`blob::BlobStore`] keeps uploads and result parts out of the database.
 
+pub mod blob;
+pub mod sqlite;
+
+use bulkforce_core::error::RowError;
+use bulkforce_core::id::SfId;
+use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
+use bulkforce_core::job::{Job, JobKind, JobState};
+use bulkforce_core::schema::Schema;
+use std::sync::Arc;
+
+/// A storage failure. Row-level problems are never errors: they are [`RowOutcome::Failed`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("blob storage error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub org_id: SfId,
+    pub user_id: SfId,
+    pub username: String,
+}
+
+/// One page of a job list, oldest first.
+#[derive(Debug, Clone)]
+pub struct JobPage {
+    pub jobs: Vec<Job>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<SfId>,
+}
+
+/// What the ingest worker needs to resume a job where it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Checkpoint {
+    /// Chunks committed so far; their result parts are final.
+    pub chunks_done: u64,
+    /// Byte offset of the first data row not yet committed (0: processing has not started).
+    pub next_offset: u64,
+    /// Physical line number of that row.
+    pub next_line: u64,
+}
+
+/// The progress one chunk commits along with its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkProgress {
+    /// Index of this chunk; it must equal the job's `chunks_done`.
+    pub chunk: u64,
+    pub next_offset: u64,
+    pub next_line: u64,
+    pub active_ms: u64,
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    Created(SfId),
+    Updated(SfId),
+    Deleted(SfId),
+    Failed { id: Option<SfId>, error: RowError },
+}
+
+impl RowOutcome {
+    pub fn is_failure(&self) -> bool {
+        matches!(self, RowOutcome::Failed { .. })
+    }
+}
+
+impl From<RowFailure> for RowOutcome {
+    fn from(f: RowFailure) -> Self {
+        RowOutcome::Failed {
+            id: f.id,
+            error: f.error,
+        }
+    }
+}
+
+/// Whether a chunk was committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkCommit {
+    Committed,
+    /// The job left `InProgress` (aborted or deleted) meanwhile; nothing was written.
+    JobStopped,
+}
+
+/// The answer to the start of an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadStart {
+    Started,
+    NotOpen(JobState),
+    AlreadyUploaded,
+}
+
+/// A job the worker has claimed, with where to resume it.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub org_id: SfId,
+    pub job: Job,
+    pub checkpoint: Checkpoint,
+}
+
+/// Called with a chunk's outcomes inside its transaction, before the commit (to write result parts).
+pub type BeforeCommit<'a> = &'a mut dyn FnMut(&[RowOutcome]) -> Result<()>;
+
+/// The persistence the server needs.
+pub trait Store: Send + Sync {
+    /// The schema every org's records follow.
+    fn schema(&self) -> &Arc<Schema>;
+
+    /// Creates the default org and its admin user on first start; returns them on every start.
+    fn ensure_default_org(&self) -> Result<Principal>;
+
+    /// Registers `token` for `principal` (stored hashed).
+    fn register_token(&self, principal: &Principal, token: &str) -> Result<()>;
+
+    /// The principal a bearer token stands for.
+    fn authenticate(&self, token: &str) -> Result<Option<Principal>>;
+
+    /// Mints a job id and stores `job` under it; returns the stored job.
+    fn create_job(&self, org: SfId, job: Job) -> Result<Job>;
+
+    fn get_job(&self, org: SfId, id: SfId) -> Result<Option<Job>>;
+
+    /// Jobs of one kind, oldest first, starting after `after`.
+    fn list_jobs(
+        &self,
+        org: SfId,
+        kind: JobKind,
+        after: Option<SfId>,
+        limit: usize,
+    ) -> Result<JobPage>;
+
+    /// Moves a job to `to` if its state is one of `from`; returns the job as it is afterwards, and whether
+    /// it moved. `None` if the job does not exist.
+    fn transition(
+        &self,
+        org: SfId,
+        id: SfId,
+        from: &[JobState],
+        to: JobState,
+        error_message: Option<&str>,
+    ) -> Result<Option<(Job, bool)>>;
+
+    /// Reserves the job's single upload.
+    fn begin_upload(&self, org: SfId, id: SfId) -> Result<Option<UploadStart>>;
+
+    /// Records a finished upload of `bytes` bytes, or (`None`) releases a failed one.
+    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<()>;
+
+    /// Removes a job's metadata. Blobs are the caller's to remove.
+    fn delete_job(&self, org: SfId, id: SfId) -> Result<bool>;
+
+    /// Takes the oldest ingest job waiting for processing (UploadComplete, or InProgress and unclaimed after
+    /// a restart), marks it InProgress and claimed.
+    fn claim_ingest_job(&self) -> Result<Option<ClaimedJob>>;
+
+    /// Makes every InProgress job claimable again: called once at start, when no worker can hold one.
+    fn release_claims(&self) -> Result<()>;
+
+    /// Records where processing starts (just after the header) before the first chunk.
+    fn start_processing(&self, org: SfId, id: SfId, data_offset: u64, data_line: u64)
+    -> Result<()>;
+
+    /// Applies one chunk in a single transaction together with its progress. `before_commit` runs inside
+    /// the transaction with the outcomes; if it fails, nothing is committed.
+    fn apply_chunk(
+        &self,
+        org: SfId,
+        job: &Job,
+        plan: &IngestPlan,
+        rows: Vec<Result<RowOp, RowFailure>>,
+        progress: ChunkProgress,
+        before_commit: BeforeCommit<'_>,
+    ) -> Result<ChunkCommit>;
+
+    /// Ends processing: JobComplete or Failed (with its message), if the job is still InProgress.
+    fn finish_job(
+        &self,
+        org: SfId,
+        id: SfId,
+        state: JobState,
+        error_message: Option<&str>,
+    ) -> Result<bool>;
+
+    /// Where processing of a job stands.
+    fn checkpoint(&self, org: SfId, id: SfId) -> Result<Option<Checkpoint>>;
+
+    /// Counts the records of `object` (all, or only live ones); used by tests and the bench.
+    fn count_records(&self, org: SfId, object: &str, include_deleted: bool) -> Result<u64>;
+
+    /// Reads one record's stored values by field name, for checks.
+    fn get_record(
+        &self,
+        org: SfId,
+        object: &str,
+        id: SfId,
+    ) -> Result<Option<Vec<(String, Option<String>)>>>;
+}

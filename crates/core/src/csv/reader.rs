@@ -29,7 +29,9 @@ impl Terminator {
 pub enum CsvError {
     #[error("a quoted value that starts on line {line} is never closed")]
     UnterminatedQuote { line: u64 },
-    #[error("unexpected character after a closing quote on line {line}: a quoted value must be followed by a delimiter or a line ending")]
+    #[error(
+        "unexpected character after a closing quote on line {line}: a quoted value must be followed by a delimiter or a line ending"
+    )]
     TextAfterQuote { line: u64 },
     #[error("reading the upload failed: {0}")]
     Io(#[from] std::io::Error),
@@ -128,7 +130,12 @@ pub struct RecordReader<R> {
 impl<R: BufRead> RecordReader<R> {
     /// `start_offset` is the position of `inner` in the whole upload, so offsets stay absolute after a seek.
     pub fn new(inner: R, delimiter: u8, start_offset: u64) -> Self {
-        RecordReader { inner, delimiter, offset: start_offset, line: 1 }
+        RecordReader {
+            inner,
+            delimiter,
+            offset: start_offset,
+            line: 1,
+        }
     }
 
     /// Skips a UTF-8 byte-order mark at the current position; returns whether there was one.
@@ -224,7 +231,10 @@ impl<R: BufRead> RecordReader<R> {
                         }
                     }
                     State::Quoted => {
-                        let run = buf[i..].iter().position(|&b| b == b'"').unwrap_or(buf.len() - i);
+                        let run = buf[i..]
+                            .iter()
+                            .position(|&b| b == b'"')
+                            .unwrap_or(buf.len() - i);
                         rec.data.extend_from_slice(&buf[i..i + run]);
                         i += run;
                         if i < buf.len() {
@@ -287,12 +297,19 @@ mod tests {
     use super::*;
     use std::io::BufReader;
 
-    fn read_all(input: &[u8], delimiter: u8, capacity: usize) -> Vec<(Vec<String>, Terminator, u64, u64)> {
+    fn read_all(
+        input: &[u8],
+        delimiter: u8,
+        capacity: usize,
+    ) -> Vec<(Vec<String>, Terminator, u64, u64)> {
         let mut reader = RecordReader::new(BufReader::with_capacity(capacity, input), delimiter, 0);
         let mut rec = Record::default();
         let mut out = Vec::new();
         while reader.read(&mut rec).unwrap() {
-            let cells = rec.iter().map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+            let cells = rec
+                .iter()
+                .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                .collect();
             out.push((cells, rec.terminator(), rec.start(), rec.end()));
         }
         out
@@ -331,10 +348,16 @@ mod tests {
         assert_eq!(read_all(b"a\rb\n", b',', 8)[0].1, Terminator::Cr);
         let mut reader = RecordReader::new(&b"a,\"b\nc"[..], b',', 0);
         let mut rec = Record::default();
-        assert!(matches!(reader.read(&mut rec), Err(CsvError::UnterminatedQuote { line: 1 })));
+        assert!(matches!(
+            reader.read(&mut rec),
+            Err(CsvError::UnterminatedQuote { line: 1 })
+        ));
         let mut reader = RecordReader::new(&b"x\n\"a\" ,b\n"[..], b',', 0);
         assert!(reader.read(&mut rec).unwrap());
-        assert!(matches!(reader.read(&mut rec), Err(CsvError::TextAfterQuote { line: 2 })));
+        assert!(matches!(
+            reader.read(&mut rec),
+            Err(CsvError::TextAfterQuote { line: 2 })
+        ));
     }
 
     #[test]

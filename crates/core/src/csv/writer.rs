@@ -16,7 +16,11 @@ pub fn write_quoted_cell(out: &mut Vec<u8>, cell: &[u8]) {
 }
 
 /// Appends a whole row of quoted cells separated by the dialect's delimiter and ended by its line ending.
-pub fn write_quoted_row<'a>(out: &mut Vec<u8>, dialect: Dialect, cells: impl IntoIterator<Item = &'a [u8]>) {
+pub fn write_quoted_row<'a>(
+    out: &mut Vec<u8>,
+    dialect: Dialect,
+    cells: impl IntoIterator<Item = &'a [u8]>,
+) {
     for (i, cell) in cells.into_iter().enumerate() {
         if i > 0 {
             out.push(dialect.delimiter.byte());
@@ -34,7 +38,10 @@ mod tests {
     #[test]
     fn quotes_every_cell_and_doubles_quotes() {
         let mut out = Vec::new();
-        let dialect = Dialect { delimiter: ColumnDelimiter::Tab, line_ending: LineEnding::Crlf };
+        let dialect = Dialect {
+            delimiter: ColumnDelimiter::Tab,
+            line_ending: LineEnding::Crlf,
+        };
         write_quoted_row(&mut out, dialect, [&b"a\"b"[..], b"", b"x\ny"]);
         assert_eq!(out, b"\"a\"\"b\"\t\"\"\t\"x\ny\"\r\n");
     }

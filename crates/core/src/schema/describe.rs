@@ -17,7 +17,9 @@ pub enum SchemaError {
 #[serde(untagged)]
 enum Document {
     /// The envelope `sf sobject describe --json` prints.
-    Envelope { result: DescribeObject },
+    Envelope {
+        result: DescribeObject,
+    },
     Bare(DescribeObject),
 }
 
@@ -77,30 +79,61 @@ fn yes() -> bool {
 }
 
 /// Parses one describe document. `fallback_prefix` is used for custom objects that name no `keyPrefix`.
-pub fn parse_describe(text: &str, fallback_prefix: Option<KeyPrefix>) -> Result<SObject, SchemaError> {
+pub fn parse_describe(
+    text: &str,
+    fallback_prefix: Option<KeyPrefix>,
+) -> Result<SObject, SchemaError> {
     let object = match serde_json::from_str::<Document>(text)? {
         Document::Envelope { result } => result,
         Document::Bare(object) => object,
     };
-    if object.name.is_empty() || !object.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(SchemaError::Invalid(format!("invalid object name {:?}", object.name)));
+    if object.name.is_empty()
+        || !object
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(SchemaError::Invalid(format!(
+            "invalid object name {:?}",
+            object.name
+        )));
     }
     let custom = object.custom.unwrap_or(object.name.ends_with("__c"));
     let key_prefix = match (&object.key_prefix, fallback_prefix) {
-        (Some(p), _) => KeyPrefix::parse(p)
-            .ok_or_else(|| SchemaError::Invalid(format!("invalid keyPrefix {p:?} on {}", object.name)))?,
+        (Some(p), _) => KeyPrefix::parse(p).ok_or_else(|| {
+            SchemaError::Invalid(format!("invalid keyPrefix {p:?} on {}", object.name))
+        })?,
         (None, Some(p)) => p,
-        (None, None) => return Err(SchemaError::Invalid(format!("{} has no keyPrefix", object.name))),
+        (None, None) => {
+            return Err(SchemaError::Invalid(format!(
+                "{} has no keyPrefix",
+                object.name
+            )));
+        }
     };
-    let label = object.label.unwrap_or_else(|| object.name.trim_end_matches("__c").replace('_', " "));
+    let label = object
+        .label
+        .unwrap_or_else(|| object.name.trim_end_matches("__c").replace('_', " "));
     let plural = object.label_plural.unwrap_or_else(|| format!("{label}s"));
     let mut sobject = SObject::new(object.name, label, plural, key_prefix, custom);
     for f in object.fields {
-        if f.name.is_empty() || !f.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(SchemaError::Invalid(format!("invalid field name {:?} on {}", f.name, sobject.name)));
+        if f.name.is_empty()
+            || !f
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(SchemaError::Invalid(format!(
+                "invalid field name {:?} on {}",
+                f.name, sobject.name
+            )));
         }
-        let ftype = FieldType::parse(&f.ftype)
-            .ok_or_else(|| SchemaError::Invalid(format!("unknown type {:?} of {}.{}", f.ftype, sobject.name, f.name)))?;
+        let ftype = FieldType::parse(&f.ftype).ok_or_else(|| {
+            SchemaError::Invalid(format!(
+                "unknown type {:?} of {}.{}",
+                f.ftype, sobject.name, f.name
+            ))
+        })?;
         let custom = f.custom.unwrap_or(f.name.ends_with("__c"));
         sobject.upsert_field(Field {
             label: f.label.unwrap_or_else(|| f.name.clone()),

@@ -185,17 +185,25 @@ pub struct Field {
 impl Field {
     /// Salesforce's rule for "required on create": not nillable, createable, not defaulted, not a boolean.
     pub fn required_on_create(&self) -> bool {
-        !self.nillable && self.createable && !self.defaulted_on_create && self.ftype != FieldType::Boolean
+        !self.nillable
+            && self.createable
+            && !self.defaulted_on_create
+            && self.ftype != FieldType::Boolean
     }
 
     /// Whether `value` is one of the active picklist values (exact match, as restricted picklists require).
     pub fn allows_picklist_value(&self, value: &str) -> bool {
-        self.picklist_values.iter().any(|p| p.active && p.value == value)
+        self.picklist_values
+            .iter()
+            .any(|p| p.active && p.value == value)
     }
 
     /// The picklist value marked as default, used on insert when the cell is empty.
     pub fn default_picklist_value(&self) -> Option<&str> {
-        self.picklist_values.iter().find(|p| p.active && p.default_value).map(|p| p.value.as_str())
+        self.picklist_values
+            .iter()
+            .find(|p| p.active && p.default_value)
+            .map(|p| p.value.as_str())
     }
 
     /// Unique and external-id fields can identify a record (upsert keys, relationship columns).
@@ -208,7 +216,11 @@ impl Field {
             name: name.to_owned(),
             label: label.to_owned(),
             ftype,
-            length: if matches!(ftype, FieldType::Id | FieldType::Reference) { 18 } else { 0 },
+            length: if matches!(ftype, FieldType::Id | FieldType::Reference) {
+                18
+            } else {
+                0
+            },
             precision: 0,
             scale: 0,
             digits: 0,
@@ -235,27 +247,33 @@ impl Field {
 
     /// The fields every record of a custom object has, in Salesforce's describe order.
     pub(crate) fn system_fields(object_label: &str, custom: bool) -> Vec<Field> {
-        let mut name = Field::system(
-            "Name",
-            &format!("{object_label} Name"),
-            FieldType::String,
-        );
+        let mut name = Field::system("Name", &format!("{object_label} Name"), FieldType::String);
         name.length = 80;
         name.nillable = true;
         name.createable = true;
         name.updateable = true;
         name.id_lookup = true;
-        let mut owner = Field::system("OwnerId", "Owner ID", FieldType::Reference).user_reference("Owner");
+        let mut owner =
+            Field::system("OwnerId", "Owner ID", FieldType::Reference).user_reference("Owner");
         owner.createable = true;
         owner.updateable = true;
         let mut fields = vec![
             Field::system("Id", "Record ID", FieldType::Id),
             Field::system("IsDeleted", "Deleted", FieldType::Boolean),
             Field::system("CreatedDate", "Created Date", FieldType::DateTime),
-            Field::system("CreatedById", "Created By ID", FieldType::Reference).user_reference("CreatedBy"),
-            Field::system("LastModifiedDate", "Last Modified Date", FieldType::DateTime),
-            Field::system("LastModifiedById", "Last Modified By ID", FieldType::Reference)
-                .user_reference("LastModifiedBy"),
+            Field::system("CreatedById", "Created By ID", FieldType::Reference)
+                .user_reference("CreatedBy"),
+            Field::system(
+                "LastModifiedDate",
+                "Last Modified Date",
+                FieldType::DateTime,
+            ),
+            Field::system(
+                "LastModifiedById",
+                "Last Modified By ID",
+                FieldType::Reference,
+            )
+            .user_reference("LastModifiedBy"),
             Field::system("SystemModstamp", "System Modstamp", FieldType::DateTime),
         ];
         if custom {

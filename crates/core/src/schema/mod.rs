@@ -27,8 +27,22 @@ pub struct SObject {
 }
 
 impl SObject {
-    pub fn new(name: String, label: String, label_plural: String, key_prefix: KeyPrefix, custom: bool) -> Self {
-        SObject { name, label, label_plural, key_prefix, custom, fields: Vec::new(), by_lower_name: BTreeMap::new() }
+    pub fn new(
+        name: String,
+        label: String,
+        label_plural: String,
+        key_prefix: KeyPrefix,
+        custom: bool,
+    ) -> Self {
+        SObject {
+            name,
+            label,
+            label_plural,
+            key_prefix,
+            custom,
+            fields: Vec::new(),
+            by_lower_name: BTreeMap::new(),
+        }
     }
 
     pub fn fields(&self) -> &[Field] {
@@ -49,7 +63,8 @@ impl SObject {
         match self.field_index(&field.name) {
             Some(i) => self.fields[i] = field,
             None => {
-                self.by_lower_name.insert(field.name.to_ascii_lowercase(), self.fields.len());
+                self.by_lower_name
+                    .insert(field.name.to_ascii_lowercase(), self.fields.len());
                 self.fields.push(field);
             }
         }
@@ -63,7 +78,9 @@ impl SObject {
     /// Fields whose values the object stores in a column: everything but compound and formula-like fields
     /// that are derived from others (such as the person `Name` on Contact, Lead and User).
     pub fn stored_fields(&self) -> impl Iterator<Item = &Field> {
-        self.fields.iter().filter(|f| f.ftype.is_stored() && self.derived_name_parts(f).is_none())
+        self.fields
+            .iter()
+            .filter(|f| f.ftype.is_stored() && self.derived_name_parts(f).is_none())
     }
 
     /// For a person object's read-only `Name`, the fields it is built from (`FirstName`, `LastName`).
@@ -106,7 +123,9 @@ impl Schema {
         let mut schema = Schema::default();
         for text in BUILTIN {
             let object = parse_describe(text, None).expect("built-in describe files are valid");
-            schema.objects.insert(object.name.to_ascii_lowercase(), Arc::new(object));
+            schema
+                .objects
+                .insert(object.name.to_ascii_lowercase(), Arc::new(object));
         }
         schema
     }
@@ -126,7 +145,11 @@ impl Schema {
                 object
             }
             None => {
-                if let Some(clash) = self.objects.values().find(|o| o.key_prefix == incoming.key_prefix) {
+                if let Some(clash) = self
+                    .objects
+                    .values()
+                    .find(|o| o.key_prefix == incoming.key_prefix)
+                {
                     return Err(SchemaError::Invalid(format!(
                         "key prefix {} of {} is already used by {}",
                         incoming.key_prefix, incoming.name, clash.name
@@ -182,7 +205,10 @@ mod tests {
         assert_eq!(required("Opportunity"), ["CloseDate", "Name", "StageName"]);
         assert!(required("Case").is_empty());
         assert_eq!(schema.object("Account").unwrap().key_prefix.as_str(), "001");
-        assert_eq!(schema.object_by_prefix(KeyPrefix::USER).unwrap().name, "User");
+        assert_eq!(
+            schema.object_by_prefix(KeyPrefix::USER).unwrap().name,
+            "User"
+        );
     }
 
     #[test]
@@ -203,7 +229,12 @@ mod tests {
                     "externalId":true,"unique":true,"nillable":true,"createable":true,"updateable":true,"custom":true}]}"#,
             )
             .unwrap();
-        let field = schema.object("Account").unwrap().field("external_id__c").unwrap().clone();
+        let field = schema
+            .object("Account")
+            .unwrap()
+            .field("external_id__c")
+            .unwrap()
+            .clone();
         assert!(field.external_id && field.unique);
         let name = schema
             .merge_describe(r#"{"status":0,"result":{"name":"Thing__c","custom":true,"fields":[
@@ -212,7 +243,14 @@ mod tests {
         assert_eq!(name, "Thing__c");
         let thing = schema.object("thing__c").unwrap();
         assert_eq!(thing.key_prefix.as_str(), "a00");
-        for system in ["Id", "Name", "OwnerId", "IsDeleted", "CreatedDate", "SystemModstamp"] {
+        for system in [
+            "Id",
+            "Name",
+            "OwnerId",
+            "IsDeleted",
+            "CreatedDate",
+            "SystemModstamp",
+        ] {
             assert!(thing.field(system).is_some(), "{system}");
         }
     }

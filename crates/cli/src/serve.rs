@@ -1,0 +1,70 @@
+//! `bulkforce serve`.
+
+use bulkforce_server::ServerConfig;
+use bulkforce_server::config::{DEFAULT_CHUNK_ROWS, DEFAULT_MAX_UPLOAD_BYTES};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BULKFORCE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Where databases, uploads and results are kept.
+    #[arg(long, env = "BULKFORCE_DATA_DIR", default_value = "./bulkforce-data")]
+    data_dir: PathBuf,
+    /// Bearer token of the default org's admin user (default: generated once and kept in the data dir).
+    #[arg(long, env = "BULKFORCE_ACCESS_TOKEN", hide_env_values = true)]
+    access_token: Option<String>,
+    /// Directory of sObject describe files (JSON, one object per file) adding fields or custom objects.
+    #[arg(long = "schema", env = "BULKFORCE_SCHEMA_DIR")]
+    schema_dir: Option<PathBuf>,
+    /// Largest upload accepted for one job, in bytes.
+    #[arg(long, env = "BULKFORCE_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES)]
+    max_upload_bytes: u64,
+    /// Rows per processing chunk (one transaction each).
+    #[arg(long, env = "BULKFORCE_CHUNK_ROWS", default_value_t = DEFAULT_CHUNK_ROWS)]
+    chunk_rows: usize,
+    /// Jobs processed concurrently.
+    #[arg(long, env = "BULKFORCE_WORKERS", default_value_t = 2)]
+    workers: usize,
+    /// Pause after each processed chunk, in milliseconds (to watch or abort jobs in progress).
+    #[arg(long, env = "BULKFORCE_CHUNK_DELAY_MS", default_value_t = 0)]
+    chunk_delay_ms: u64,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = ServerConfig {
+        listen: args.listen,
+        data_dir: args.data_dir,
+        access_token: args.access_token,
+        schema_dir: args.schema_dir,
+        max_upload_bytes: args.max_upload_bytes,
+        chunk_rows: args.chunk_rows,
+        workers: args.workers,
+        chunk_delay_ms: args.chunk_delay_ms,
+        ..ServerConfig::default()
+    };
+    let data_dir = config.data_dir.clone();
+    let running = bulkforce_server::start(config).await?;
+    let url = format!("http://{}", running.addr);
+    println!("bulkforce serving Bulk API 2.0 at {url}");
+    println!("  instance URL: {url}");
+    println!("  org id:       {}", running.principal.org_id);
+    println!(
+        "  user:         {} ({})",
+        running.principal.username, running.principal.user_id
+    );
+    println!("  access token: {}", running.token);
+    println!("  data dir:     {}", data_dir.display());
+    println!(
+        "  try: curl -s {url}/services/data/v62.0/jobs/ingest -H 'Authorization: Bearer {}'",
+        running.token
+    );
+    tokio::select! {
+        _ = running.server => {}
+        _ = tokio::signal::ctrl_c() => println!("bulkforce: stopping"),
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! Server settings, with the defaults of a zero-configuration start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Salesforce's upload limit: 150 MB per job.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 150 * 1024 * 1024;
+/// Salesforce processes uploads in internal batches of 10,000 records.
+pub const DEFAULT_CHUNK_ROWS: usize = 10_000;
+/// The CSV of a multipart create may hold at most 100,000 characters.
+pub const MULTIPART_MAX_CHARS: usize = 100_000;
+/// Jobs per page of a job list.
+pub const JOB_LIST_PAGE: usize = 1_000;
+/// The daily API request allocation shown in `Sforce-Limit-Info`.
+pub const DEFAULT_DAILY_API_REQUESTS: u64 = 15_000;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The admin token of the default org; generated and kept in the data dir when not given.
+    pub access_token: Option<String>,
+    /// Extra describe files (one object per file).
+    pub schema_dir: Option<PathBuf>,
+    pub max_upload_bytes: u64,
+    /// Rows per processing chunk (one transaction, one result part).
+    pub chunk_rows: usize,
+    /// Jobs processed at the same time.
+    pub workers: usize,
+    /// A pause after each chunk, so tests and demos can watch (and abort) a job in progress.
+    pub chunk_delay_ms: u64,
+    pub daily_api_requests: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("bulkforce-data"),
+            access_token: None,
+            schema_dir: None,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            workers: 2,
+            chunk_delay_ms: 0,
+            daily_api_requests: DEFAULT_DAILY_API_REQUESTS,
+        }
+    }
+}

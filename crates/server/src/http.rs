@@ -1,0 +1,83 @@
+//! Response building: Salesforce's content types, headers and error envelope.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bulkforce_core::ApiError;
+use bulkforce_store::StoreError;
+
+pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+pub const CSV_CONTENT_TYPE: &str = "text/csv";
+
+/// A JSON body with Salesforce's content type.
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    response
+}
+
+/// The error envelope every client parses: a JSON array of `{errorCode, message}`.
+pub fn error(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(
+        status,
+        &serde_json::json!([{ "errorCode": e.error_code, "message": e.message }]),
+    )
+}
+
+/// A CSV body, gzip-encoded when `gzip` says the producer compressed it.
+pub fn csv(body: Body, gzip: bool) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(CSV_CONTENT_TYPE),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if gzip {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
+}
+
+/// An empty response (201 for uploads, 204 for deletes).
+pub fn empty(status: StatusCode) -> Response {
+    status.into_response()
+}
+
+/// Storage failures are the server's fault: 500, logged.
+pub fn store_error(e: StoreError) -> ApiError {
+    tracing::error!(error = %e, "store failure");
+    ApiError::internal(e)
+}
+
+/// Runs blocking store work off the async threads.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(store_error),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+/// Whether the request accepts a gzip-encoded body.
+pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}

@@ -1,0 +1,268 @@
+//! The ingest pipeline of one job: check the whole upload (header, line endings, CSV structure) before any
+//! row is written, then apply it chunk by chunk, each chunk committed with its progress and preceded by its
+//! result parts, so a restart resumes after the last committed chunk with nothing applied or reported twice.
+
+use crate::state::AppState;
+use bulkforce_core::csv::{
+    CsvError, LineEnding, Record, RecordReader, Terminator, write_quoted_row,
+};
+use bulkforce_core::id::SfId;
+use bulkforce_core::ingest::IngestPlan;
+use bulkforce_core::job::{Job, JobState};
+use bulkforce_store::blob::keys::{self, ResultKind};
+use bulkforce_store::{ChunkCommit, ChunkProgress, ClaimedJob, RowOutcome, StoreError};
+use std::io::{BufReader, Read, Write};
+use std::time::Instant;
+
+const READ_BUFFER: usize = 1024 * 1024;
+
+/// Why a job ends Failed: Salesforce's `errorMessage` text.
+struct JobFailure(String);
+
+enum Stop {
+    Failed(JobFailure),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+impl From<JobFailure> for Stop {
+    fn from(f: JobFailure) -> Self {
+        Stop::Failed(f)
+    }
+}
+
+/// Processes a claimed job to its end (or until it is aborted or deleted).
+pub(super) fn process(state: &AppState, claimed: ClaimedJob) {
+    let ClaimedJob {
+        org_id: org,
+        job,
+        checkpoint,
+    } = claimed;
+    let outcome = run(state, org, &job, checkpoint);
+    let store = &state.store;
+    let finished = match outcome {
+        Ok(true) => store.finish_job(org, job.id, JobState::JobComplete, None),
+        Ok(false) => Ok(false),
+        Err(Stop::Failed(JobFailure(message))) => {
+            store.finish_job(org, job.id, JobState::Failed, Some(&message))
+        }
+        Err(Stop::Store(e)) => {
+            tracing::error!(job = %job.id, error = %e, "ingest job failed on a storage error");
+            store.finish_job(
+                org,
+                job.id,
+                JobState::Failed,
+                Some(&format!("Unknown : {e}")),
+            )
+        }
+    };
+    if let Err(e) = finished {
+        tracing::error!(job = %job.id, error = %e, "recording the end of a job failed");
+    }
+}
+
+fn open_upload(state: &AppState, key: &str, offset: u64) -> Result<Box<dyn Read + Send>, Stop> {
+    state.blobs.open(key, offset)?.ok_or_else(|| {
+        Stop::Failed(JobFailure(
+            "InvalidBatch : No data was uploaded for this job".into(),
+        ))
+    })
+}
+
+fn line_ending_error(expected: LineEnding) -> JobFailure {
+    JobFailure(format!(
+        "ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is {expected}"
+    ))
+}
+
+fn csv_error(e: CsvError) -> Stop {
+    match e {
+        CsvError::Io(e) => Stop::Store(e.into()),
+        other => Stop::Failed(JobFailure(format!(
+            "InvalidBatch : Failed to parse CSV. {other}"
+        ))),
+    }
+}
+
+fn terminator_fits(terminator: Terminator, expected: LineEnding) -> bool {
+    matches!(
+        (terminator, expected),
+        (Terminator::Eof, _)
+            | (Terminator::Lf, LineEnding::Lf)
+            | (Terminator::CrLf, LineEnding::Crlf)
+    )
+}
+
+/// Runs the job; `Ok(true)` when every row was processed, `Ok(false)` when it stopped being InProgress.
+fn run(
+    state: &AppState,
+    org: SfId,
+    job: &Job,
+    checkpoint: bulkforce_store::Checkpoint,
+) -> Result<bool, Stop> {
+    if job.upload_bytes.is_none() {
+        return Err(JobFailure("InvalidBatch : No data was uploaded for this job".into()).into());
+    }
+    let key = keys::upload(org, job.id);
+    let dialect = job.dialect;
+    let schema = state.store.schema().clone();
+    let object = schema.object(&job.object).cloned().ok_or_else(|| {
+        JobFailure(format!(
+            "InvalidJob : Unable to find object: {}",
+            job.object
+        ))
+    })?;
+
+    // Header, and (on a fresh start) a full pass that finds job-level problems before anything is written.
+    let mut reader = RecordReader::new(
+        BufReader::with_capacity(READ_BUFFER, open_upload(state, &key, 0)?),
+        dialect.delimiter.byte(),
+        0,
+    );
+    reader.skip_bom().map_err(csv_error)?;
+    let mut record = Record::default();
+    if !reader.read(&mut record).map_err(csv_error)?
+        || (record.is_blank() && record.terminator() == Terminator::Eof)
+    {
+        return Err(JobFailure("InvalidBatch : The uploaded CSV is empty".into()).into());
+    }
+    if !terminator_fits(record.terminator(), dialect.line_ending) {
+        return Err(line_ending_error(dialect.line_ending).into());
+    }
+    let header: Vec<String> = record
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let plan = IngestPlan::new(
+        &schema,
+        object,
+        job.operation,
+        job.external_id_field_name.as_deref(),
+        &header,
+    )
+    .map_err(JobFailure)?;
+    let (data_start, data_line) = (reader.offset(), record.line() + 1 + count_newlines(&record));
+    if checkpoint.next_offset == 0 {
+        while reader.read(&mut record).map_err(csv_error)? {
+            if !terminator_fits(record.terminator(), dialect.line_ending) {
+                return Err(line_ending_error(dialect.line_ending).into());
+            }
+        }
+        state
+            .store
+            .start_processing(org, job.id, data_start, data_line)?;
+    }
+    let (start, line) = if checkpoint.next_offset == 0 {
+        (data_start, data_line)
+    } else {
+        (checkpoint.next_offset, checkpoint.next_line)
+    };
+
+    // Chunks.
+    let mut reader = RecordReader::new(
+        BufReader::with_capacity(READ_BUFFER, open_upload(state, &key, start)?),
+        dialect.delimiter.byte(),
+        start,
+    );
+    reader.set_line(line);
+    let mut chunk = checkpoint.chunks_done;
+    let chunk_rows = state.config.chunk_rows.max(1);
+    let mut records: Vec<Record> = Vec::with_capacity(chunk_rows);
+    loop {
+        let parse_started = Instant::now();
+        records.clear();
+        let mut spare = Record::default();
+        while records.len() < chunk_rows && reader.read(&mut spare).map_err(csv_error)? {
+            if !spare.is_blank() {
+                records.push(std::mem::take(&mut spare));
+            }
+        }
+        if records.is_empty() {
+            return Ok(true);
+        }
+        let rows = records.iter().map(|r| plan.build_row(r)).collect();
+        let progress = ChunkProgress {
+            chunk,
+            next_offset: reader.offset(),
+            next_line: records
+                .last()
+                .map(|r| r.line() + 1 + count_newlines(r))
+                .unwrap_or(line),
+            active_ms: parse_started.elapsed().as_millis() as u64,
+        };
+        let mut write_parts = |outcomes: &[RowOutcome]| {
+            write_result_parts(state, org, job, &plan, chunk, &records, outcomes)
+        };
+        match state
+            .store
+            .apply_chunk(org, job, &plan, rows, progress, &mut write_parts)?
+        {
+            ChunkCommit::Committed => chunk += 1,
+            ChunkCommit::JobStopped => return Ok(false),
+        }
+        if state.config.chunk_delay_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(
+                state.config.chunk_delay_ms,
+            ));
+        }
+    }
+}
+
+/// Line feeds inside a record's quoted values, so line numbers stay physical.
+fn count_newlines(record: &Record) -> u64 {
+    record
+        .iter()
+        .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
+        .sum()
+}
+
+/// Writes the chunk's successful and failed rows, each cell quoted, echoing the uploaded columns.
+fn write_result_parts(
+    state: &AppState,
+    org: SfId,
+    job: &Job,
+    plan: &IngestPlan,
+    chunk: u64,
+    records: &[Record],
+    outcomes: &[RowOutcome],
+) -> Result<(), StoreError> {
+    let dialect = job.dialect;
+    let mut successful = Vec::new();
+    let mut failed = Vec::new();
+    for (record, outcome) in records.iter().zip(outcomes) {
+        let echoed: Vec<_> = (0..record.len())
+            .map(|i| plan.echo(i, record.get(i).unwrap_or_default()))
+            .collect();
+        let (out, id, second) = match outcome {
+            RowOutcome::Created(id) => (&mut successful, Some(*id), "true".to_owned()),
+            RowOutcome::Updated(id) | RowOutcome::Deleted(id) => {
+                (&mut successful, Some(*id), "false".to_owned())
+            }
+            RowOutcome::Failed { id, error } => (&mut failed, *id, error.to_string()),
+        };
+        let id = id.map(|i| i.as_str().to_owned()).unwrap_or_default();
+        let cells = [id.as_bytes(), second.as_bytes()]
+            .into_iter()
+            .chain(echoed.iter().map(|c| c.as_ref()));
+        write_quoted_row(out, dialect, cells);
+    }
+    for (kind, bytes) in [
+        (ResultKind::Successful, successful),
+        (ResultKind::Failed, failed),
+    ] {
+        if bytes.is_empty() {
+            continue;
+        }
+        let mut blob = state
+            .blobs
+            .create(&keys::result_part(org, job.id, kind, chunk))?;
+        blob.write_all(&bytes)?;
+        blob.commit()?;
+    }
+    Ok(())
+}

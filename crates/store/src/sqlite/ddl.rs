@@ -1,0 +1,124 @@
+//! Tables for jobs and for each sObject, created and extended to match the schema at open.
+
+use crate::{Result, StoreError};
+use bulkforce_core::schema::{FieldType, SObject, Schema, Storage};
+use rusqlite::Connection;
+use std::collections::HashSet;
+
+/// Quotes an identifier for SQL. Object and field names are `[A-Za-z0-9_]` (checked when the schema loads).
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{name}\"")
+}
+
+/// The quoted table of `object`, resolved case-insensitively.
+pub(crate) fn table_name(schema: &Schema, object: &str) -> Result<String> {
+    schema
+        .object(object)
+        .map(|o| quote(&o.name))
+        .ok_or_else(|| StoreError::Invalid(format!("unknown object {object}")))
+}
+
+fn sql_type(ftype: FieldType) -> &'static str {
+    match ftype.storage() {
+        Storage::Text => "TEXT",
+        Storage::Integer => "INTEGER",
+        Storage::Real => "REAL",
+    }
+}
+
+/// Brings an org database up to date with `schema`.
+pub(crate) fn migrate(conn: &Connection, schema: &Schema) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bf_jobs (
+             id TEXT PRIMARY KEY NOT NULL,
+             operation TEXT NOT NULL,
+             object TEXT NOT NULL,
+             created_by TEXT NOT NULL,
+             created_ms INTEGER NOT NULL,
+             modstamp_ms INTEGER NOT NULL,
+             state TEXT NOT NULL,
+             external_id_field TEXT,
+             assignment_rule_id TEXT,
+             api_version INTEGER NOT NULL,
+             column_delimiter TEXT NOT NULL,
+             line_ending TEXT NOT NULL,
+             processed INTEGER NOT NULL DEFAULT 0,
+             failed INTEGER NOT NULL DEFAULT 0,
+             retries INTEGER NOT NULL DEFAULT 0,
+             started_ms INTEGER,
+             total_ms INTEGER NOT NULL DEFAULT 0,
+             active_ms INTEGER NOT NULL DEFAULT 0,
+             error_message TEXT,
+             upload_state TEXT NOT NULL DEFAULT 'none',
+             upload_bytes INTEGER,
+             query TEXT,
+             claimed INTEGER NOT NULL DEFAULT 0,
+             chunks_done INTEGER NOT NULL DEFAULT 0,
+             next_offset INTEGER NOT NULL DEFAULT 0,
+             next_line INTEGER NOT NULL DEFAULT 0);
+         CREATE INDEX IF NOT EXISTS bf_jobs_claim ON bf_jobs (state, claimed);
+         CREATE TABLE IF NOT EXISTS bf_sequences (prefix TEXT PRIMARY KEY NOT NULL, next INTEGER NOT NULL);",
+    )?;
+    for object in schema.objects() {
+        migrate_object(conn, object)?;
+    }
+    Ok(())
+}
+
+fn migrate_object(conn: &Connection, object: &SObject) -> Result<()> {
+    let table = quote(&object.name);
+    let mut columns = vec![format!("{} TEXT PRIMARY KEY NOT NULL", quote("Id"))];
+    for field in object.stored_fields().filter(|f| f.name != "Id") {
+        columns.push(format!("{} {}", quote(&field.name), sql_type(field.ftype)));
+    }
+    for field in object.fields() {
+        if let Some((first, last)) = object.derived_name_parts(field) {
+            // Person names are computed from their parts, as Salesforce does.
+            let (first, last) = (quote(&first.name), quote(&last.name));
+            columns.push(format!(
+                "{} TEXT GENERATED ALWAYS AS (CASE WHEN {first} IS NULL OR {first} = '' THEN {last} \
+                 ELSE {first} || ' ' || coalesce({last}, '') END) VIRTUAL",
+                quote(&field.name)
+            ));
+        }
+    }
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {table} ({})",
+        columns.join(", ")
+    ))?;
+
+    let existing: HashSet<String> = {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT name FROM pragma_table_xinfo('{}')",
+            object.name
+        ))?;
+        stmt.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect()
+    };
+    for field in object.stored_fields() {
+        if !existing.contains(&field.name.to_ascii_lowercase()) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {} {}",
+                quote(&field.name),
+                sql_type(field.ftype)
+            ))?;
+        }
+    }
+    for field in object.stored_fields().filter(|f| f.ftype != FieldType::Id) {
+        let index = quote(&format!("{}__{}", object.name, field.name));
+        let column = quote(&field.name);
+        if field.unique {
+            conn.execute_batch(&format!(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({column})"
+            ))?;
+        } else if field.external_id || field.id_lookup {
+            conn.execute_batch(&format!(
+                "CREATE INDEX IF NOT EXISTS {index} ON {table} ({column})"
+            ))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! Job rows: creation with minted ids, state transitions as compare-and-set, uploads, claims, checkpoints.
+
+use super::{OrgDb, now_ms};
+use crate::{Checkpoint, JobPage, Result, StoreError, UploadStart};
+use bulkforce_core::csv::Dialect;
+use bulkforce_core::id::{KeyPrefix, SfId};
+use bulkforce_core::job::{ApiVersion, Job, JobKind, JobState};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+const JOB_COLUMNS: &str = "id, operation, object, created_by, created_ms, modstamp_ms, state, external_id_field, \
+     assignment_rule_id, api_version, column_delimiter, line_ending, processed, failed, retries, total_ms, \
+     active_ms, error_message, upload_bytes, query";
+
+fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
+    StoreError::Corrupt(format!("invalid {what} {value:?} in bf_jobs"))
+}
+
+fn time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+fn parse_id(text: &str) -> Result<SfId> {
+    SfId::parse(text).map_err(|_| corrupt("id", text))
+}
+
+fn job_from_row(row: &Row<'_>) -> Result<Job> {
+    let text = |i: usize| -> Result<String> { Ok(row.get::<_, String>(i)?) };
+    let int = |i: usize| -> Result<i64> { Ok(row.get::<_, i64>(i)?) };
+    let operation = text(1)?;
+    let state = text(6)?;
+    let delimiter = text(10)?;
+    let line_ending = text(11)?;
+    Ok(Job {
+        id: parse_id(&text(0)?)?,
+        operation: operation
+            .parse()
+            .map_err(|_| corrupt("operation", &operation))?,
+        object: text(2)?,
+        created_by_id: parse_id(&text(3)?)?,
+        created_date: time(int(4)?),
+        system_modstamp: time(int(5)?),
+        state: state.parse().map_err(|_| corrupt("state", &state))?,
+        external_id_field_name: row.get(7)?,
+        assignment_rule_id: row.get(8)?,
+        api_version: ApiVersion(int(9)? as u16),
+        dialect: Dialect {
+            delimiter: delimiter
+                .parse()
+                .map_err(|_| corrupt("delimiter", &delimiter))?,
+            line_ending: line_ending
+                .parse()
+                .map_err(|_| corrupt("line ending", &line_ending))?,
+        },
+        number_records_processed: int(12)? as u64,
+        number_records_failed: int(13)? as u64,
+        retries: int(14)? as u32,
+        total_processing_time: int(15)? as u64,
+        api_active_processing_time: int(16)? as u64,
+        apex_processing_time: 0,
+        error_message: row.get(17)?,
+        upload_bytes: row.get::<_, Option<i64>>(18)?.map(|b| b as u64),
+        query: row.get(19)?,
+    })
+}
+
+/// Reserves `count` consecutive sequence numbers for ids of `prefix`; returns the first.
+pub(crate) fn reserve_sequence(conn: &Connection, prefix: KeyPrefix, count: u64) -> Result<u64> {
+    Ok(conn.query_row(
+        "INSERT INTO bf_sequences (prefix, next) VALUES (?1, 1 + ?2)
+         ON CONFLICT (prefix) DO UPDATE SET next = next + ?2 RETURNING next - ?2",
+        params![prefix.as_str(), count as i64],
+        |r| r.get::<_, i64>(0),
+    )? as u64)
+}
+
+pub(crate) fn create(db: &OrgDb, mut job: Job) -> Result<Job> {
+    let conn = db.writer.lock();
+    let tx = conn.unchecked_transaction()?;
+    job.id = SfId::mint(
+        KeyPrefix::JOB,
+        db.shard,
+        reserve_sequence(&tx, KeyPrefix::JOB, 1)?,
+    );
+    tx.execute(
+        "INSERT INTO bf_jobs (id, operation, object, created_by, created_ms, modstamp_ms, state,
+             external_id_field, assignment_rule_id, api_version, column_delimiter, line_ending, upload_state,
+             upload_bytes, query)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            job.id.as_str(),
+            job.operation.name(),
+            job.object,
+            job.created_by_id.as_str(),
+            job.created_date.timestamp_millis(),
+            job.state.name(),
+            job.external_id_field_name,
+            job.assignment_rule_id,
+            job.api_version.0,
+            job.dialect.delimiter.name(),
+            job.dialect.line_ending.name(),
+            if job.upload_bytes.is_some() { "received" } else { "none" },
+            job.upload_bytes.map(|b| b as i64),
+            job.query,
+        ],
+    )?;
+    tx.commit()?;
+    Ok(job)
+}
+
+pub(crate) fn get(conn: &Connection, id: SfId) -> Result<Option<Job>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM bf_jobs WHERE id = ?1"))?;
+    let mut rows = stmt.query([id.as_str()])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(job_from_row(row)?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    kind: JobKind,
+    after: Option<SfId>,
+    limit: usize,
+) -> Result<JobPage> {
+    let operations = match kind {
+        JobKind::Ingest => "operation NOT IN ('query', 'queryAll')",
+        JobKind::Query => "operation IN ('query', 'queryAll')",
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {JOB_COLUMNS} FROM bf_jobs WHERE {operations} AND id > ?1 ORDER BY id LIMIT ?2"
+    ))?;
+    let after = after.map(|a| a.as_str().to_owned()).unwrap_or_default();
+    let mut rows = stmt.query(params![after, limit as i64 + 1])?;
+    let mut jobs = Vec::new();
+    while let Some(row) = rows.next()? {
+        jobs.push(job_from_row(row)?);
+    }
+    let next = if jobs.len() > limit {
+        jobs.truncate(limit);
+        jobs.last().map(|j| j.id)
+    } else {
+        None
+    };
+    Ok(JobPage { jobs, next })
+}
+
+pub(crate) fn transition(
+    conn: &Connection,
+    id: SfId,
+    from: &[JobState],
+    to: JobState,
+    error_message: Option<&str>,
+) -> Result<Option<(Job, bool)>> {
+    let tx = conn.unchecked_transaction()?;
+    let Some(job) = get(&tx, id)? else {
+        return Ok(None);
+    };
+    if !from.contains(&job.state) {
+        return Ok(Some((job, false)));
+    }
+    let now = now_ms();
+    tx.execute(
+        "UPDATE bf_jobs SET state = ?2, modstamp_ms = ?3, error_message = coalesce(?4, error_message),
+             claimed = CASE WHEN ?5 THEN 0 ELSE claimed END,
+             total_ms = CASE WHEN ?5 AND started_ms IS NOT NULL THEN ?3 - started_ms ELSE total_ms END
+         WHERE id = ?1",
+        params![id.as_str(), to.name(), now, error_message, to.is_terminal()],
+    )?;
+    let job = get(&tx, id)?.ok_or_else(|| corrupt("job", id))?;
+    tx.commit()?;
+    Ok(Some((job, true)))
+}
+
+pub(crate) fn begin_upload(conn: &Connection, id: SfId) -> Result<Option<UploadStart>> {
+    let tx = conn.unchecked_transaction()?;
+    let row = tx
+        .query_row(
+            "SELECT state, upload_state FROM bf_jobs WHERE id = ?1",
+            [id.as_str()],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?;
+    let Some((state, upload_state)) = row else {
+        return Ok(None);
+    };
+    let state: JobState = state.parse().map_err(|_| corrupt("state", &state))?;
+    if upload_state != "none" {
+        return Ok(Some(UploadStart::AlreadyUploaded));
+    }
+    if state != JobState::Open {
+        return Ok(Some(UploadStart::NotOpen(state)));
+    }
+    tx.execute(
+        "UPDATE bf_jobs SET upload_state = 'receiving' WHERE id = ?1",
+        [id.as_str()],
+    )?;
+    tx.commit()?;
+    Ok(Some(UploadStart::Started))
+}
+
+pub(crate) fn end_upload(conn: &Connection, id: SfId, bytes: Option<u64>) -> Result<()> {
+    match bytes {
+        Some(bytes) => conn.execute(
+            "UPDATE bf_jobs SET upload_state = 'received', upload_bytes = ?2, modstamp_ms = ?3 WHERE id = ?1",
+            params![id.as_str(), bytes as i64, now_ms()],
+        )?,
+        None => conn.execute("UPDATE bf_jobs SET upload_state = 'none' WHERE id = ?1", [id.as_str()])?,
+    };
+    Ok(())
+}
+
+pub(crate) fn claim_ingest(conn: &Connection) -> Result<Option<(Job, Checkpoint)>> {
+    let now = now_ms();
+    let mut stmt = conn.prepare_cached(&format!(
+        "UPDATE bf_jobs SET state = 'InProgress', claimed = 1,
+             modstamp_ms = CASE WHEN state = 'UploadComplete' THEN ?1 ELSE modstamp_ms END,
+             started_ms = coalesce(started_ms, ?1)
+         WHERE id = (SELECT id FROM bf_jobs WHERE claimed = 0 AND state IN ('UploadComplete', 'InProgress')
+                     AND operation NOT IN ('query', 'queryAll') ORDER BY id LIMIT 1)
+         RETURNING {JOB_COLUMNS}, chunks_done, next_offset, next_line"
+    ))?;
+    let mut rows = stmt.query([now])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let job = job_from_row(row)?;
+    let checkpoint = Checkpoint {
+        chunks_done: row.get::<_, i64>(20)? as u64,
+        next_offset: row.get::<_, i64>(21)? as u64,
+        next_line: row.get::<_, i64>(22)? as u64,
+    };
+    Ok(Some((job, checkpoint)))
+}
+
+pub(crate) fn finish(
+    conn: &Connection,
+    id: SfId,
+    state: JobState,
+    error_message: Option<&str>,
+) -> Result<bool> {
+    let now = now_ms();
+    Ok(conn.execute(
+        "UPDATE bf_jobs SET state = ?2, error_message = ?3, modstamp_ms = ?4, claimed = 0,
+             total_ms = ?4 - coalesce(started_ms, ?4)
+         WHERE id = ?1 AND state = 'InProgress'",
+        params![id.as_str(), state.name(), error_message, now],
+    )? > 0)
+}
+
+pub(crate) fn checkpoint(conn: &Connection, id: SfId) -> Result<Option<Checkpoint>> {
+    Ok(conn
+        .query_row(
+            "SELECT chunks_done, next_offset, next_line FROM bf_jobs WHERE id = ?1",
+            [id.as_str()],
+            |r| {
+                Ok(Checkpoint {
+                    chunks_done: r.get::<_, i64>(0)? as u64,
+                    next_offset: r.get::<_, i64>(1)? as u64,
+                    next_line: r.get::<_, i64>(2)? as u64,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Commits one chunk's progress if the job is still InProgress at that chunk; returns whether it was.
+pub(crate) fn advance(
+    conn: &Connection,
+    id: SfId,
+    chunk: u64,
+    next_offset: u64,
+    next_line: u64,
+    processed: u64,
+    failed: u64,
+    active_ms: u64,
+) -> Result<bool> {
+    let now = now_ms();
+    Ok(conn.execute(
+        "UPDATE bf_jobs SET chunks_done = chunks_done + 1, next_offset = ?3, next_line = ?4,
+             processed = processed + ?5, failed = failed + ?6, active_ms = active_ms + ?7,
+             total_ms = ?8 - coalesce(started_ms, ?8)
+         WHERE id = ?1 AND state = 'InProgress' AND chunks_done = ?2",
+        params![
+            id.as_str(),
+            chunk as i64,
+            next_offset as i64,
+            next_line as i64,
+            processed as i64,
+            failed as i64,
+            active_ms as i64,
+            now
+        ],
+    )? > 0)
+}

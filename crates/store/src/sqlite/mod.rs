@@ -1,0 +1,391 @@
+//! The embedded store: SQLite files under the data directory.
+//!
+//! - `control.db`: orgs, users and (hashed) tokens.
+//! - `orgs/<orgId>.db`: one database per org with its jobs, id sequences and one table per sObject.
+//!
+//! Each database has one writer connection (SQLite has a single writer) and a small pool of readers; WAL
+//! lets readers run while a chunk is being written.
+
+mod ddl;
+mod jobs;
+mod records;
+
+use crate::{
+    BeforeCommit, Checkpoint, ChunkCommit, ChunkProgress, ClaimedJob, JobPage, Principal, Result,
+    Store, StoreError, UploadStart,
+};
+use bulkforce_core::id::{KeyPrefix, SHARDS, SfId};
+use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
+use bulkforce_core::job::{Job, JobKind, JobState};
+use bulkforce_core::schema::Schema;
+use parking_lot::{Mutex, RwLock};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Page cache of the writer connection: big enough that index pages of large tables stay in memory.
+const WRITER_CACHE_KIB: i64 = 256 * 1024;
+const READER_CACHE_KIB: i64 = 16 * 1024;
+const POOLED_READERS: usize = 8;
+
+/// The org every fresh data directory starts with.
+const DEFAULT_ORG_NAME: &str = "bulkforce";
+const DEFAULT_ADMIN_USERNAME: &str = "admin@bulkforce.local";
+
+pub struct SqliteStore {
+    dir: PathBuf,
+    schema: Arc<Schema>,
+    control: Mutex<Connection>,
+    orgs: RwLock<HashMap<SfId, Arc<OrgDb>>>,
+}
+
+/// One org's database.
+pub(crate) struct OrgDb {
+    pub(crate) shard: u16,
+    path: PathBuf,
+    pub(crate) writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl OrgDb {
+    /// Runs `f` on a pooled read connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = match self.readers.lock().pop() {
+            Some(conn) => conn,
+            None => open_connection(&self.path, READER_CACHE_KIB)?,
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock();
+        if pool.len() < POOLED_READERS {
+            pool.push(conn);
+        }
+        out
+    }
+}
+
+fn open_connection(path: &Path, cache_kib: i64) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`, with `schema` for every org's records.
+    pub fn open(dir: impl Into<PathBuf>, schema: Arc<Schema>) -> Result<SqliteStore> {
+        let dir = dir.into();
+        std::fs::create_dir_all(dir.join("orgs"))?;
+        let control = open_connection(&dir.join("control.db"), READER_CACHE_KIB)?;
+        control.execute_batch(
+            "CREATE TABLE IF NOT EXISTS orgs (
+                 id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, shard INTEGER NOT NULL UNIQUE,
+                 is_default INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS users (
+                 id TEXT PRIMARY KEY NOT NULL, org_id TEXT NOT NULL REFERENCES orgs(id),
+                 username TEXT NOT NULL UNIQUE COLLATE NOCASE, created_ms INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS tokens (
+                 hash TEXT PRIMARY KEY NOT NULL, org_id TEXT NOT NULL, user_id TEXT NOT NULL,
+                 created_ms INTEGER NOT NULL);",
+        )?;
+        Ok(SqliteStore {
+            dir,
+            schema,
+            control: Mutex::new(control),
+            orgs: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The database of `org`, opened and migrated on first use.
+    pub(crate) fn org(&self, org: SfId) -> Result<Arc<OrgDb>> {
+        if let Some(db) = self.orgs.read().get(&org) {
+            return Ok(db.clone());
+        }
+        let shard: u16 = self
+            .control
+            .lock()
+            .query_row(
+                "SELECT shard FROM orgs WHERE id = ?1",
+                [org.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("unknown org {org}")))?;
+        let mut orgs = self.orgs.write();
+        if let Some(db) = orgs.get(&org) {
+            return Ok(db.clone());
+        }
+        let path = self.dir.join("orgs").join(format!("{org}.db"));
+        let writer = open_connection(&path, WRITER_CACHE_KIB)?;
+        ddl::migrate(&writer, &self.schema)?;
+        let db = Arc::new(OrgDb {
+            shard,
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        });
+        orgs.insert(org, db.clone());
+        Ok(db)
+    }
+
+    fn org_ids(&self) -> Result<Vec<SfId>> {
+        let control = self.control.lock();
+        let mut stmt = control.prepare("SELECT id FROM orgs ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .map(|id| Ok(SfId::parse(&id?).map_err(|e| StoreError::Corrupt(e.to_string()))?))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
+    /// Creates an org with its admin user (a User record in the org, and a row in `users`).
+    fn create_org(&self, name: &str, username: &str, is_default: bool) -> Result<Principal> {
+        let control = self.control.lock();
+        let shard: u16 =
+            control.query_row("SELECT COUNT(*) FROM orgs", [], |r| r.get::<_, u16>(0))? + 1;
+        if shard >= SHARDS {
+            return Err(StoreError::Invalid("no more org shards".into()));
+        }
+        let org_id = SfId::mint(KeyPrefix::ORG, 0, u64::from(shard));
+        control.execute(
+            "INSERT INTO orgs (id, name, shard, is_default, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![org_id.as_str(), name, shard, is_default, now_ms()],
+        )?;
+        drop(control);
+        let db = self.org(org_id)?;
+        let user_id = records::insert_admin_user(&db, username)?;
+        self.control.lock().execute(
+            "INSERT INTO users (id, org_id, username, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id.as_str(), org_id.as_str(), username, now_ms()],
+        )?;
+        Ok(Principal {
+            org_id,
+            user_id,
+            username: username.to_owned(),
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    fn ensure_default_org(&self) -> Result<Principal> {
+        let existing = self
+            .control
+            .lock()
+            .query_row(
+                "SELECT o.id, u.id, u.username FROM orgs o JOIN users u ON u.org_id = o.id
+                 WHERE o.is_default = 1 ORDER BY u.created_ms LIMIT 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        match existing {
+            Some((org, user, username)) => Ok(Principal {
+                org_id: SfId::parse(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                user_id: SfId::parse(&user).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                username,
+            }),
+            None => self.create_org(DEFAULT_ORG_NAME, DEFAULT_ADMIN_USERNAME, true),
+        }
+    }
+
+    fn register_token(&self, principal: &Principal, token: &str) -> Result<()> {
+        self.control.lock().execute(
+            "INSERT OR IGNORE INTO tokens (hash, org_id, user_id, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![hash_token(token), principal.org_id.as_str(), principal.user_id.as_str(), now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
+        let row = self
+            .control
+            .lock()
+            .query_row(
+                "SELECT t.org_id, t.user_id, u.username FROM tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.hash = ?1",
+                [hash_token(token)],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()?;
+        row.map(|(org, user, username)| {
+            Ok(Principal {
+                org_id: SfId::parse(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                user_id: SfId::parse(&user).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                username,
+            })
+        })
+        .transpose()
+    }
+
+    fn create_job(&self, org: SfId, job: Job) -> Result<Job> {
+        jobs::create(&*self.org(org)?, job)
+    }
+
+    fn get_job(&self, org: SfId, id: SfId) -> Result<Option<Job>> {
+        self.org(org)?.read(|conn| jobs::get(conn, id))
+    }
+
+    fn list_jobs(
+        &self,
+        org: SfId,
+        kind: JobKind,
+        after: Option<SfId>,
+        limit: usize,
+    ) -> Result<JobPage> {
+        self.org(org)?
+            .read(|conn| jobs::list(conn, kind, after, limit))
+    }
+
+    fn transition(
+        &self,
+        org: SfId,
+        id: SfId,
+        from: &[JobState],
+        to: JobState,
+        error_message: Option<&str>,
+    ) -> Result<Option<(Job, bool)>> {
+        jobs::transition(&self.org(org)?.writer.lock(), id, from, to, error_message)
+    }
+
+    fn begin_upload(&self, org: SfId, id: SfId) -> Result<Option<UploadStart>> {
+        jobs::begin_upload(&self.org(org)?.writer.lock(), id)
+    }
+
+    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<()> {
+        jobs::end_upload(&self.org(org)?.writer.lock(), id, bytes)
+    }
+
+    fn delete_job(&self, org: SfId, id: SfId) -> Result<bool> {
+        let db = self.org(org)?;
+        let conn = db.writer.lock();
+        Ok(conn.execute("DELETE FROM bf_jobs WHERE id = ?1", [id.as_str()])? > 0)
+    }
+
+    fn claim_ingest_job(&self) -> Result<Option<ClaimedJob>> {
+        for org_id in self.org_ids()? {
+            let db = self.org(org_id)?;
+            if let Some((job, checkpoint)) = jobs::claim_ingest(&db.writer.lock())? {
+                return Ok(Some(ClaimedJob {
+                    org_id,
+                    job,
+                    checkpoint,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn release_claims(&self) -> Result<()> {
+        for org_id in self.org_ids()? {
+            self.org(org_id)?
+                .writer
+                .lock()
+                .execute("UPDATE bf_jobs SET claimed = 0 WHERE claimed = 1", [])?;
+        }
+        Ok(())
+    }
+
+    fn start_processing(
+        &self,
+        org: SfId,
+        id: SfId,
+        data_offset: u64,
+        data_line: u64,
+    ) -> Result<()> {
+        self.org(org)?.writer.lock().execute(
+            "UPDATE bf_jobs SET next_offset = ?2, next_line = ?3 WHERE id = ?1 AND chunks_done = 0",
+            params![id.as_str(), data_offset as i64, data_line as i64],
+        )?;
+        Ok(())
+    }
+
+    fn apply_chunk(
+        &self,
+        org: SfId,
+        job: &Job,
+        plan: &IngestPlan,
+        rows: Vec<Result<RowOp, RowFailure>>,
+        progress: ChunkProgress,
+        before_commit: BeforeCommit<'_>,
+    ) -> Result<ChunkCommit> {
+        let db = self.org(org)?;
+        let mut conn = db.writer.lock();
+        records::apply_chunk(
+            &mut conn,
+            db.shard,
+            &self.schema,
+            job,
+            plan,
+            rows,
+            progress,
+            before_commit,
+        )
+    }
+
+    fn finish_job(
+        &self,
+        org: SfId,
+        id: SfId,
+        state: JobState,
+        error_message: Option<&str>,
+    ) -> Result<bool> {
+        jobs::finish(&self.org(org)?.writer.lock(), id, state, error_message)
+    }
+
+    fn checkpoint(&self, org: SfId, id: SfId) -> Result<Option<Checkpoint>> {
+        self.org(org)?.read(|conn| jobs::checkpoint(conn, id))
+    }
+
+    fn count_records(&self, org: SfId, object: &str, include_deleted: bool) -> Result<u64> {
+        let table = ddl::table_name(&self.schema, object)?;
+        self.org(org)?.read(|conn| {
+            let filter = if include_deleted {
+                ""
+            } else {
+                " WHERE \"IsDeleted\" = 0"
+            };
+            Ok(
+                conn.query_row(&format!("SELECT COUNT(*) FROM {table}{filter}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
+            )
+        })
+    }
+
+    fn get_record(
+        &self,
+        org: SfId,
+        object: &str,
+        id: SfId,
+    ) -> Result<Option<Vec<(String, Option<String>)>>> {
+        let table = ddl::table_name(&self.schema, object)?;
+        self.org(org)?
+            .read(|conn| records::get_record(conn, &table, id))
+    }
+}

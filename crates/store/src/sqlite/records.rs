@@ -1,0 +1,503 @@
+//! Applying ingest chunks to record tables: the row semantics that need stored data (existence, deletion,
+//! uniqueness, upsert matching, lookups) with Salesforce's row errors.
+
+use super::OrgDb;
+use super::ddl::quote;
+use super::jobs::{advance, reserve_sequence};
+use crate::{BeforeCommit, ChunkCommit, ChunkProgress, Result, RowOutcome, StoreError};
+use bulkforce_core::error::RowError;
+use bulkforce_core::id::{KeyPrefix, SfId};
+use bulkforce_core::ingest::{IngestPlan, ParentLookup, RowFailure, RowOp, RowValues, UpsertKey};
+use bulkforce_core::job::Job;
+use bulkforce_core::schema::{FieldType, SObject, Schema};
+use bulkforce_core::value::{Value, format_datetime};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, ToSql, params_from_iter};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Binds a core value as an SQL parameter.
+struct Sql<'a>(&'a Value);
+
+impl ToSql for Sql<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Integer(i) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(*i)),
+            Value::Real(r) => ToSqlOutput::Owned(rusqlite::types::Value::Real(*r)),
+        })
+    }
+}
+
+/// System fields set on every insert, where the object has them.
+const AUDIT_FIELDS: [&str; 3] = ["LastModifiedDate", "LastModifiedById", "SystemModstamp"];
+const CREATE_FIELDS: [&str; 3] = ["CreatedDate", "CreatedById", "IsDeleted"];
+
+/// Everything one chunk's rows share.
+struct ChunkWriter<'a> {
+    conn: &'a Connection,
+    schema: &'a Schema,
+    object: &'a SObject,
+    plan: &'a IngestPlan,
+    table: String,
+    shard: u16,
+    user: Value,
+    now: Value,
+    next_sequence: u64,
+    /// External-id values that occur more than once in this chunk.
+    repeated_keys: HashMap<String, usize>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply_chunk(
+    conn: &mut Connection,
+    shard: u16,
+    schema: &Schema,
+    job: &Job,
+    plan: &IngestPlan,
+    rows: Vec<Result<RowOp, RowFailure>>,
+    progress: ChunkProgress,
+    before_commit: BeforeCommit<'_>,
+) -> Result<ChunkCommit> {
+    let started = Instant::now();
+    let tx = conn.transaction()?;
+    let still_running: Option<bool> = tx
+        .query_row(
+            "SELECT state = 'InProgress' AND chunks_done = ?2 FROM bf_jobs WHERE id = ?1",
+            rusqlite::params![job.id.as_str(), progress.chunk as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if still_running != Some(true) {
+        return Ok(ChunkCommit::JobStopped);
+    }
+    let object = plan.object().as_ref();
+    let mut repeated_keys = HashMap::new();
+    for row in &rows {
+        if let Ok(RowOp::Upsert {
+            key: UpsertKey::External { text, .. },
+            ..
+        }) = row
+        {
+            *repeated_keys.entry(text.clone()).or_insert(0usize) += 1;
+        }
+    }
+    repeated_keys.retain(|_, n| *n > 1);
+    let mut writer = ChunkWriter {
+        conn: &tx,
+        schema,
+        object,
+        plan,
+        table: quote(&object.name),
+        shard,
+        user: Value::Text(job.created_by_id.as_str().to_owned()),
+        now: Value::Text(format_datetime(&chrono::Utc::now())),
+        next_sequence: reserve_sequence(&tx, object.key_prefix, rows.len() as u64)?,
+        repeated_keys,
+    };
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        outcomes.push(match row {
+            Err(failure) => failure.into(),
+            Ok(op) => writer.apply(op)?,
+        });
+    }
+    let failed = outcomes.iter().filter(|o| o.is_failure()).count() as u64;
+    let active_ms = progress.active_ms + started.elapsed().as_millis() as u64;
+    if !advance(
+        &tx,
+        job.id,
+        progress.chunk,
+        progress.next_offset,
+        progress.next_line,
+        outcomes.len() as u64,
+        failed,
+        active_ms,
+    )? {
+        return Ok(ChunkCommit::JobStopped);
+    }
+    before_commit(&outcomes)?;
+    tx.commit()?;
+    Ok(ChunkCommit::Committed)
+}
+
+impl ChunkWriter<'_> {
+    /// Applies one row. Row problems become `Failed` outcomes; only storage failures are errors.
+    fn apply(&mut self, op: RowOp) -> Result<RowOutcome> {
+        let outcome = match op {
+            RowOp::Insert(values) => self.insert(values),
+            RowOp::Update { id, values } => self.update(id, values),
+            RowOp::Upsert { key, values } => self.upsert(key, values),
+            RowOp::Delete { id } => self.soft_delete(id),
+            RowOp::HardDelete { id } => self.hard_delete(id),
+        };
+        match outcome {
+            Ok(o) => Ok(o),
+            Err(Failure::Row(id, error)) => Ok(RowOutcome::Failed { id, error }),
+            Err(Failure::Store(e)) => Err(e),
+        }
+    }
+
+    fn insert(&mut self, mut values: RowValues) -> Result<RowOutcome, Failure> {
+        self.resolve(&mut values).map_err(|e| e.on(None))?;
+        let id = SfId::mint(self.object.key_prefix, self.shard, self.next_sequence);
+        self.next_sequence += 1;
+        let mut columns: Vec<&str> = vec!["Id"];
+        let id_value = Value::Text(id.as_str().to_owned());
+        let mut binds: Vec<&Value> = vec![&id_value];
+        let not_deleted = Value::Integer(0);
+        for name in CREATE_FIELDS.iter().chain(AUDIT_FIELDS.iter()) {
+            if self.object.field(name).is_some() {
+                columns.push(name);
+                binds.push(match *name {
+                    "IsDeleted" => &not_deleted,
+                    "CreatedById" | "LastModifiedById" => &self.user,
+                    _ => &self.now,
+                });
+            }
+        }
+        let owner = self.object.field_index("OwnerId");
+        if let Some(owner) = owner.filter(|o| values.get(*o).is_none()) {
+            columns.push(&self.object.fields()[owner].name);
+            binds.push(&self.user);
+        }
+        for (field, value) in &values.assignments {
+            columns.push(&self.object.fields()[*field].name);
+            binds.push(value);
+        }
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.table,
+            columns
+                .iter()
+                .map(|c| quote(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            vec!["?"; columns.len()].join(", ")
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(Failure::store)?;
+        match stmt.execute(params_from_iter(binds.iter().map(|v| Sql(v)))) {
+            Ok(_) => Ok(RowOutcome::Created(id)),
+            Err(e) => Err(self.unique_violation(e, &values, None)),
+        }
+    }
+
+    fn update(&mut self, id: SfId, mut values: RowValues) -> Result<RowOutcome, Failure> {
+        self.resolve(&mut values).map_err(|e| e.on(Some(id)))?;
+        let mut sets: Vec<String> = Vec::with_capacity(values.assignments.len() + 3);
+        let mut binds: Vec<&Value> = Vec::with_capacity(sets.capacity() + 1);
+        for (field, value) in &values.assignments {
+            sets.push(format!("{} = ?", quote(&self.object.fields()[*field].name)));
+            binds.push(value);
+        }
+        for name in AUDIT_FIELDS {
+            if self.object.field(name).is_some() {
+                sets.push(format!("{} = ?", quote(name)));
+                binds.push(if name == "LastModifiedById" {
+                    &self.user
+                } else {
+                    &self.now
+                });
+            }
+        }
+        let id_value = Value::Text(id.as_str().to_owned());
+        binds.push(&id_value);
+        let sql = format!(
+            "UPDATE {} SET {} WHERE \"Id\" = ? AND \"IsDeleted\" = 0",
+            self.table,
+            sets.join(", ")
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(Failure::store)?;
+        match stmt.execute(params_from_iter(binds.iter().map(|v| Sql(v)))) {
+            Ok(0) => Err(self.missing_or_deleted(id)),
+            Ok(_) => Ok(RowOutcome::Updated(id)),
+            Err(e) => Err(self.unique_violation(e, &values, Some(id))),
+        }
+    }
+
+    fn upsert(&mut self, key: UpsertKey, mut values: RowValues) -> Result<RowOutcome, Failure> {
+        let (field, value, text) = match key {
+            UpsertKey::Id(Some(id)) => return self.update(id, values),
+            UpsertKey::Id(None) => {
+                self.plan
+                    .complete_insert(&mut values)
+                    .map_err(|e| Failure::Row(None, e))?;
+                return self.insert(values);
+            }
+            UpsertKey::External { field, value, text } => (field, value, text),
+        };
+        if self.repeated_keys.contains_key(&text) {
+            return Err(Failure::Row(
+                None,
+                RowError::duplicate_external_id_in_batch(&text),
+            ));
+        }
+        let key_field = &self.object.fields()[field];
+        let matches = self
+            .find_by(&self.table, &key_field.name, &value)
+            .map_err(Failure::store)?;
+        match matches.as_slice() {
+            [] => {
+                values.set(field, value);
+                self.plan
+                    .complete_insert(&mut values)
+                    .map_err(|e| Failure::Row(None, e))?;
+                self.insert(values)
+            }
+            [id] => self.update(*id, values),
+            ids => {
+                let ids: Vec<String> = ids.iter().map(|i| i.as_str().to_owned()).collect();
+                Err(Failure::Row(
+                    None,
+                    RowError::duplicate_external_id(&key_field.label, &ids),
+                ))
+            }
+        }
+    }
+
+    fn soft_delete(&mut self, id: SfId) -> Result<RowOutcome, Failure> {
+        let sql = format!(
+            "UPDATE {} SET \"IsDeleted\" = 1, \"LastModifiedDate\" = ?1, \"LastModifiedById\" = ?2, \
+             \"SystemModstamp\" = ?1 WHERE \"Id\" = ?3 AND \"IsDeleted\" = 0",
+            self.table
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(Failure::store)?;
+        match stmt
+            .execute(rusqlite::params![
+                Sql(&self.now),
+                Sql(&self.user),
+                id.as_str()
+            ])
+            .map_err(Failure::store)?
+        {
+            0 => Err(self.missing_or_deleted(id)),
+            _ => Ok(RowOutcome::Deleted(id)),
+        }
+    }
+
+    fn hard_delete(&mut self, id: SfId) -> Result<RowOutcome, Failure> {
+        let sql = format!("DELETE FROM {} WHERE \"Id\" = ?1", self.table);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(Failure::store)?;
+        match stmt.execute([id.as_str()]).map_err(Failure::store)? {
+            0 => Err(Failure::Row(Some(id), RowError::invalid_cross_reference())),
+            _ => Ok(RowOutcome::Deleted(id)),
+        }
+    }
+
+    /// Resolves relationship columns to ids and checks that every lookup points at a live record.
+    fn resolve(&self, values: &mut RowValues) -> Result<(), RowProblem> {
+        for lookup in std::mem::take(&mut values.lookups) {
+            let id = self.resolve_parent(&lookup)?;
+            values.set(lookup.lookup_field, Value::Text(id.as_str().to_owned()));
+        }
+        for (field, value) in &values.assignments {
+            let def = &self.object.fields()[*field];
+            let Value::Text(text) = value else { continue };
+            if def.ftype != FieldType::Reference {
+                continue;
+            }
+            let target = SfId::parse(text)
+                .ok()
+                .and_then(|id| self.schema.object_by_prefix(id.key_prefix()))
+                .ok_or(RowProblem::Row(RowError::invalid_cross_reference()))?;
+            let sql = format!(
+                "SELECT \"IsDeleted\" FROM {} WHERE \"Id\" = ?1",
+                quote(&target.name)
+            );
+            let deleted: Option<i64> = self
+                .conn
+                .prepare_cached(&sql)?
+                .query_row([text.as_str()], |r| r.get(0))
+                .optional()?;
+            match deleted {
+                Some(0) => {}
+                Some(_) => return Err(RowProblem::Row(RowError::entity_is_deleted())),
+                None => return Err(RowProblem::Row(RowError::invalid_cross_reference())),
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_parent(&self, lookup: &ParentLookup) -> Result<SfId, RowProblem> {
+        let parent = self.schema.object(&lookup.parent_object).ok_or_else(|| {
+            StoreError::Corrupt(format!("unknown parent {}", lookup.parent_object))
+        })?;
+        let key = Value::Text(lookup.value.clone());
+        let matches = self.find_by(&quote(&parent.name), &lookup.parent_field, &key)?;
+        match matches.as_slice() {
+            [id] => Ok(*id),
+            [] => Err(RowProblem::Row(RowError::foreign_key_not_found(
+                &lookup.value,
+                &lookup.parent_field,
+                &parent.name,
+            ))),
+            ids => {
+                let label = parent
+                    .field(&lookup.parent_field)
+                    .map(|f| f.label.clone())
+                    .unwrap_or_default();
+                let ids: Vec<String> = ids.iter().map(|i| i.as_str().to_owned()).collect();
+                Err(RowProblem::Row(RowError::duplicate_external_id(
+                    &label, &ids,
+                )))
+            }
+        }
+    }
+
+    /// Live records of `table` whose `field` equals `value` (at most two: enough to tell one from many).
+    fn find_by(&self, table: &str, field: &str, value: &Value) -> Result<Vec<SfId>> {
+        let sql = format!(
+            "SELECT \"Id\" FROM {table} WHERE {} = ?1 AND \"IsDeleted\" = 0 LIMIT 2",
+            quote(field)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let ids = stmt
+            .query_map([Sql(value)], |r| r.get::<_, String>(0))?
+            .map(|id| SfId::parse(&id?).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
+    /// Why an Id matched no live record: deleted, or never existed.
+    fn missing_or_deleted(&self, id: SfId) -> Failure {
+        let sql = format!("SELECT \"IsDeleted\" FROM {} WHERE \"Id\" = ?1", self.table);
+        let deleted = self.conn.prepare_cached(&sql).and_then(|mut s| {
+            s.query_row([id.as_str()], |r| r.get::<_, i64>(0))
+                .optional()
+        });
+        match deleted {
+            Ok(Some(d)) if d != 0 => Failure::Row(Some(id), RowError::entity_is_deleted()),
+            Ok(_) => Failure::Row(Some(id), RowError::invalid_cross_reference()),
+            Err(e) => Failure::store(e),
+        }
+    }
+
+    /// Turns a unique-index violation into DUPLICATE_VALUE naming the record that holds the value.
+    fn unique_violation(
+        &self,
+        error: rusqlite::Error,
+        values: &RowValues,
+        id: Option<SfId>,
+    ) -> Failure {
+        let rusqlite::Error::SqliteFailure(code, Some(message)) = &error else {
+            return Failure::store(error);
+        };
+        if code.code != ErrorCode::ConstraintViolation {
+            return Failure::store(error);
+        }
+        let Some(column) = message.rsplit('.').next() else {
+            return Failure::store(error);
+        };
+        let Some(field) = self.object.field_index(column) else {
+            return Failure::store(error);
+        };
+        let Some(value) = values.get(field) else {
+            return Failure::store(error);
+        };
+        let name = &self.object.fields()[field].name;
+        match self.find_by(&self.table, name, value) {
+            Ok(ids) => {
+                let other = ids
+                    .first()
+                    .map(|i| i.as_str()[..15].to_owned())
+                    .unwrap_or_default();
+                Failure::Row(id, RowError::duplicate_value(name, &other))
+            }
+            Err(e) => Failure::Store(e),
+        }
+    }
+}
+
+/// A row failure with the record id to report, or a storage failure that stops the chunk.
+enum Failure {
+    Row(Option<SfId>, RowError),
+    Store(StoreError),
+}
+
+impl Failure {
+    fn store(e: impl Into<StoreError>) -> Failure {
+        Failure::Store(e.into())
+    }
+}
+
+/// A problem found while resolving lookups, before the record id is attached.
+enum RowProblem {
+    Row(RowError),
+    Store(StoreError),
+}
+
+impl RowProblem {
+    fn on(self, id: Option<SfId>) -> Failure {
+        match self {
+            RowProblem::Row(e) => Failure::Row(id, e),
+            RowProblem::Store(e) => Failure::Store(e),
+        }
+    }
+}
+
+impl From<StoreError> for RowProblem {
+    fn from(e: StoreError) -> Self {
+        RowProblem::Store(e)
+    }
+}
+
+impl From<rusqlite::Error> for RowProblem {
+    fn from(e: rusqlite::Error) -> Self {
+        RowProblem::Store(e.into())
+    }
+}
+
+/// Creates the admin User record of a new org; returns its id.
+pub(crate) fn insert_admin_user(db: &OrgDb, username: &str) -> Result<SfId> {
+    let conn = db.writer.lock();
+    let tx = conn.unchecked_transaction()?;
+    let id = SfId::mint(
+        KeyPrefix::USER,
+        db.shard,
+        reserve_sequence(&tx, KeyPrefix::USER, 1)?,
+    );
+    let profile_prefix = KeyPrefix::parse("00e").expect("valid prefix");
+    let profile = SfId::mint(
+        profile_prefix,
+        db.shard,
+        reserve_sequence(&tx, profile_prefix, 1)?,
+    );
+    let now = format_datetime(&chrono::Utc::now());
+    tx.execute(
+        "INSERT INTO \"User\" (\"Id\", \"Username\", \"LastName\", \"FirstName\", \"Email\", \"Alias\",
+             \"TimeZoneSidKey\", \"LocaleSidKey\", \"EmailEncodingKey\", \"LanguageLocaleKey\", \"ProfileId\",
+             \"IsActive\", \"IsDeleted\", \"CreatedDate\", \"CreatedById\", \"LastModifiedDate\",
+             \"LastModifiedById\", \"SystemModstamp\")
+         VALUES (?1, ?2, 'Admin', 'Bulkforce', ?2, 'admin', 'GMT', 'en_US', 'UTF-8', 'en_US', ?3, 1, 0,
+                 ?4, ?1, ?4, ?1, ?4)",
+        rusqlite::params![id.as_str(), username, profile.as_str(), now],
+    )?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// One record's columns as text, for checks and tools.
+pub(crate) fn get_record(
+    conn: &Connection,
+    table: &str,
+    id: SfId,
+) -> Result<Option<Vec<(String, Option<String>)>>> {
+    let mut stmt = conn.prepare(&format!("SELECT * FROM {table} WHERE \"Id\" = ?1"))?;
+    let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+    let mut rows = stmt.query([id.as_str()])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for (i, name) in names.into_iter().enumerate() {
+        let text = match row.get_ref(i)? {
+            ValueRef::Null => None,
+            ValueRef::Integer(n) => Some(n.to_string()),
+            ValueRef::Real(r) => Some(r.to_string()),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        };
+        out.push((name, text));
+    }
+    Ok(Some(out))
+}
