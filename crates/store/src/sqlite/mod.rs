@@ -25,8 +25,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Page cache of the writer connection: big enough that index pages of large tables stay in memory.
-const WRITER_CACHE_KIB: i64 = 256 * 1024;
+/// Page cache of the writer connection: holds the hot index pages of large tables while bounding memory.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
 const READER_CACHE_KIB: i64 = 16 * 1024;
 const POOLED_READERS: usize = 8;
 
