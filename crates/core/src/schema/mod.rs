@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One object type: its name, key prefix and fields, with case-insensitive field lookup.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SObject {
     pub name: String,
     pub label: String,
