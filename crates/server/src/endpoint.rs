@@ -2,7 +2,9 @@
 //! collapsed, trailing slashes ignored, result segments matched case-insensitively.
 
 use bulkforce_core::ApiError;
-use bulkforce_core::job::{ApiVersion, JobKind, MAX_VERSION, MIN_INGEST_VERSION};
+use bulkforce_core::job::{
+    ApiVersion, JobKind, MAX_VERSION, MIN_INGEST_VERSION, MIN_QUERY_VERSION,
+};
 
 /// The three ingest result files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +29,28 @@ pub enum Endpoint {
     Batches(ApiVersion, String),
     /// `/services/data/vXX.X/jobs/ingest/{id}/{successfulResults|failedResults|unprocessedrecords}`.
     IngestResults(ApiVersion, String, ResultFile),
+    /// `/services/data/vXX.X/jobs/query/{id}/results`.
+    QueryResults(ApiVersion, String),
+    /// `/services/data/vXX.X/jobs/query/{id}/resultPages` (API 58.0 and later).
+    ResultPages(ApiVersion, String),
+    /// `/services/data/vXX.X/query` or `/queryAll`, optionally followed by a cursor (`01g…-2000`).
+    RestQuery {
+        version: ApiVersion,
+        all_rows: bool,
+        cursor: Option<String>,
+    },
+    /// `/services/data/vXX.X/sobjects`.
+    SObjects(ApiVersion),
+    /// `/services/data/vXX.X/sobjects/{name}`.
+    SObject(ApiVersion, String),
+    /// `/services/data/vXX.X/sobjects/{name}/describe`.
+    Describe(ApiVersion, String),
+    /// `/services/data/vXX.X/sobjects/{name}/{id}`.
+    Record(ApiVersion, String, String),
 }
+
+/// The first version with `resultPages`.
+pub const MIN_RESULT_PAGES_VERSION: u16 = 58;
 
 /// Oldest version still served; older ones are retired (410).
 pub const MIN_VERSION: u16 = 31;
@@ -57,19 +80,55 @@ impl Endpoint {
         let (version, rest) = rest;
         let endpoint = match rest {
             [] => Endpoint::VersionRoot(version),
+            [resource, tail @ ..] if *resource == "query" || *resource == "queryAll" => {
+                match tail {
+                    [] => Endpoint::RestQuery {
+                        version,
+                        all_rows: *resource == "queryAll",
+                        cursor: None,
+                    },
+                    [cursor] => Endpoint::RestQuery {
+                        version,
+                        all_rows: *resource == "queryAll",
+                        cursor: Some((*cursor).to_owned()),
+                    },
+                    _ => return Err(ApiError::not_found()),
+                }
+            }
+            ["sobjects"] => Endpoint::SObjects(version),
+            ["sobjects", name] => Endpoint::SObject(version, (*name).to_owned()),
+            ["sobjects", name, "describe"] => Endpoint::Describe(version, (*name).to_owned()),
+            ["sobjects", name, id] => {
+                Endpoint::Record(version, (*name).to_owned(), (*id).to_owned())
+            }
             ["jobs", kind, tail @ ..] => {
-                let kind = match *kind {
-                    "ingest" => JobKind::Ingest,
+                let (kind, min_version) = match *kind {
+                    "ingest" => (JobKind::Ingest, MIN_INGEST_VERSION),
+                    "query" => (JobKind::Query, MIN_QUERY_VERSION),
                     _ => return Err(ApiError::not_found()),
                 };
-                if version.0 < MIN_INGEST_VERSION {
+                if version.0 < min_version {
                     return Err(ApiError::not_found());
                 }
-                match tail {
-                    [] => Endpoint::Jobs(version, kind),
-                    [id] => Endpoint::Job(version, kind, (*id).to_owned()),
-                    [id, "batches"] => Endpoint::Batches(version, (*id).to_owned()),
-                    [id, file] => {
+                match (kind, tail) {
+                    (_, []) => Endpoint::Jobs(version, kind),
+                    (_, [id]) => Endpoint::Job(version, kind, (*id).to_owned()),
+                    (JobKind::Query, [id, segment]) if segment.eq_ignore_ascii_case("results") => {
+                        Endpoint::QueryResults(version, (*id).to_owned())
+                    }
+                    (JobKind::Query, [id, segment])
+                        if segment.eq_ignore_ascii_case("resultPages") =>
+                    {
+                        if version.0 < MIN_RESULT_PAGES_VERSION {
+                            return Err(ApiError::not_found());
+                        }
+                        Endpoint::ResultPages(version, (*id).to_owned())
+                    }
+                    (JobKind::Query, _) => return Err(ApiError::not_found()),
+                    (JobKind::Ingest, [id, "batches"]) => {
+                        Endpoint::Batches(version, (*id).to_owned())
+                    }
+                    (JobKind::Ingest, [id, file]) => {
                         let file = match file.to_ascii_lowercase().as_str() {
                             "successfulresults" => ResultFile::Successful,
                             "failedresults" => ResultFile::Failed,
@@ -135,5 +194,21 @@ mod tests {
             404
         );
         assert_eq!(Endpoint::parse("/nope").unwrap_err().status, 404);
+        assert_eq!(
+            Endpoint::parse("/services/data/v62.0/jobs/query//7505b0000000001AAA/results").unwrap(),
+            Endpoint::QueryResults(ApiVersion(62), "7505b0000000001AAA".into())
+        );
+        assert_eq!(
+            Endpoint::parse("/services/data/v46.0/jobs/query")
+                .unwrap_err()
+                .status,
+            404
+        );
+        assert_eq!(
+            Endpoint::parse("/services/data/v57.0/jobs/query/x/resultPages")
+                .unwrap_err()
+                .status,
+            404
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod endpoint;
 mod http;
 mod routes;
+mod soql;
 pub mod state;
 pub mod worker;
 
@@ -154,6 +155,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         config: Arc::new(config.clone()),
         wake: Arc::new(Notify::new()),
         usage: Arc::new(ApiUsage::default()),
+        cursors: Arc::new(state::Cursors::default()),
     };
     worker::spawn(&state);
     let listener = TcpListener::bind(config.listen)

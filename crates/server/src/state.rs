@@ -17,6 +17,48 @@ pub struct AppState {
     /// Wakes the workers when a job becomes ready to process.
     pub wake: Arc<Notify>,
     pub usage: Arc<ApiUsage>,
+    /// Open REST query cursors (`nextRecordsUrl`).
+    pub cursors: Arc<Cursors>,
+}
+
+/// A REST query to continue: the statement is re-run from the page's offset with the same date anchor.
+#[derive(Debug, Clone)]
+pub struct Cursor {
+    pub org: SfId,
+    pub soql: String,
+    pub all_rows: bool,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// REST query cursors, bounded: the oldest are forgotten first, as Salesforce expires idle cursors.
+#[derive(Default)]
+pub struct Cursors {
+    inner: Mutex<(u64, std::collections::BTreeMap<u64, (String, Cursor)>)>,
+}
+
+const MAX_CURSORS: usize = 10_000;
+
+impl Cursors {
+    pub fn insert(&self, cursor: Cursor) -> String {
+        let mut inner = self.inner.lock();
+        inner.0 += 1;
+        let sequence = inner.0;
+        let id = crate::routes::rest::cursor_id(sequence);
+        inner.1.insert(sequence, (id.clone(), cursor));
+        while inner.1.len() > MAX_CURSORS {
+            inner.1.pop_first();
+        }
+        id
+    }
+
+    pub fn get(&self, id: &str) -> Option<Cursor> {
+        self.inner
+            .lock()
+            .1
+            .values()
+            .find(|(i, _)| i == id)
+            .map(|(_, c)| c.clone())
+    }
 }
 
 /// API requests counted per org, for `Sforce-Limit-Info`.

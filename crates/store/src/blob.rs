@@ -42,6 +42,16 @@ pub mod keys {
         format!("{}/upload.csv", job(org, job_id))
     }
 
+    /// A query job's result rows: the quoted header line, then every row, in the job's dialect.
+    pub fn query_results(org: SfId, job_id: SfId) -> String {
+        format!("{}/query/results.csv", job(org, job_id))
+    }
+
+    /// Where each row of [`query_results`] starts: one little-endian u64 per row, so any page is a seek.
+    pub fn query_index(org: SfId, job_id: SfId) -> String {
+        format!("{}/query/rows.idx", job(org, job_id))
+    }
+
     /// Which result file a part belongs to.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum ResultKind {

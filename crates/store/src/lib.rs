@@ -117,6 +117,24 @@ pub struct ClaimedJob {
     pub checkpoint: Checkpoint,
 }
 
+/// How a query runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// `queryAll`: soft-deleted rows too.
+    pub include_deleted: bool,
+    /// First month of the fiscal year (1 = January), for FISCAL_* date functions.
+    pub fiscal_year_start_month: u32,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions {
+            include_deleted: false,
+            fiscal_year_start_month: 1,
+        }
+    }
+}
+
 /// Called with a chunk's outcomes inside its transaction, before the commit (to write result parts).
 pub type BeforeCommit<'a> = &'a mut dyn FnMut(&[RowOutcome]) -> Result<()>;
 
@@ -168,9 +186,9 @@ pub trait Store: Send + Sync {
     /// Removes a job's metadata. Blobs are the caller's to remove.
     fn delete_job(&self, org: SfId, id: SfId) -> Result<bool>;
 
-    /// Takes the oldest ingest job waiting for processing (UploadComplete, or InProgress and unclaimed after
-    /// a restart), marks it InProgress and claimed.
-    fn claim_ingest_job(&self) -> Result<Option<ClaimedJob>>;
+    /// Takes the oldest job waiting for processing (UploadComplete, or InProgress and unclaimed after a
+    /// restart), ingest or query, marks it InProgress and claimed.
+    fn claim_job(&self) -> Result<Option<ClaimedJob>>;
 
     /// Makes every InProgress job claimable again: called once at start, when no worker can hold one.
     fn release_claims(&self) -> Result<()>;
@@ -192,16 +210,36 @@ pub trait Store: Send + Sync {
     ) -> Result<ChunkCommit>;
 
     /// Ends processing: JobComplete or Failed (with its message), if the job is still InProgress.
+    /// `processed` replaces the record count when given (query jobs count their rows at the end).
     fn finish_job(
         &self,
         org: SfId,
         id: SfId,
         state: JobState,
         error_message: Option<&str>,
+        processed: Option<u64>,
     ) -> Result<bool>;
 
     /// Where processing of a job stands.
     fn checkpoint(&self, org: SfId, id: SfId) -> Result<Option<Checkpoint>>;
+
+    /// Runs a bound query, calling `visit` with each row's values (in SELECT order) until it returns false.
+    /// Returns the number of rows visited.
+    fn run_query(
+        &self,
+        org: SfId,
+        query: &bulkforce_soql::bound::Query,
+        options: QueryOptions,
+        visit: &mut dyn FnMut(&[bulkforce_core::value::Value]) -> Result<bool>,
+    ) -> Result<u64>;
+
+    /// The number of rows a query returns, ignoring its OFFSET.
+    fn count_query(
+        &self,
+        org: SfId,
+        query: &bulkforce_soql::bound::Query,
+        options: QueryOptions,
+    ) -> Result<u64>;
 
     /// Counts the records of `object` (all, or only live ones); used by tests and the bench.
     fn count_records(&self, org: SfId, object: &str, include_deleted: bool) -> Result<u64>;

@@ -10,5 +10,5 @@ mod reader;
 mod writer;
 
 pub use dialect::{ColumnDelimiter, Dialect, LineEnding};
-pub use reader::{CsvError, Record, RecordReader, Terminator};
+pub use reader::{CsvError, MAX_FIELDS, MAX_RECORD_BYTES, Record, RecordReader, Terminator};
 pub use writer::{write_quoted_cell, write_quoted_row};

@@ -33,9 +33,17 @@ pub enum CsvError {
         "unexpected character after a closing quote on line {line}: a quoted value must be followed by a delimiter or a line ending"
     )]
     TextAfterQuote { line: u64 },
+    #[error("the record starting on line {line} is longer than {limit} bytes")]
+    RecordTooLarge { line: u64, limit: usize },
+    #[error("the record starting on line {line} has more than {limit} fields")]
+    TooManyFields { line: u64, limit: usize },
     #[error("reading the upload failed: {0}")]
     Io(#[from] std::io::Error),
 }
+
+/// Salesforce's limits on one record: 400,000 characters (at most 4 bytes each in UTF-8) and 5,000 fields.
+pub const MAX_RECORD_BYTES: usize = 4 * 400_000;
+pub const MAX_FIELDS: usize = 5_000;
 
 /// One record: its unescaped cells, where it sits in the input and how it ended.
 #[derive(Debug, Default, Clone)]
@@ -125,6 +133,8 @@ pub struct RecordReader<R> {
     delimiter: u8,
     offset: u64,
     line: u64,
+    max_record_bytes: usize,
+    max_fields: usize,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -135,7 +145,17 @@ impl<R: BufRead> RecordReader<R> {
             delimiter,
             offset: start_offset,
             line: 1,
+            max_record_bytes: MAX_RECORD_BYTES,
+            max_fields: MAX_FIELDS,
         }
+    }
+
+    /// Changes the per-record limits, which keep memory bounded whatever the input (an unterminated quote
+    /// would otherwise make one record of the whole rest of the file).
+    pub fn with_limits(mut self, max_record_bytes: usize, max_fields: usize) -> Self {
+        self.max_record_bytes = max_record_bytes;
+        self.max_fields = max_fields;
+        self
     }
 
     /// Skips a UTF-8 byte-order mark at the current position; returns whether there was one.
@@ -275,6 +295,18 @@ impl<R: BufRead> RecordReader<R> {
             self.line += count_lines(&buf[..i]);
             self.inner.consume(i);
             self.offset += i as u64;
+            if rec.data.len() > self.max_record_bytes {
+                return Err(CsvError::RecordTooLarge {
+                    line: rec.line,
+                    limit: self.max_record_bytes,
+                });
+            }
+            if rec.ends.len() > self.max_fields {
+                return Err(CsvError::TooManyFields {
+                    line: rec.line,
+                    limit: self.max_fields,
+                });
+            }
             if let Some(terminator) = ended {
                 self.finish(rec, terminator);
                 return Ok(true);
@@ -371,6 +403,30 @@ mod tests {
         assert!(reader.read(&mut rec).unwrap());
         assert_eq!((rec.start(), rec.end(), rec.line()), (6, 8, 2));
         assert!(!reader.read(&mut rec).unwrap());
+    }
+
+    #[test]
+    fn oversized_records_stop_the_reader_instead_of_filling_memory() {
+        let input = format!("a\n\"{}", "x".repeat(10_000));
+        let mut reader = RecordReader::new(BufReader::with_capacity(64, input.as_bytes()), b',', 0)
+            .with_limits(1_000, 10);
+        let mut rec = Record::default();
+        assert!(reader.read(&mut rec).unwrap());
+        assert!(matches!(
+            reader.read(&mut rec),
+            Err(CsvError::RecordTooLarge {
+                line: 2,
+                limit: 1_000
+            })
+        ));
+        let commas = ",".repeat(100);
+        let mut reader =
+            RecordReader::new(BufReader::with_capacity(16, commas.as_bytes()), b',', 0)
+                .with_limits(1_000, 10);
+        assert!(matches!(
+            reader.read(&mut rec),
+            Err(CsvError::TooManyFields { line: 1, limit: 10 })
+        ));
     }
 
     #[test]

@@ -159,3 +159,89 @@ pub fn parse_describe(
     }
     Ok(sobject)
 }
+
+impl Field {
+    /// The field in describe shape, as `GET /sobjects/X/describe` answers it.
+    pub fn describe_json(&self) -> serde_json::Value {
+        let soap_type = match self.ftype {
+            FieldType::Id | FieldType::Reference => "tns:ID",
+            FieldType::Boolean => "xsd:boolean",
+            FieldType::Int => "xsd:int",
+            FieldType::Long => "xsd:long",
+            FieldType::Double | FieldType::Currency | FieldType::Percent => "xsd:double",
+            FieldType::Date => "xsd:date",
+            FieldType::DateTime => "xsd:dateTime",
+            FieldType::Time => "xsd:time",
+            FieldType::Base64 => "xsd:base64Binary",
+            FieldType::Compound => "urn:address",
+            _ => "xsd:string",
+        };
+        serde_json::json!({
+            "name": self.name,
+            "label": self.label,
+            "type": self.ftype.name(),
+            "soapType": soap_type,
+            "length": self.length,
+            "byteLength": self.length * 3,
+            "precision": self.precision,
+            "scale": self.scale,
+            "digits": self.digits,
+            "nillable": self.nillable,
+            "createable": self.createable,
+            "updateable": self.updateable,
+            "defaultedOnCreate": self.defaulted_on_create,
+            "unique": self.unique,
+            "externalId": self.external_id,
+            "idLookup": self.id_lookup,
+            "filterable": true,
+            "sortable": self.ftype != FieldType::TextArea || self.length <= 255,
+            "groupable": !matches!(self.ftype, FieldType::TextArea | FieldType::Double | FieldType::Currency | FieldType::Percent | FieldType::DateTime),
+            "calculated": false,
+            "autoNumber": false,
+            "picklistValues": self.picklist_values,
+            "restrictedPicklist": self.restricted_picklist,
+            "referenceTo": self.reference_to,
+            "relationshipName": self.relationship_name,
+            "custom": self.custom,
+        })
+    }
+}
+
+impl SObject {
+    /// The `urls` block of describe answers.
+    fn urls(&self, version: &str) -> serde_json::Value {
+        let base = format!("/services/data/v{version}/sobjects/{}", self.name);
+        serde_json::json!({
+            "sobject": base,
+            "describe": format!("{base}/describe"),
+            "rowTemplate": format!("{base}/{{ID}}"),
+        })
+    }
+
+    /// One entry of `GET /sobjects` (describeGlobal).
+    pub fn global_describe_json(&self, version: &str) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name,
+            "label": self.label,
+            "labelPlural": self.label_plural,
+            "keyPrefix": self.key_prefix.as_str(),
+            "custom": self.custom,
+            "createable": true,
+            "updateable": true,
+            "deletable": true,
+            "queryable": true,
+            "retrieveable": true,
+            "searchable": true,
+            "layoutable": true,
+            "urls": self.urls(version),
+        })
+    }
+
+    /// `GET /sobjects/X/describe`: the object with every field.
+    pub fn describe_json(&self, version: &str) -> serde_json::Value {
+        let mut value = self.global_describe_json(version);
+        let fields: Vec<_> = self.fields().iter().map(Field::describe_json).collect();
+        value["fields"] = serde_json::Value::Array(fields);
+        value
+    }
+}

@@ -36,7 +36,7 @@ pub fn versions(method: &Method) -> Response {
 pub fn version_root(version: ApiVersion) -> Response {
     let base = format!("/services/data/v{version}");
     let mut resources = serde_json::Map::new();
-    for name in ["jobs"] {
+    for name in ["jobs", "query", "queryAll", "sobjects"] {
         resources.insert(name.to_owned(), json!(format!("{base}/{name}")));
     }
     http::json(StatusCode::OK, &Value::Object(resources))

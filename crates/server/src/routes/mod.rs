@@ -2,6 +2,9 @@
 
 pub mod discovery;
 mod ingest;
+mod jobs;
+pub mod query;
+pub mod rest;
 mod results;
 
 use crate::endpoint::Endpoint;
@@ -12,6 +15,7 @@ use axum::http::Method;
 use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
+use bulkforce_core::job::JobKind;
 use bulkforce_store::Principal;
 
 /// Runs the handler of an authenticated request.
@@ -28,23 +32,70 @@ pub async fn handle(
             Method::GET | Method::HEAD => Ok(discovery::version_root(version)),
             _ => Err(not_allowed(&method, &["GET", "HEAD"])),
         },
-        Endpoint::Jobs(version, _) => match method {
-            Method::POST => ingest::create(state, &principal, version, request).await,
-            Method::GET => {
-                let query = request.uri().query().unwrap_or_default().to_owned();
-                ingest::list(state, &principal, version, &query).await
+        Endpoint::Jobs(version, kind) => match (method, kind) {
+            (Method::POST, JobKind::Ingest) => {
+                ingest::create(state, &principal, version, request).await
             }
-            _ => Err(not_allowed(&method, &["GET", "POST"])),
+            (Method::POST, JobKind::Query) => {
+                query::create(state, &principal, version, request).await
+            }
+            (Method::GET, _) => {
+                let query = request.uri().query().unwrap_or_default().to_owned();
+                jobs::list(state, &principal, version, kind, &query).await
+            }
+            (method, _) => Err(not_allowed(&method, &["GET", "POST"])),
         },
-        Endpoint::Job(_, _, id) => {
+        Endpoint::Job(_, kind, id) => {
             let id = job_id(&id)?;
             match method {
-                Method::GET => ingest::info(state, &principal, id).await,
-                Method::PATCH => ingest::patch(state, &principal, id, request).await,
-                Method::DELETE => ingest::delete(state, &principal, id).await,
+                Method::GET => jobs::info(state, &principal, id, kind).await,
+                Method::PATCH => jobs::patch(state, &principal, id, kind, request).await,
+                Method::DELETE => jobs::delete(state, &principal, id, kind).await,
                 _ => Err(not_allowed(&method, &["GET", "PATCH", "DELETE"])),
             }
         }
+        Endpoint::QueryResults(version, id) => match method {
+            Method::GET => {
+                let gzip = crate::http::accepts_gzip(request.headers());
+                let query = request.uri().query().unwrap_or_default().to_owned();
+                query::results(state, &principal, job_id(&id)?, version, &query, gzip).await
+            }
+            _ => Err(not_allowed(&method, &["GET"])),
+        },
+        Endpoint::RestQuery {
+            version,
+            all_rows,
+            cursor,
+        } => match method {
+            Method::GET => {
+                let query = request.uri().query().unwrap_or_default().to_owned();
+                rest::query(state, &principal, version, all_rows, cursor, &query).await
+            }
+            _ => Err(not_allowed(&method, &["GET"])),
+        },
+        Endpoint::SObjects(version) => match method {
+            Method::GET => Ok(rest::describe_global(state, version)),
+            _ => Err(not_allowed(&method, &["GET"])),
+        },
+        Endpoint::SObject(version, name) => match method {
+            Method::GET => rest::sobject(state, version, &name),
+            _ => Err(not_allowed(&method, &["GET"])),
+        },
+        Endpoint::Describe(version, name) => match method {
+            Method::GET => rest::describe(state, version, &name),
+            _ => Err(not_allowed(&method, &["GET"])),
+        },
+        Endpoint::Record(version, name, id) => match method {
+            Method::GET => rest::record(state, &principal, version, &name, &id).await,
+            _ => Err(not_allowed(&method, &["GET"])),
+        },
+        Endpoint::ResultPages(version, id) => match method {
+            Method::GET => {
+                let query = request.uri().query().unwrap_or_default().to_owned();
+                query::result_pages(state, &principal, job_id(&id)?, version, &query).await
+            }
+            _ => Err(not_allowed(&method, &["GET"])),
+        },
         Endpoint::Batches(_, id) => match method {
             Method::PUT => ingest::upload(state, &principal, job_id(&id)?, request).await,
             _ => Err(not_allowed(&method, &["PUT"])),

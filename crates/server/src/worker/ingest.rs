@@ -15,6 +15,8 @@ use std::io::{BufReader, Read, Write};
 use std::time::Instant;
 
 const READ_BUFFER: usize = 1024 * 1024;
+/// Salesforce's limit on the header row.
+const MAX_HEADER_CHARS: usize = 32_000;
 
 /// Why a job ends Failed: Salesforce's `errorMessage` text.
 struct JobFailure(String);
@@ -46,10 +48,10 @@ pub(super) fn process(state: &AppState, claimed: ClaimedJob) {
     let outcome = run(state, org, &job, checkpoint);
     let store = &state.store;
     let finished = match outcome {
-        Ok(true) => store.finish_job(org, job.id, JobState::JobComplete, None),
+        Ok(true) => store.finish_job(org, job.id, JobState::JobComplete, None, None),
         Ok(false) => Ok(false),
         Err(Stop::Failed(JobFailure(message))) => {
-            store.finish_job(org, job.id, JobState::Failed, Some(&message))
+            store.finish_job(org, job.id, JobState::Failed, Some(&message), None)
         }
         Err(Stop::Store(e)) => {
             tracing::error!(job = %job.id, error = %e, "ingest job failed on a storage error");
@@ -58,6 +60,7 @@ pub(super) fn process(state: &AppState, claimed: ClaimedJob) {
                 job.id,
                 JobState::Failed,
                 Some(&format!("Unknown : {e}")),
+                None,
             )
         }
     };
@@ -138,6 +141,13 @@ fn run(
         .iter()
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect();
+    let header_chars: usize = header.iter().map(|h| h.chars().count() + 1).sum();
+    if header_chars > MAX_HEADER_CHARS {
+        return Err(JobFailure(format!(
+            "InvalidBatch : The header row has more than {MAX_HEADER_CHARS} characters"
+        ))
+        .into());
+    }
     let plan = IngestPlan::new(
         &schema,
         object,

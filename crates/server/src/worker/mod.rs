@@ -1,10 +1,12 @@
 //! Background processing: workers claim ready jobs from the store and run them on blocking threads.
 
 mod ingest;
+mod query;
 
 use crate::state::AppState;
 use axum::body::Bytes;
 use bulkforce_core::csv::{Record, RecordReader};
+use bulkforce_core::job::JobKind;
 use bulkforce_store::StoreError;
 use bulkforce_store::blob::BlobStore;
 use std::io::{self, BufReader, Write};
@@ -13,7 +15,7 @@ use std::time::Duration;
 /// How often idle workers look for work they were not woken for (jobs of other `serve` instances).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// Starts the configured number of ingest workers.
+/// Starts the configured number of workers (each runs ingest and query jobs).
 pub fn spawn(state: &AppState) {
     for n in 0..state.config.workers.max(1) {
         let state = state.clone();
@@ -25,15 +27,18 @@ async fn run(state: AppState, n: usize) {
     loop {
         let notified = state.wake.notified();
         let store = state.store.clone();
-        match tokio::task::spawn_blocking(move || store.claim_ingest_job()).await {
+        match tokio::task::spawn_blocking(move || store.claim_job()).await {
             Ok(Ok(Some(claimed))) => {
                 let state = state.clone();
                 let id = claimed.job.id;
-                tracing::info!(worker = n, job = %id, "processing ingest job");
-                if let Err(e) =
-                    tokio::task::spawn_blocking(move || ingest::process(&state, claimed)).await
-                {
-                    tracing::error!(worker = n, job = %id, error = %e, "ingest worker panicked");
+                let kind = claimed.job.kind();
+                tracing::info!(worker = n, job = %id, ?kind, "processing job");
+                let work = tokio::task::spawn_blocking(move || match kind {
+                    JobKind::Ingest => ingest::process(&state, claimed),
+                    JobKind::Query => query::process(&state, claimed),
+                });
+                if let Err(e) = work.await {
+                    tracing::error!(worker = n, job = %id, error = %e, "worker panicked");
                 }
                 continue;
             }

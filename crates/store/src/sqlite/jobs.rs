@@ -211,14 +211,14 @@ pub(crate) fn end_upload(conn: &Connection, id: SfId, bytes: Option<u64>) -> Res
     Ok(())
 }
 
-pub(crate) fn claim_ingest(conn: &Connection) -> Result<Option<(Job, Checkpoint)>> {
+pub(crate) fn claim(conn: &Connection) -> Result<Option<(Job, Checkpoint)>> {
     let now = now_ms();
     let mut stmt = conn.prepare_cached(&format!(
         "UPDATE bf_jobs SET state = 'InProgress', claimed = 1,
              modstamp_ms = CASE WHEN state = 'UploadComplete' THEN ?1 ELSE modstamp_ms END,
              started_ms = coalesce(started_ms, ?1)
          WHERE id = (SELECT id FROM bf_jobs WHERE claimed = 0 AND state IN ('UploadComplete', 'InProgress')
-                     AND operation NOT IN ('query', 'queryAll') ORDER BY id LIMIT 1)
+                     ORDER BY id LIMIT 1)
          RETURNING {JOB_COLUMNS}, chunks_done, next_offset, next_line"
     ))?;
     let mut rows = stmt.query([now])?;
@@ -239,13 +239,20 @@ pub(crate) fn finish(
     id: SfId,
     state: JobState,
     error_message: Option<&str>,
+    processed: Option<u64>,
 ) -> Result<bool> {
     let now = now_ms();
     Ok(conn.execute(
         "UPDATE bf_jobs SET state = ?2, error_message = ?3, modstamp_ms = ?4, claimed = 0,
-             total_ms = ?4 - coalesce(started_ms, ?4)
+             total_ms = ?4 - coalesce(started_ms, ?4), processed = coalesce(?5, processed)
          WHERE id = ?1 AND state = 'InProgress'",
-        params![id.as_str(), state.name(), error_message, now],
+        params![
+            id.as_str(),
+            state.name(),
+            error_message,
+            now,
+            processed.map(|p| p as i64)
+        ],
     )? > 0)
 }
 

@@ -8,11 +8,12 @@
 
 mod ddl;
 mod jobs;
+mod query;
 mod records;
 
 use crate::{
-    BeforeCommit, Checkpoint, ChunkCommit, ChunkProgress, ClaimedJob, JobPage, Principal, Result,
-    Store, StoreError, UploadStart,
+    BeforeCommit, Checkpoint, ChunkCommit, ChunkProgress, ClaimedJob, JobPage, Principal,
+    QueryOptions, Result, Store, StoreError, UploadStart,
 };
 use bulkforce_core::id::{KeyPrefix, SHARDS, SfId};
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
@@ -287,10 +288,10 @@ impl Store for SqliteStore {
         Ok(conn.execute("DELETE FROM bf_jobs WHERE id = ?1", [id.as_str()])? > 0)
     }
 
-    fn claim_ingest_job(&self) -> Result<Option<ClaimedJob>> {
+    fn claim_job(&self) -> Result<Option<ClaimedJob>> {
         for org_id in self.org_ids()? {
             let db = self.org(org_id)?;
-            if let Some((job, checkpoint)) = jobs::claim_ingest(&db.writer.lock())? {
+            if let Some((job, checkpoint)) = jobs::claim(&db.writer.lock())? {
                 return Ok(Some(ClaimedJob {
                     org_id,
                     job,
@@ -354,8 +355,36 @@ impl Store for SqliteStore {
         id: SfId,
         state: JobState,
         error_message: Option<&str>,
+        processed: Option<u64>,
     ) -> Result<bool> {
-        jobs::finish(&self.org(org)?.writer.lock(), id, state, error_message)
+        jobs::finish(
+            &self.org(org)?.writer.lock(),
+            id,
+            state,
+            error_message,
+            processed,
+        )
+    }
+
+    fn run_query(
+        &self,
+        org: SfId,
+        query: &bulkforce_soql::bound::Query,
+        options: QueryOptions,
+        visit: &mut dyn FnMut(&[bulkforce_core::value::Value]) -> Result<bool>,
+    ) -> Result<u64> {
+        self.org(org)?
+            .read(|conn| query::run(conn, query, &options, visit))
+    }
+
+    fn count_query(
+        &self,
+        org: SfId,
+        query: &bulkforce_soql::bound::Query,
+        options: QueryOptions,
+    ) -> Result<u64> {
+        self.org(org)?
+            .read(|conn| query::count(conn, query, &options))
     }
 
     fn checkpoint(&self, org: SfId, id: SfId) -> Result<Option<Checkpoint>> {
