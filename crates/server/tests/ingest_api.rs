@@ -41,7 +41,9 @@ async fn version_list_needs_no_auth_and_spans_31_to_66() {
             "{text}"
         );
         assert!(
-            text.ends_with(r#"{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#),
+            text.ends_with(
+                r#"{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#
+            ),
             "{text}"
         );
         let list = reply.json();
@@ -50,7 +52,11 @@ async fn version_list_needs_no_auth_and_spans_31_to_66() {
         for (i, entry) in list.iter().enumerate() {
             let v = 31 + i;
             assert_eq!(keys(entry), ["label", "url", "version"]);
-            assert_eq!(entry["version"], json!(format!("{v}.0")), "version is a string");
+            assert_eq!(
+                entry["version"],
+                json!(format!("{v}.0")),
+                "version is a string"
+            );
             assert_eq!(entry["url"], json!(format!("/services/data/v{v}.0")));
         }
         let label = |v: usize| list[v - 31]["label"].as_str().unwrap().to_owned();
@@ -72,9 +78,7 @@ async fn version_root_needs_auth_and_lists_jobs() {
     let reply = s.get(&s.url("/services/data/v59.0")).await;
     assert_eq!(reply.json()["jobs"], "/services/data/v59.0/jobs");
 
-    let reply = s
-        .send(s.client.get(s.url("/services/data/v62.0/")))
-        .await;
+    let reply = s.send(s.client.get(s.url("/services/data/v62.0/"))).await;
     reply.assert_error(401, "INVALID_SESSION_ID", "Session expired or invalid");
 }
 
@@ -105,8 +109,14 @@ async fn create_answers_200_with_salesforce_keys_in_order() {
         s.running.principal.user_id.as_str(),
         "the creating user"
     );
-    assert!(is_job_timestamp(job["createdDate"].as_str().unwrap()), "{job}");
-    assert!(is_job_timestamp(job["systemModstamp"].as_str().unwrap()), "{job}");
+    assert!(
+        is_job_timestamp(job["createdDate"].as_str().unwrap()),
+        "{job}"
+    );
+    assert!(
+        is_job_timestamp(job["systemModstamp"].as_str().unwrap()),
+        "{job}"
+    );
     assert_eq!(job["state"], "Open");
     assert_eq!(job["concurrencyMode"], "Parallel");
     assert_eq!(job["contentType"], "CSV");
@@ -374,7 +384,10 @@ async fn jobs_of_other_api_versions_keep_their_version() {
     let s = start().await;
     for (version, number) in [("v50.0", 50.0), ("v59.0", 59.0)] {
         let job = s
-            .create_at(version, &json!({"object": "Account", "operation": "insert"}))
+            .create_at(
+                version,
+                &json!({"object": "Account", "operation": "insert"}),
+            )
             .await;
         assert_eq!(job["apiVersion"], json!(number));
         let id = id_of(&job);
@@ -537,7 +550,11 @@ async fn list_of_a_few_jobs_is_done_and_filters_by_job_type() {
 
     s.get(&s.api("/jobs/ingest?queryLocator=garbage"))
         .await
-        .assert_error(400, "INVALID_QUERY_LOCATOR", "The queryLocator is not valid");
+        .assert_error(
+            400,
+            "INVALID_QUERY_LOCATOR",
+            "The queryLocator is not valid",
+        );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -546,18 +563,18 @@ async fn list_of_a_few_jobs_is_done_and_filters_by_job_type() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_removes_finished_jobs_and_refuses_open_ones() {
     let s = start().await;
-    let (info, _) = s
-        .run_complete(&insert_account(), "Name\nAcme\n")
-        .await;
+    let (info, _) = s.run_complete(&insert_account(), "Name\nAcme\n").await;
     let id = id_of(&info);
 
     let reply = s.send(s.request(Method::DELETE, &s.job_url(&id))).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     assert!(reply.body.is_empty());
 
-    s.get(&s.job_url(&id))
-        .await
-        .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
+    s.get(&s.job_url(&id)).await.assert_error(
+        404,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    );
     for file in ["successfulResults", "failedResults", "unprocessedrecords"] {
         s.get(&s.api(&format!("/jobs/ingest/{id}/{file}")))
             .await
@@ -568,7 +585,11 @@ async fn delete_removes_finished_jobs_and_refuses_open_ones() {
         .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
     let list = s.get(&s.api("/jobs/ingest")).await.json();
     assert!(
-        list["records"].as_array().unwrap().iter().all(|r| r["id"] != id),
+        list["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != id),
         "deleted jobs are not listed"
     );
     // The records the job created stay.
@@ -624,8 +645,7 @@ async fn result_files_quote_every_cell_and_echo_the_header_verbatim() {
          \"\",\"REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --\",\"\",\"1\",\"2.0\",\"x\"\n"
     );
     assert_eq!(
-        results.unprocessed,
-        "name,\"Phone\",AnnualRevenue,Description\n",
+        results.unprocessed, "name,\"Phone\",AnnualRevenue,Description\n",
         "a completed job has no unprocessed rows: the header alone"
     );
     assert_eq!(
@@ -638,15 +658,14 @@ async fn result_files_quote_every_cell_and_echo_the_header_verbatim() {
     );
 
     // Nothing failed: the failed file is the header line alone.
-    let (_, results) = s
-        .run_complete(&insert_account(), "Name,Phone\nA,1\n")
-        .await;
+    let (_, results) = s.run_complete(&insert_account(), "Name,Phone\nA,1\n").await;
     assert_eq!(results.failed, "\"sf__Id\",\"sf__Error\",Name,Phone\n");
     // Nothing succeeded: the same for the successful file.
-    let (_, results) = s
-        .run_complete(&insert_account(), "Name,Phone\n,1\n")
-        .await;
-    assert_eq!(results.successful, "\"sf__Id\",\"sf__Created\",Name,Phone\n");
+    let (_, results) = s.run_complete(&insert_account(), "Name,Phone\n,1\n").await;
+    assert_eq!(
+        results.successful,
+        "\"sf__Id\",\"sf__Created\",Name,Phone\n"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -662,13 +681,23 @@ async fn aborted_open_job_returns_every_row_as_unprocessed() {
     assert_eq!(info["state"], "Aborted");
     assert_eq!(info["numberRecordsProcessed"], 0);
     let results = s.results(&id).await;
-    assert_eq!(results.unprocessed, csv, "header and every row, as uploaded");
+    assert_eq!(
+        results.unprocessed, csv,
+        "header and every row, as uploaded"
+    );
     assert_eq!(
         results.successful,
         "\"sf__Id\",\"sf__Created\",Name,AccountNumber\n"
     );
-    assert_eq!(results.failed, "\"sf__Id\",\"sf__Error\",Name,AccountNumber\n");
-    assert_eq!(s.count("Account", true).await, 0, "aborted data is never applied");
+    assert_eq!(
+        results.failed,
+        "\"sf__Id\",\"sf__Error\",Name,AccountNumber\n"
+    );
+    assert_eq!(
+        s.count("Account", true).await,
+        0,
+        "aborted data is never applied"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -676,14 +705,19 @@ async fn results_are_gzipped_when_accepted() {
     let s = start().await;
     let mut csv = String::from("Name,Description\n");
     for i in 0..200 {
-        csv.push_str(&format!("Company {i},Some repetitive description text {i}\n"));
+        csv.push_str(&format!(
+            "Company {i},Some repetitive description text {i}\n"
+        ));
     }
     let (info, plain) = s.run_complete(&insert_account(), csv).await;
     let id = id_of(&info);
     for file in ["successfulResults", "failedResults", "unprocessedrecords"] {
         let url = s.api(&format!("/jobs/ingest/{id}/{file}"));
         let reply = s
-            .send(s.request(Method::GET, &url).header("Accept-Encoding", "gzip"))
+            .send(
+                s.request(Method::GET, &url)
+                    .header("Accept-Encoding", "gzip"),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header("content-encoding").as_deref(), Some("gzip"));
@@ -706,7 +740,10 @@ async fn results_are_gzipped_when_accepted() {
     let url = s.api(&format!("/jobs/ingest/{id}/successfulResults"));
     for refused in ["gzip;q=0", "deflate", "identity"] {
         let reply = s
-            .send(s.request(Method::GET, &url).header("Accept-Encoding", refused))
+            .send(
+                s.request(Method::GET, &url)
+                    .header("Accept-Encoding", refused),
+            )
             .await;
         assert_eq!(reply.header("content-encoding"), None, "{refused}");
         assert_eq!(reply.text(), plain.successful);
@@ -931,7 +968,10 @@ async fn wrong_state_requests_get_invalidjobstate() {
     );
 
     let aborted = s.create_id(&insert_account()).await;
-    assert_eq!(s.patch_state(&aborted, "Aborted").await.status, StatusCode::OK);
+    assert_eq!(
+        s.patch_state(&aborted, "Aborted").await.status,
+        StatusCode::OK
+    );
     s.upload(&aborted, "Name\nLate\n").await.assert_error(
         400,
         "INVALIDJOBSTATE",
@@ -996,7 +1036,10 @@ async fn second_upload_is_rejected_with_salesforce_text() {
     let info = s.wait(&id).await;
     assert_eq!(info["numberRecordsProcessed"], 1);
     let successful = s.result(&id, "successfulResults").await;
-    assert!(successful.ends_with(",\"true\",\"First\"\n"), "{successful}");
+    assert!(
+        successful.ends_with(",\"true\",\"First\"\n"),
+        "{successful}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1027,12 +1070,16 @@ async fn not_found_for_unknown_jobs_garbage_ids_and_unknown_paths() {
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{url}");
         assert_eq!(reply.text(), BODY, "{url}");
     }
-    s.patch_state(unknown, "Aborted")
-        .await
-        .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
-    s.upload(unknown, "Name\nA\n")
-        .await
-        .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
+    s.patch_state(unknown, "Aborted").await.assert_error(
+        404,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    );
+    s.upload(unknown, "Name\nA\n").await.assert_error(
+        404,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    );
     s.send(s.request(Method::DELETE, &s.job_url(unknown)))
         .await
         .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
@@ -1041,11 +1088,19 @@ async fn not_found_for_unknown_jobs_garbage_ids_and_unknown_paths() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retired_versions_are_gone() {
     let s = start().await;
-    for (version, path) in [("20.0", "/jobs/ingest"), ("30.0", ""), ("7.0", "/jobs/ingest")] {
+    for (version, path) in [
+        ("20.0", "/jobs/ingest"),
+        ("30.0", ""),
+        ("7.0", "/jobs/ingest"),
+    ] {
         let reply = s
             .get(&s.url(&format!("/services/data/v{version}{path}")))
             .await;
-        reply.assert_error(410, "GONE", &format!("API version {version} has been retired"));
+        reply.assert_error(
+            410,
+            "GONE",
+            &format!("API version {version} has been retired"),
+        );
     }
 }
 
@@ -1243,11 +1298,8 @@ async fn oversized_uploads_get_413_and_the_job_stays_usable() {
 
     // Streamed in chunks, without a length.
     let id = s.create_id(&insert_account()).await;
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
-        .as_bytes()
-        .chunks(100)
-        .map(|c| Ok(c.to_vec()))
-        .collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        big.as_bytes().chunks(100).map(|c| Ok(c.to_vec())).collect();
     let reply = s
         .send(
             s.request(Method::PUT, &s.api(&format!("/jobs/ingest/{id}/batches")))
@@ -1259,11 +1311,8 @@ async fn oversized_uploads_get_413_and_the_job_stays_usable() {
     assert_eq!(s.info(&id).await["state"], "Open");
     // A streamed upload within the limit is fine.
     let small = accounts_csv("Streamed", 5);
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = small
-        .as_bytes()
-        .chunks(7)
-        .map(|c| Ok(c.to_vec()))
-        .collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        small.as_bytes().chunks(7).map(|c| Ok(c.to_vec())).collect();
     let reply = s
         .send(
             s.request(Method::PUT, &s.api(&format!("/jobs/ingest/{id}/batches")))

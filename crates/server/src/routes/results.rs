@@ -7,7 +7,7 @@ use crate::worker::{ChannelWriter, raw_header};
 use axum::body::Body;
 use axum::response::Response;
 use bulkforce_core::ApiError;
-use bulkforce_core::csv::write_quoted_cell;
+use bulkforce_core::csv::{Record, RecordReader, write_quoted_cell};
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::{Job, JobKind, JobState};
 use bulkforce_store::blob::keys::{self, ResultKind};
@@ -92,7 +92,21 @@ fn write_file(
     );
     if let Some((header, _)) = &header {
         line.push(dialect.delimiter.byte());
-        line.extend_from_slice(header);
+        if job.state == JobState::Failed && checkpoint.next_offset == 0 {
+            // A job rejected before processing (its header, say) echoes the columns quoted, as Salesforce.
+            let mut reader = RecordReader::new(&header[..], dialect.delimiter.byte(), 0);
+            let mut cells = Record::default();
+            if reader.read(&mut cells).unwrap_or(false) {
+                for (i, cell) in cells.iter().enumerate() {
+                    if i > 0 {
+                        line.push(dialect.delimiter.byte());
+                    }
+                    write_quoted_cell(&mut line, cell);
+                }
+            }
+        } else {
+            line.extend_from_slice(header);
+        }
     }
     line.extend_from_slice(dialect.line_ending.bytes());
     out.write_all(&line)?;

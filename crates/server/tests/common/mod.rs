@@ -5,7 +5,6 @@
 
 use bulkforce_core::id::SfId;
 use bulkforce_server::{Running, ServerConfig};
-use bulkforce_store::Store;
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
@@ -242,7 +241,12 @@ impl Server {
     /// Uploads and asserts Salesforce's answer: 201 with an empty body.
     pub async fn upload_ok(&self, id: &str, csv: impl Into<Vec<u8>>) {
         let reply = self.upload(id, csv).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "upload: {}", reply.text());
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "upload: {}",
+            reply.text()
+        );
         assert!(reply.body.is_empty(), "upload answered a body");
     }
 
@@ -280,10 +284,7 @@ impl Server {
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
-        panic!(
-            "job {id} did not finish in time: {}",
-            self.info(id).await
-        );
+        panic!("job {id} did not finish in time: {}", self.info(id).await);
     }
 
     /// Polls the job until it reaches `state` (bounded).

@@ -186,11 +186,12 @@ pub(crate) fn begin_upload(conn: &Connection, id: SfId) -> Result<Option<UploadS
         return Ok(None);
     };
     let state: JobState = state.parse().map_err(|_| corrupt("state", &state))?;
-    if upload_state != "none" {
-        return Ok(Some(UploadStart::AlreadyUploaded));
-    }
+    // A job that is no longer Open refuses data whatever it holds; an Open one refuses a second upload.
     if state != JobState::Open {
         return Ok(Some(UploadStart::NotOpen(state)));
+    }
+    if upload_state != "none" {
+        return Ok(Some(UploadStart::AlreadyUploaded));
     }
     tx.execute(
         "UPDATE bf_jobs SET upload_state = 'receiving' WHERE id = ?1",
