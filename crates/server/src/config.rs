@@ -2,6 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// Salesforce's default session timeout: two hours.
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(2 * 60 * 60);
 
 /// Salesforce's upload limit: 150 MB per job.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 150 * 1024 * 1024;
@@ -30,6 +34,19 @@ pub struct ServerConfig {
     /// A pause after each chunk, so tests and demos can watch (and abort) a job in progress.
     pub chunk_delay_ms: u64,
     pub daily_api_requests: u64,
+    /// Refuse requests past the daily allocation with REQUEST_LIMIT_EXCEEDED (off: count and report only).
+    pub enforce_api_limits: bool,
+    /// Lifetime of access tokens issued by the OAuth and SOAP logins.
+    pub session_timeout: Duration,
+    /// Serve HTTPS: with this certificate and key, or (both None) a self-signed pair kept in the data dir.
+    pub tls: Option<TlsConfig>,
+}
+
+/// Where the TLS certificate and key come from.
+#[derive(Debug, Clone, Default)]
+pub struct TlsConfig {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +61,9 @@ impl Default for ServerConfig {
             workers: 2,
             chunk_delay_ms: 0,
             daily_api_requests: DEFAULT_DAILY_API_REQUESTS,
+            enforce_api_limits: false,
+            session_timeout: DEFAULT_SESSION_TIMEOUT,
+            tls: None,
         }
     }
 }

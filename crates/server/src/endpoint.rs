@@ -47,6 +47,25 @@ pub enum Endpoint {
     Describe(ApiVersion, String),
     /// `/services/data/vXX.X/sobjects/{name}/{id}`.
     Record(ApiVersion, String, String),
+    /// `/services/data/vXX.X/limits`.
+    Limits(ApiVersion),
+    /// `/services/oauth2/token` (no bearer token: the grant authenticates).
+    OAuthToken,
+    /// `/services/oauth2/revoke`.
+    OAuthRevoke,
+    /// `/services/oauth2/userinfo`.
+    UserInfo,
+    /// `/id/{orgId}/{userId}`: the identity URL.
+    Identity(String, String),
+    /// `/services/Soap/u/XX.X` (partner) or `/services/Soap/c/XX.X` (enterprise): SOAP `login`.
+    SoapLogin(char, String),
+}
+
+impl Endpoint {
+    /// Endpoints that authenticate by their own means rather than a bearer token.
+    pub fn is_public(&self) -> bool {
+        matches!(self, Endpoint::Versions | Endpoint::OAuthToken | Endpoint::OAuthRevoke | Endpoint::SoapLogin(..))
+    }
 }
 
 /// The first version with `resultPages`.
@@ -61,6 +80,14 @@ impl Endpoint {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let rest = match segments.as_slice() {
             ["services", "data"] => return Ok(Endpoint::Versions),
+            ["services", "oauth2", "token"] => return Ok(Endpoint::OAuthToken),
+            ["services", "oauth2", "revoke"] => return Ok(Endpoint::OAuthRevoke),
+            ["services", "oauth2", "userinfo"] => return Ok(Endpoint::UserInfo),
+            ["id", org, user] => return Ok(Endpoint::Identity((*org).to_owned(), (*user).to_owned())),
+            ["services", "Soap", api @ ("u" | "c"), version, ..] => {
+                let version = ApiVersion::parse(version).ok_or_else(ApiError::not_found)?;
+                return Ok(Endpoint::SoapLogin(api.chars().next().unwrap_or('u'), version.to_string()));
+            }
             ["services", "data", version, rest @ ..] => {
                 let version = ApiVersion::parse(version).ok_or_else(ApiError::not_found)?;
                 if version.0 < MIN_VERSION {
@@ -95,6 +122,7 @@ impl Endpoint {
                     _ => return Err(ApiError::not_found()),
                 }
             }
+            ["limits"] => Endpoint::Limits(version),
             ["sobjects"] => Endpoint::SObjects(version),
             ["sobjects", name] => Endpoint::SObject(version, (*name).to_owned()),
             ["sobjects", name, "describe"] => Endpoint::Describe(version, (*name).to_owned()),

@@ -9,6 +9,7 @@ pub mod endpoint;
 mod http;
 mod routes;
 mod soql;
+mod tls;
 pub mod state;
 pub mod worker;
 
@@ -41,16 +42,25 @@ pub fn app(state: AppState) -> Router {
 async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
+    let base = base_url(&state, &request);
     let (mut response, org) = match Endpoint::parse(&path) {
         Err(e) => (http::error(&e), None),
-        Ok(Endpoint::Versions) => (routes::discovery::versions(&method), None),
+        Ok(endpoint) if endpoint.is_public() => {
+            (routes::handle_public(&state, &base, endpoint, request).await, None)
+        }
         Ok(endpoint) => match authenticate(&state, bearer_token(&request)).await {
             Err(e) => (http::error(&e), None),
             Ok(principal) => {
                 let org = principal.org_id;
-                state.usage.record(org);
-                let response = routes::handle(&state, principal, endpoint, request).await;
-                (response.unwrap_or_else(|e| http::error(&e)), Some(org))
+                let used = state.usage.record(org);
+                let response = if state.config.enforce_api_limits && used > state.config.daily_api_requests {
+                    http::error(&ApiError::new(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."))
+                } else {
+                    routes::handle(&state, &base, principal, endpoint, request)
+                        .await
+                        .unwrap_or_else(|e| http::error(&e))
+                };
+                (response, Some(org))
             }
         },
     };
@@ -68,17 +78,28 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     response
 }
 
-/// The token of `Authorization: Bearer <token>` (or the older `OAuth <token>`).
-fn bearer_token(request: &Request<Body>) -> Option<String> {
-    let header = request
+/// The URL clients reached this server at (`instance_url`, `serverUrl`, identity URLs): the request's host,
+/// with https when serving TLS.
+fn base_url(state: &AppState, request: &Request<Body>) -> String {
+    let scheme = if state.config.tls.is_some() { "https" } else { "http" };
+    let host = request
         .headers()
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("OAuth "))?
-        .trim();
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| state.config.listen.to_string());
+    format!("{scheme}://{host}")
+}
+
+/// The token of `Authorization: Bearer <token>` (or the older `OAuth <token>`, or an `oauth_token` query
+/// parameter as identity URLs accept).
+fn bearer_token(request: &Request<Body>) -> Option<String> {
+    let header = request.headers().get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok());
+    let token = match header {
+        Some(header) => header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("OAuth "))?.trim().to_owned(),
+        None => routes::query_param(request.uri().query().unwrap_or_default(), "oauth_token")?,
+    };
     (!token.is_empty()).then(|| token.to_owned())
 }
 
@@ -98,6 +119,8 @@ pub struct Running {
     pub principal: Principal,
     pub state: AppState,
     pub server: tokio::task::JoinHandle<()>,
+    /// The certificate served over HTTPS, for clients to trust.
+    pub tls_cert: Option<std::path::PathBuf>,
 }
 
 /// Loads the schema: the built-in objects plus every `*.json` describe file in `dir`, in name order.
@@ -123,6 +146,7 @@ pub fn load_schema(dir: Option<&Path>) -> anyhow::Result<Schema> {
 /// Opens the store, makes sure the default org and its token exist, binds and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     let schema = Arc::new(load_schema(config.schema_dir.as_deref())?);
+    let mut tls_path = None;
     let data_dir = config.data_dir.clone();
     let store: Arc<dyn Store> = {
         let dir = data_dir.clone();
@@ -158,17 +182,36 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         cursors: Arc::new(state::Cursors::default()),
     };
     worker::spawn(&state);
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("binding {}", config.listen))?;
+    let listener = std::net::TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
+    listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let router = app(state.clone());
-    let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!(error = %e, "server stopped");
+    let tls_cert = match &config.tls {
+        None => {
+            let listener = TcpListener::from_std(listener)?;
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "server stopped");
+                }
+            })
         }
-    });
+        Some(tls) => {
+            let (cert, key) = tls::certificate(&data_dir, tls)?;
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| format!("loading the TLS certificate {}", cert.display()))?;
+            let server = axum_server::from_tcp_rustls(listener, rustls);
+            tls_path = Some(cert);
+            tokio::spawn(async move {
+                if let Err(e) = server.serve(router.into_make_service()).await {
+                    tracing::error!(error = %e, "server stopped");
+                }
+            })
+        }
+    };
+    let server = tls_cert;
     Ok(Running {
+        tls_cert: tls_path,
         addr,
         token,
         principal,

@@ -61,22 +61,77 @@ impl Cursors {
     }
 }
 
-/// API requests counted per org, for `Sforce-Limit-Info`.
+/// What is counted per org over a rolling 24 hours, as Salesforce's daily allocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counter {
+    ApiRequests,
+    QueryJobs,
+    IngestBatches,
+}
+
+/// Rolling 24-hour counters per org, kept in one-minute buckets.
 #[derive(Default)]
 pub struct ApiUsage {
-    counts: Mutex<HashMap<SfId, u64>>,
+    counts: Mutex<HashMap<(SfId, Counter), Window>>,
+}
+
+#[derive(Default)]
+struct Window {
+    buckets: std::collections::VecDeque<(i64, u64)>,
+    total: u64,
+}
+
+const WINDOW_MINUTES: i64 = 24 * 60;
+
+impl Window {
+    fn expire(&mut self, minute: i64) {
+        while let Some(&(start, count)) = self.buckets.front() {
+            if start > minute - WINDOW_MINUTES {
+                break;
+            }
+            self.total -= count;
+            self.buckets.pop_front();
+        }
+    }
+}
+
+fn current_minute() -> i64 {
+    chrono::Utc::now().timestamp() / 60
 }
 
 impl ApiUsage {
-    /// Counts one request of `org`; returns the org's total.
-    pub fn record(&self, org: SfId) -> u64 {
+    /// Counts `n` of `counter` for `org`; returns the total over the last 24 hours.
+    pub fn add(&self, org: SfId, counter: Counter, n: u64) -> u64 {
+        let minute = current_minute();
         let mut counts = self.counts.lock();
-        let count = counts.entry(org).or_insert(0);
-        *count += 1;
-        *count
+        let window = counts.entry((org, counter)).or_default();
+        window.expire(minute);
+        match window.buckets.back_mut() {
+            Some((start, count)) if *start == minute => *count += n,
+            _ => window.buckets.push_back((minute, n)),
+        }
+        window.total += n;
+        window.total
+    }
+
+    /// Counts one API request of `org`; returns the org's total.
+    pub fn record(&self, org: SfId) -> u64 {
+        self.add(org, Counter::ApiRequests, 1)
+    }
+
+    /// The total of `counter` over the last 24 hours.
+    pub fn total(&self, org: SfId, counter: Counter) -> u64 {
+        let mut counts = self.counts.lock();
+        match counts.get_mut(&(org, counter)) {
+            Some(window) => {
+                window.expire(current_minute());
+                window.total
+            }
+            None => 0,
+        }
     }
 
     pub fn used(&self, org: SfId) -> u64 {
-        self.counts.lock().get(&org).copied().unwrap_or(0)
+        self.total(org, Counter::ApiRequests)
     }
 }

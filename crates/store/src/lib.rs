@@ -40,6 +40,32 @@ pub struct Principal {
     pub username: String,
 }
 
+/// An org.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    pub id: SfId,
+    pub name: String,
+    pub is_default: bool,
+}
+
+/// A connected app: OAuth clients authenticate as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub id: SfId,
+    pub org_id: SfId,
+    pub name: String,
+    pub client_id: String,
+    /// PEM certificate whose key signs JWT bearer assertions.
+    pub certificate: Option<String>,
+}
+
+/// Access tokens authorise API calls; refresh tokens obtain new access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
 /// One page of a job list, oldest first.
 #[derive(Debug, Clone)]
 pub struct JobPage {
@@ -146,11 +172,66 @@ pub trait Store: Send + Sync {
     /// Creates the default org and its admin user on first start; returns them on every start.
     fn ensure_default_org(&self) -> Result<Principal>;
 
-    /// Registers `token` for `principal` (stored hashed).
-    fn register_token(&self, principal: &Principal, token: &str) -> Result<()>;
+    /// Creates an org with its admin user (password optional: token-only users cannot log in).
+    fn create_org(&self, name: &str, username: &str, password: Option<&str>) -> Result<Principal>;
+
+    /// Adds a user to an org (a User record too).
+    fn create_user(
+        &self,
+        org: SfId,
+        username: &str,
+        password: Option<&str>,
+        last_name: &str,
+        first_name: &str,
+    ) -> Result<Principal>;
+
+    /// Sets a user's password; false if there is no such user.
+    fn set_password(&self, username: &str, password: &str) -> Result<bool>;
+
+    /// The user whose username and password these are.
+    fn login_password(&self, username: &str, password: &str) -> Result<Option<Principal>>;
+
+    /// A user by username (case-insensitive).
+    fn find_user(&self, username: &str) -> Result<Option<Principal>>;
+
+    /// Creates a connected app; returns it and its client secret (shown once, stored hashed).
+    fn create_app(&self, org: SfId, name: &str, certificate: Option<&str>) -> Result<(App, String)>;
+
+    /// A connected app by client id.
+    fn find_app(&self, client_id: &str) -> Result<Option<App>>;
+
+    /// A connected app by client id and secret.
+    fn check_app(&self, client_id: &str, secret: &str) -> Result<Option<App>>;
+
+    /// Stores a token (hashed) for `principal`; `expires_ms` is a Unix time in milliseconds.
+    fn save_token(
+        &self,
+        principal: &Principal,
+        token: &str,
+        kind: TokenKind,
+        app: Option<SfId>,
+        expires_ms: Option<i64>,
+    ) -> Result<()>;
+
+    /// The principal (and app) of a live token of `kind`: not expired, not revoked.
+    fn token_principal(&self, token: &str, kind: TokenKind) -> Result<Option<(Principal, Option<SfId>)>>;
+
+    /// Revokes a token of either kind; false if it was unknown or already revoked.
+    fn revoke_token(&self, token: &str) -> Result<bool>;
+
+    fn list_orgs(&self) -> Result<Vec<Org>>;
+    fn list_users(&self, org: SfId) -> Result<Vec<Principal>>;
+    fn list_apps(&self, org: SfId) -> Result<Vec<App>>;
+
+    /// Registers a long-lived access token for `principal` (the default admin token).
+    fn register_token(&self, principal: &Principal, token: &str) -> Result<()> {
+        self.save_token(principal, token, TokenKind::Access, None, None)
+    }
 
     /// The principal a bearer token stands for.
-    fn authenticate(&self, token: &str) -> Result<Option<Principal>>;
+    fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
+        Ok(self.token_principal(token, TokenKind::Access)?.map(|(p, _)| p))
+    }
 
     /// Mints a job id and stores `job` under it; returns the stored job.
     fn create_job(&self, org: SfId, job: Job) -> Result<Job>;

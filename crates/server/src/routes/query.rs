@@ -90,6 +90,7 @@ pub async fn create(
     let store = state.store.clone();
     let org = principal.org_id;
     let job = blocking(move || store.create_job(org, job)).await?;
+    state.usage.add(org, crate::state::Counter::QueryJobs, 1);
     state.wake.notify_waiters();
     Ok(http::json(StatusCode::OK, &job.create_json()))
 }

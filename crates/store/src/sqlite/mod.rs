@@ -6,22 +6,22 @@
 //! Each database has one writer connection (SQLite has a single writer) and a small pool of readers; WAL
 //! lets readers run while a chunk is being written.
 
+mod auth;
 mod ddl;
 mod jobs;
 mod query;
 mod records;
 
 use crate::{
-    BeforeCommit, Checkpoint, ChunkCommit, ChunkProgress, ClaimedJob, JobPage, Principal,
-    QueryOptions, Result, Store, StoreError, UploadStart,
+    App, BeforeCommit, Checkpoint, ChunkCommit, ChunkProgress, ClaimedJob, JobPage, Org, Principal,
+    QueryOptions, Result, Store, StoreError, TokenKind, UploadStart,
 };
-use bulkforce_core::id::{KeyPrefix, SHARDS, SfId};
+use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
 use bulkforce_core::job::{Job, JobKind, JobState};
 use bulkforce_core::schema::Schema;
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -81,12 +81,6 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`, with `schema` for every org's records.
@@ -94,17 +88,7 @@ impl SqliteStore {
         let dir = dir.into();
         std::fs::create_dir_all(dir.join("orgs"))?;
         let control = open_connection(&dir.join("control.db"), READER_CACHE_KIB)?;
-        control.execute_batch(
-            "CREATE TABLE IF NOT EXISTS orgs (
-                 id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, shard INTEGER NOT NULL UNIQUE,
-                 is_default INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS users (
-                 id TEXT PRIMARY KEY NOT NULL, org_id TEXT NOT NULL REFERENCES orgs(id),
-                 username TEXT NOT NULL UNIQUE COLLATE NOCASE, created_ms INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS tokens (
-                 hash TEXT PRIMARY KEY NOT NULL, org_id TEXT NOT NULL, user_id TEXT NOT NULL,
-                 created_ms INTEGER NOT NULL);",
-        )?;
+        auth::create_schema(&control)?;
         Ok(SqliteStore {
             dir,
             schema,
@@ -154,33 +138,6 @@ impl SqliteStore {
             .collect::<Result<Vec<_>>>()?;
         Ok(ids)
     }
-
-    /// Creates an org with its admin user (a User record in the org, and a row in `users`).
-    fn create_org(&self, name: &str, username: &str, is_default: bool) -> Result<Principal> {
-        let control = self.control.lock();
-        let shard: u16 =
-            control.query_row("SELECT COUNT(*) FROM orgs", [], |r| r.get::<_, u16>(0))? + 1;
-        if shard >= SHARDS {
-            return Err(StoreError::Invalid("no more org shards".into()));
-        }
-        let org_id = SfId::mint(KeyPrefix::ORG, 0, u64::from(shard));
-        control.execute(
-            "INSERT INTO orgs (id, name, shard, is_default, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![org_id.as_str(), name, shard, is_default, now_ms()],
-        )?;
-        drop(control);
-        let db = self.org(org_id)?;
-        let user_id = records::insert_admin_user(&db, username)?;
-        self.control.lock().execute(
-            "INSERT INTO users (id, org_id, username, created_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![user_id.as_str(), org_id.as_str(), username, now_ms()],
-        )?;
-        Ok(Principal {
-            org_id,
-            user_id,
-            username: username.to_owned(),
-        })
-    }
 }
 
 impl Store for SqliteStore {
@@ -189,59 +146,80 @@ impl Store for SqliteStore {
     }
 
     fn ensure_default_org(&self) -> Result<Principal> {
-        let existing = self
-            .control
-            .lock()
-            .query_row(
-                "SELECT o.id, u.id, u.username FROM orgs o JOIN users u ON u.org_id = o.id
-                 WHERE o.is_default = 1 ORDER BY u.created_ms LIMIT 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        match existing {
-            Some((org, user, username)) => Ok(Principal {
-                org_id: SfId::parse(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                user_id: SfId::parse(&user).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                username,
-            }),
-            None => self.create_org(DEFAULT_ORG_NAME, DEFAULT_ADMIN_USERNAME, true),
+        match self.default_principal()? {
+            Some(principal) => Ok(principal),
+            None => self.new_org(DEFAULT_ORG_NAME, DEFAULT_ADMIN_USERNAME, None, true),
         }
     }
 
-    fn register_token(&self, principal: &Principal, token: &str) -> Result<()> {
-        self.control.lock().execute(
-            "INSERT OR IGNORE INTO tokens (hash, org_id, user_id, created_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![hash_token(token), principal.org_id.as_str(), principal.user_id.as_str(), now_ms()],
-        )?;
-        Ok(())
+    fn create_org(&self, name: &str, username: &str, password: Option<&str>) -> Result<Principal> {
+        self.new_org(name, username, password, false)
     }
 
-    fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
-        let row = self
-            .control
-            .lock()
-            .query_row(
-                "SELECT t.org_id, t.user_id, u.username FROM tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.hash = ?1",
-                [hash_token(token)],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
-            )
-            .optional()?;
-        row.map(|(org, user, username)| {
-            Ok(Principal {
-                org_id: SfId::parse(&org).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                user_id: SfId::parse(&user).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                username,
-            })
-        })
-        .transpose()
+    fn create_user(
+        &self,
+        org: SfId,
+        username: &str,
+        password: Option<&str>,
+        last_name: &str,
+        first_name: &str,
+    ) -> Result<Principal> {
+        self.new_user(org, username, password, last_name, first_name)
+    }
+
+    fn set_password(&self, username: &str, password: &str) -> Result<bool> {
+        self.set_user_password(username, password)
+    }
+
+    fn login_password(&self, username: &str, password: &str) -> Result<Option<Principal>> {
+        self.password_login(username, password)
+    }
+
+    fn find_user(&self, username: &str) -> Result<Option<Principal>> {
+        Ok(self.user_by_name(username)?.map(|(p, _)| p))
+    }
+
+    fn create_app(&self, org: SfId, name: &str, certificate: Option<&str>) -> Result<(App, String)> {
+        self.new_app(org, name, certificate)
+    }
+
+    fn find_app(&self, client_id: &str) -> Result<Option<App>> {
+        self.app(client_id)
+    }
+
+    fn check_app(&self, client_id: &str, secret: &str) -> Result<Option<App>> {
+        self.app_with_secret(client_id, secret)
+    }
+
+    fn save_token(
+        &self,
+        principal: &Principal,
+        token: &str,
+        kind: TokenKind,
+        app: Option<SfId>,
+        expires_ms: Option<i64>,
+    ) -> Result<()> {
+        SqliteStore::save_token(self, principal, token, kind, app, expires_ms)
+    }
+
+    fn token_principal(&self, token: &str, kind: TokenKind) -> Result<Option<(Principal, Option<SfId>)>> {
+        self.live_token(token, kind)
+    }
+
+    fn revoke_token(&self, token: &str) -> Result<bool> {
+        self.revoke(token)
+    }
+
+    fn list_orgs(&self) -> Result<Vec<Org>> {
+        self.all_orgs()
+    }
+
+    fn list_users(&self, org: SfId) -> Result<Vec<Principal>> {
+        self.org_users(org)
+    }
+
+    fn list_apps(&self, org: SfId) -> Result<Vec<App>> {
+        self.org_apps(org)
     }
 
     fn create_job(&self, org: SfId, job: Job) -> Result<Job> {

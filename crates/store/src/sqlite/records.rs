@@ -448,8 +448,8 @@ impl From<rusqlite::Error> for RowProblem {
     }
 }
 
-/// Creates the admin User record of a new org; returns its id.
-pub(crate) fn insert_admin_user(db: &OrgDb, username: &str) -> Result<SfId> {
+/// Creates a User record; returns its id.
+pub(crate) fn insert_user(db: &OrgDb, username: &str, last_name: &str, first_name: &str) -> Result<SfId> {
     let conn = db.writer.lock();
     let tx = conn.unchecked_transaction()?;
     let id = SfId::mint(
@@ -469,9 +469,17 @@ pub(crate) fn insert_admin_user(db: &OrgDb, username: &str) -> Result<SfId> {
              \"TimeZoneSidKey\", \"LocaleSidKey\", \"EmailEncodingKey\", \"LanguageLocaleKey\", \"ProfileId\",
              \"IsActive\", \"IsDeleted\", \"CreatedDate\", \"CreatedById\", \"LastModifiedDate\",
              \"LastModifiedById\", \"SystemModstamp\")
-         VALUES (?1, ?2, 'Admin', 'Bulkforce', ?2, 'admin', 'GMT', 'en_US', 'UTF-8', 'en_US', ?3, 1, 0,
+         VALUES (?1, ?2, ?5, ?6, ?2, ?7, 'GMT', 'en_US', 'UTF-8', 'en_US', ?3, 1, 0,
                  ?4, ?1, ?4, ?1, ?4)",
-        rusqlite::params![id.as_str(), username, profile.as_str(), now],
+        rusqlite::params![
+            id.as_str(),
+            username,
+            profile.as_str(),
+            now,
+            last_name,
+            first_name,
+            username.chars().take(8).collect::<String>()
+        ],
     )?;
     tx.commit()?;
     Ok(id)

@@ -1,0 +1,116 @@
+//! The SOAP `login` call of the partner (`/services/Soap/u/XX.X`) and enterprise (`/services/Soap/c/XX.X`)
+//! APIs, which Data Loader, simple-salesforce and jsforce use for username/password logins.
+
+use super::oauth::new_access_token;
+use crate::http::blocking;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use bulkforce_store::TokenKind;
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+/// Finds the text of the first elements with these local names (any namespace prefix).
+fn login_fields(xml: &str) -> (Option<String>, Option<String>) {
+    let mut reader = Reader::from_str(xml);
+    let (mut username, mut password) = (None, None);
+    let mut current: Option<&'static str> = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                current = match e.local_name().as_ref() {
+                    b"username" => Some("username"),
+                    b"password" => Some("password"),
+                    _ => None,
+                };
+            }
+            Ok(Event::Text(text)) => {
+                if let Some(name) = current {
+                    let value = text.unescape().map(|t| t.into_owned()).unwrap_or_default();
+                    match name {
+                        "username" => username.get_or_insert(value),
+                        _ => password.get_or_insert(value),
+                    };
+                }
+            }
+            Ok(Event::End(_)) => current = None,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    (username, password)
+}
+
+fn escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
+fn xml(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml;charset=UTF-8"));
+    response
+}
+
+/// A SOAP fault as Salesforce sends it: HTTP 500, `sf:` exception code and message.
+fn fault(code: &str, message: &str) -> Response {
+    xml(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>sf:{code}</faultcode><faultstring>{code}: {message}</faultstring><detail><sf:LoginFault xsi:type="sf:LoginFault"><sf:exceptionCode>{code}</sf:exceptionCode><sf:exceptionMessage>{message}</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#,
+            message = escape(message)
+        ),
+    )
+}
+
+/// `POST /services/Soap/{u|c}/{version}` with a `login` envelope.
+pub async fn login(state: &AppState, base: &str, api: char, version: &str, request: Request) -> Response {
+    let body = match axum::body::to_bytes(request.into_body(), 64 * 1024).await {
+        Ok(body) => String::from_utf8_lossy(&body).into_owned(),
+        Err(_) => return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out."),
+    };
+    let (Some(username), Some(password)) = login_fields(&body) else {
+        return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out.");
+    };
+    let store = state.store.clone();
+    let principal = match blocking(move || store.login_password(&username, &password)).await {
+        Ok(Some(principal)) => principal,
+        Ok(None) => return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out."),
+        Err(e) => return fault("UNKNOWN_EXCEPTION", &e.message),
+    };
+    let token = new_access_token(principal.org_id);
+    let timeout = state.config.session_timeout;
+    let expires = chrono::Utc::now().timestamp_millis() + timeout.as_millis() as i64;
+    let (store, saved, who) = (state.store.clone(), token.clone(), principal.clone());
+    if let Err(e) = blocking(move || store.save_token(&who, &saved, TokenKind::Access, None, Some(expires))).await {
+        return fault("UNKNOWN_EXCEPTION", &e.message);
+    }
+    let org15 = &principal.org_id.as_str()[..15];
+    let namespace = if api == 'c' { "urn:enterprise.soap.sforce.com" } else { "urn:partner.soap.sforce.com" };
+    xml(
+        StatusCode::OK,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="{namespace}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result><metadataServerUrl>{base}/services/Soap/m/{version}/{org15}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>{base}/services/Soap/{api}/{version}/{org15}</serverUrl><sessionId>{token}</sessionId><userId>{user}</userId><userInfo><accessibilityMode>false</accessibilityMode><chatterExternal>false</chatterExternal><currencySymbol>$</currencySymbol><orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit><orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode><orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments><orgHasPersonAccounts>false</orgHasPersonAccounts><organizationId>{org}</organizationId><organizationMultiCurrency>false</organizationMultiCurrency><organizationName>bulkforce</organizationName><profileId xsi:nil="true"/><roleId xsi:nil="true"/><sessionSecondsValid>{seconds}</sessionSecondsValid><userDefaultCurrencyIsoCode xsi:nil="true"/><userEmail>{username}</userEmail><userFullName>{username}</userFullName><userId>{user}</userId><userLanguage>en_US</userLanguage><userLocale>en_US</userLocale><userName>{username}</userName><userTimeZone>GMT</userTimeZone><userType>Standard</userType><userUiSkin>Theme3</userUiSkin></userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"#,
+            token = escape(&token),
+            user = principal.user_id,
+            org = principal.org_id,
+            username = escape(&principal.username),
+            seconds = timeout.as_secs(),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::login_fields;
+
+    #[test]
+    fn reads_prefixed_and_unprefixed_login_envelopes() {
+        let partner = r#"<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>a@b.c</n1:username><n1:password>p&amp;w</n1:password></n1:login></env:Body></env:Envelope>"#;
+        assert_eq!(login_fields(partner), (Some("a@b.c".into()), Some("p&w".into())));
+        let plain = r#"<se:Envelope><se:Header/><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>u</username><password>x</password></login></se:Body></se:Envelope>"#;
+        assert_eq!(login_fields(plain), (Some("u".into()), Some("x".into())));
+    }
+}
