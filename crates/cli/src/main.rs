@@ -1,5 +1,6 @@
 //! `bulkforce`: the Salesforce Bulk API 2.0 server and (soon) client, in one binary.
 
+mod admin;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -17,8 +18,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the Bulk API 2.0 (ingest jobs) over HTTP, storing records in an embedded database.
+    /// Serve the Bulk API 2.0 over HTTP(S), storing records in an embedded database.
     Serve(serve::ServeArgs),
+    /// Manage orgs, users, connected apps and tokens in a data directory.
+    Admin(admin::AdminArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -33,5 +36,6 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Admin(args) => admin::run(args),
     }
 }

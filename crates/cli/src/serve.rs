@@ -1,6 +1,6 @@
 //! `bulkforce serve`.
 
-use bulkforce_server::ServerConfig;
+use bulkforce_server::{ServerConfig, TlsConfig};
 use bulkforce_server::config::{DEFAULT_CHUNK_ROWS, DEFAULT_MAX_UPLOAD_BYTES};
 use clap::Args;
 use std::net::SocketAddr;
@@ -32,6 +32,24 @@ pub struct ServeArgs {
     /// Pause after each processed chunk, in milliseconds (to watch or abort jobs in progress).
     #[arg(long, env = "BULKFORCE_CHUNK_DELAY_MS", default_value_t = 0)]
     chunk_delay_ms: u64,
+    /// Serve HTTPS with a self-signed certificate created at first start and kept in the data dir.
+    #[arg(long, env = "BULKFORCE_TLS")]
+    tls: bool,
+    /// Serve HTTPS with this certificate (PEM), with --tls-key.
+    #[arg(long, env = "BULKFORCE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "BULKFORCE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Lifetime of tokens issued by logins, in seconds (Salesforce's default: 2 hours).
+    #[arg(long, env = "BULKFORCE_SESSION_TIMEOUT", default_value_t = 7200)]
+    session_timeout: u64,
+    /// Daily API request allocation per org, shown in Sforce-Limit-Info and /limits.
+    #[arg(long, env = "BULKFORCE_DAILY_API_REQUESTS", default_value_t = 15_000)]
+    daily_api_requests: u64,
+    /// Refuse requests past the daily allocation with REQUEST_LIMIT_EXCEEDED, as Salesforce does.
+    #[arg(long, env = "BULKFORCE_ENFORCE_API_LIMITS")]
+    enforce_api_limits: bool,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -44,11 +62,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         chunk_rows: args.chunk_rows,
         workers: args.workers,
         chunk_delay_ms: args.chunk_delay_ms,
+        session_timeout: std::time::Duration::from_secs(args.session_timeout),
+        daily_api_requests: args.daily_api_requests,
+        enforce_api_limits: args.enforce_api_limits,
+        tls: (args.tls || args.tls_cert.is_some())
+            .then(|| TlsConfig { cert: args.tls_cert, key: args.tls_key }),
         ..ServerConfig::default()
     };
     let data_dir = config.data_dir.clone();
     let running = bulkforce_server::start(config).await?;
-    let url = format!("http://{}", running.addr);
+    let scheme = if running.tls_cert.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", running.addr);
     println!("bulkforce serving Bulk API 2.0 at {url}");
     println!("  instance URL: {url}");
     println!("  org id:       {}", running.principal.org_id);
@@ -58,6 +82,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     println!("  access token: {}", running.token);
     println!("  data dir:     {}", data_dir.display());
+    if let Some(cert) = &running.tls_cert {
+        println!("  certificate:  {} (trust it in clients, e.g. REQUESTS_CA_BUNDLE)", cert.display());
+    }
     println!(
         "  try: curl -s {url}/services/data/v62.0/jobs/ingest -H 'Authorization: Bearer {}'",
         running.token

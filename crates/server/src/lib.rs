@@ -7,13 +7,14 @@
 pub mod config;
 pub mod endpoint;
 mod http;
-mod routes;
+pub(crate) mod routes;
 mod soql;
 mod tls;
 pub mod state;
 pub mod worker;
 
-pub use config::ServerConfig;
+pub use config::{ServerConfig, TlsConfig};
+pub use routes::oauth::new_access_token;
 
 use anyhow::Context;
 use axum::Router;
@@ -240,7 +241,8 @@ fn admin_token(path: &Path, principal: &Principal) -> anyhow::Result<String> {
     Ok(token)
 }
 
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+/// Writes a file only its owner can read (tokens, keys).
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -108,17 +108,19 @@ pub struct Schema {
     objects: BTreeMap<String, Arc<SObject>>,
 }
 
-const BUILTIN: [&str; 6] = [
+const BUILTIN: [&str; 7] = [
     include_str!("builtin/Account.json"),
     include_str!("builtin/Contact.json"),
     include_str!("builtin/Lead.json"),
     include_str!("builtin/Opportunity.json"),
     include_str!("builtin/Case.json"),
     include_str!("builtin/User.json"),
+    include_str!("builtin/Organization.json"),
 ];
 
 impl Schema {
-    /// The standard objects every org starts with: Account, Contact, Lead, Opportunity, Case and User.
+    /// The standard objects every org starts with: Account, Contact, Lead, Opportunity, Case and User, and
+    /// the read-only Organization that describes the org itself.
     pub fn builtin() -> Schema {
         let mut schema = Schema::default();
         for text in BUILTIN {

@@ -110,7 +110,9 @@ impl SqliteStore {
             )?;
             org_id
         };
-        self.new_user(org_id, username, password, "Admin", "Bulkforce")
+        let principal = self.new_user(org_id, username, password, "Admin", "Bulkforce")?;
+        records::insert_organization(&*self.org(org_id)?, org_id, name, principal.user_id)?;
+        Ok(principal)
     }
 
     /// Adds a user: a User record in the org and a login in the control database.

@@ -485,6 +485,19 @@ pub(crate) fn insert_user(db: &OrgDb, username: &str, last_name: &str, first_nam
     Ok(id)
 }
 
+/// The org's own Organization record, which tools query to learn about the org.
+pub(crate) fn insert_organization(db: &OrgDb, org: SfId, name: &str, admin: SfId) -> Result<()> {
+    let now = format_datetime(&chrono::Utc::now());
+    db.writer.lock().execute(
+        "INSERT OR IGNORE INTO \"Organization\" (\"Id\", \"Name\", \"DefaultLocaleSidKey\", \"LanguageLocaleKey\",
+             \"TimeZoneSidKey\", \"FiscalYearStartMonth\", \"InstanceName\", \"IsSandbox\", \"OrganizationType\",
+             \"CreatedDate\", \"CreatedById\", \"LastModifiedDate\", \"LastModifiedById\", \"SystemModstamp\")
+         VALUES (?1, ?2, 'en_US', 'en_US', 'GMT', 1, 'BF1', 0, 'Developer Edition', ?3, ?4, ?3, ?4, ?3)",
+        rusqlite::params![org.as_str(), name, now, admin.as_str()],
+    )?;
+    Ok(())
+}
+
 /// One record's columns as text, for checks and tools.
 pub(crate) fn get_record(
     conn: &Connection,

@@ -1,0 +1,200 @@
+//! `bulkforce admin`: orgs, users, connected apps and tokens, managed directly in the data directory
+//! (safe while `serve` runs: SQLite arbitrates between processes).
+
+use anyhow::{Context, bail};
+use bulkforce_core::id::SfId;
+use bulkforce_store::sqlite::SqliteStore;
+use bulkforce_store::{Principal, Store, TokenKind};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    /// The data directory of the server.
+    #[arg(long, env = "BULKFORCE_DATA_DIR", default_value = "./bulkforce-data", global = true)]
+    data_dir: PathBuf,
+    /// Describe files the server loads (so org databases are created with the same objects).
+    #[arg(long = "schema", env = "BULKFORCE_SCHEMA_DIR", global = true)]
+    schema_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create an org with its admin user.
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Add a user to an org.
+    CreateUser {
+        /// The org id (00D…).
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long, default_value = "User")]
+        last_name: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+    },
+    /// Set a user's password.
+    SetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Create a connected app (OAuth client); prints its client id and secret.
+    CreateApp {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        /// PEM certificate (or RSA public key) that verifies JWT bearer assertions.
+        #[arg(long)]
+        certificate: Option<PathBuf>,
+    },
+    /// Issue an access token for a user (and with --refresh, a refresh token for an app).
+    Token {
+        #[arg(long)]
+        username: String,
+        /// Lifetime in seconds; none: it does not expire.
+        #[arg(long)]
+        ttl: Option<u64>,
+        /// Also issue a refresh token bound to this app's client id.
+        #[arg(long)]
+        refresh: Option<String>,
+    },
+    /// List orgs with their users and apps.
+    List,
+    /// Revoke an access or refresh token.
+    Revoke { token: String },
+}
+
+fn print(json_output: bool, value: serde_json::Value, text: String) {
+    if json_output {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        println!("{text}");
+    }
+}
+
+fn org_id(text: &str) -> anyhow::Result<SfId> {
+    SfId::parse(text).ok().filter(|id| id.as_str().starts_with("00D")).with_context(|| format!("{text} is not an org id"))
+}
+
+pub fn run(args: AdminArgs) -> anyhow::Result<()> {
+    let schema = Arc::new(bulkforce_server::load_schema(args.schema_dir.as_deref())?);
+    let store = SqliteStore::open(&args.data_dir, schema).context("opening the data directory")?;
+    store.ensure_default_org()?;
+    let json_output = args.json;
+    match args.command {
+        AdminCommand::CreateOrg { name, username, password } => {
+            let principal = store.create_org(&name, &username, password.as_deref())?;
+            let token = issue(&store, &principal, None)?;
+            print(
+                json_output,
+                json!({"orgId": principal.org_id.as_str(), "userId": principal.user_id.as_str(),
+                       "username": principal.username, "accessToken": token}),
+                format!(
+                    "org {} created\n  admin user: {} ({})\n  access token: {token}",
+                    principal.org_id, principal.username, principal.user_id
+                ),
+            );
+        }
+        AdminCommand::CreateUser { org, username, password, last_name, first_name } => {
+            let principal = store.create_user(org_id(&org)?, &username, password.as_deref(), &last_name, &first_name)?;
+            print(
+                json_output,
+                json!({"orgId": principal.org_id.as_str(), "userId": principal.user_id.as_str(), "username": username}),
+                format!("user {} ({}) created in {}", principal.username, principal.user_id, principal.org_id),
+            );
+        }
+        AdminCommand::SetPassword { username, password } => {
+            if !store.set_password(&username, &password)? {
+                bail!("no user {username}");
+            }
+            print(json_output, json!({"username": username}), format!("password of {username} set"));
+        }
+        AdminCommand::CreateApp { org, name, certificate } => {
+            let certificate = certificate
+                .map(|path| std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display())))
+                .transpose()?;
+            let (app, secret) = store.create_app(org_id(&org)?, &name, certificate.as_deref())?;
+            print(
+                json_output,
+                json!({"appId": app.id.as_str(), "clientId": app.client_id, "clientSecret": secret}),
+                format!("app {} ({}) created\n  client id:     {}\n  client secret: {secret}", app.name, app.id, app.client_id),
+            );
+        }
+        AdminCommand::Token { username, ttl, refresh } => {
+            let principal = store.find_user(&username)?.with_context(|| format!("no user {username}"))?;
+            let expires = ttl.map(|s| chrono::Utc::now().timestamp_millis() + (s as i64) * 1000);
+            let token = issue(&store, &principal, expires)?;
+            let refresh_token = match refresh {
+                Some(client_id) => {
+                    let app = store.find_app(&client_id)?.with_context(|| format!("no app {client_id}"))?;
+                    let refresh_token = format!("5Aep{}", bulkforce_server::new_access_token(principal.org_id).replace('!', ""));
+                    store.save_token(&principal, &refresh_token, TokenKind::Refresh, Some(app.id), None)?;
+                    Some(refresh_token)
+                }
+                None => None,
+            };
+            print(
+                json_output,
+                json!({"accessToken": token, "refreshToken": refresh_token, "orgId": principal.org_id.as_str()}),
+                match &refresh_token {
+                    Some(r) => format!("access token:  {token}\nrefresh token: {r}"),
+                    None => token.clone(),
+                },
+            );
+        }
+        AdminCommand::List => {
+            let mut orgs = Vec::new();
+            let mut text = String::new();
+            for org in store.list_orgs()? {
+                let users = store.list_users(org.id)?;
+                let apps = store.list_apps(org.id)?;
+                text.push_str(&format!("{} {}{}\n", org.id, org.name, if org.is_default { " (default)" } else { "" }));
+                for user in &users {
+                    text.push_str(&format!("  user {} {}\n", user.user_id, user.username));
+                }
+                for app in &apps {
+                    text.push_str(&format!("  app  {} {} client id {}\n", app.id, app.name, app.client_id));
+                }
+                orgs.push(json!({
+                    "id": org.id.as_str(), "name": org.name, "default": org.is_default,
+                    "users": users.iter().map(|u| json!({"id": u.user_id.as_str(), "username": u.username})).collect::<Vec<_>>(),
+                    "apps": apps.iter().map(|a| json!({"id": a.id.as_str(), "name": a.name, "clientId": a.client_id})).collect::<Vec<_>>(),
+                }));
+            }
+            print(json_output, json!(orgs), text.trim_end().to_owned());
+        }
+        AdminCommand::Revoke { token } => {
+            if !store.revoke_token(&token)? {
+                bail!("no live token matches");
+            }
+            print(json_output, json!({"revoked": true}), "token revoked".into());
+        }
+    }
+    Ok(())
+}
+
+fn issue(store: &SqliteStore, principal: &Principal, expires_ms: Option<i64>) -> anyhow::Result<String> {
+    let token = bulkforce_server::new_access_token(principal.org_id);
+    store.save_token(principal, &token, TokenKind::Access, None, expires_ms)?;
+    Ok(token)
+}
