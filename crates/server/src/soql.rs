@@ -3,26 +3,17 @@
 use bulkforce_core::ApiError;
 use bulkforce_core::schema::Schema;
 use bulkforce_soql::bound::Query;
+use bulkforce_soql::{BindContext, compile};
 use chrono::{DateTime, Utc};
 
-/// Where a statement runs: Bulk query jobs refuse what Bulk API 2.0 refuses; REST allows aggregates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    BulkQuery,
-    Rest,
-}
+pub use bulkforce_soql::Mode;
+
+/// The org's fiscal year starts in January (the default of a new Salesforce org).
+pub const FISCAL_YEAR_START_MONTH: u32 = 1;
 
 /// Compiles `text` for `mode`; `now` anchors date literals (a query job uses its creation time, so a
 /// restart re-runs the same statement).
-pub fn compile_query(
-    _schema: &Schema,
-    _text: &str,
-    _now: DateTime<Utc>,
-    _mode: Mode,
-) -> Result<Query, ApiError> {
-    Err(ApiError::new(
-        400,
-        "MALFORMED_QUERY",
-        "SOQL is being wired in",
-    ))
+pub fn compile_query(schema: &Schema, text: &str, now: DateTime<Utc>, mode: Mode) -> Result<Query, ApiError> {
+    let ctx = BindContext { now, fiscal_year_start_month: FISCAL_YEAR_START_MONTH };
+    compile(text, schema, &ctx, mode).map_err(|e| ApiError::new(400, e.code, e.message))
 }
