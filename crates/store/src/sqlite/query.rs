@@ -294,7 +294,8 @@ impl Renderer<'_> {
         Ok(match condition {
             Condition::And(parts) => self.join_conditions(parts, " AND ")?,
             Condition::Or(parts) => self.join_conditions(parts, " OR ")?,
-            Condition::Not(inner) => format!("NOT ({})", self.condition(inner)?),
+            // SOQL logic has two values: a comparison with null is false, so NOT of it is true.
+            Condition::Not(inner) => format!("NOT coalesce(({}), 0)", self.condition(inner)?),
             Condition::Compare { left, op, right } => {
                 let text = operand_is_text(left);
                 let expr = self.operand(left);
@@ -422,15 +423,20 @@ impl Renderer<'_> {
     }
 
     fn compare_range(&mut self, expr: &str, op: ComparisonOp, range: &DateRange) -> String {
-        let start = self.bind(&range.start);
-        let end = self.bind(&range.end);
+        // Bind only the bounds the comparison uses: SQLite counts every numbered parameter.
         match op {
-            ComparisonOp::Eq => format!("({expr} >= {start} AND {expr} < {end})"),
-            ComparisonOp::Ne => format!("({expr} IS NULL OR {expr} < {start} OR {expr} >= {end})"),
-            ComparisonOp::Lt => format!("({expr} < {start})"),
-            ComparisonOp::Le => format!("({expr} < {end})"),
-            ComparisonOp::Gt => format!("({expr} >= {end})"),
-            ComparisonOp::Ge => format!("({expr} >= {start})"),
+            ComparisonOp::Eq => {
+                let (start, end) = (self.bind(&range.start), self.bind(&range.end));
+                format!("({expr} >= {start} AND {expr} < {end})")
+            }
+            ComparisonOp::Ne => {
+                let (start, end) = (self.bind(&range.start), self.bind(&range.end));
+                format!("({expr} IS NULL OR {expr} < {start} OR {expr} >= {end})")
+            }
+            ComparisonOp::Lt => format!("({expr} < {})", self.bind(&range.start)),
+            ComparisonOp::Le => format!("({expr} < {})", self.bind(&range.end)),
+            ComparisonOp::Gt => format!("({expr} >= {})", self.bind(&range.end)),
+            ComparisonOp::Ge => format!("({expr} >= {})", self.bind(&range.start)),
         }
     }
 }
