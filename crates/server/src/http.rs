@@ -7,7 +7,8 @@ use bulkforce_core::ApiError;
 use bulkforce_store::StoreError;
 
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
-pub const CSV_CONTENT_TYPE: &str = "text/csv";
+/// With an explicit charset: clients that decode text (Python `requests`) would otherwise assume ISO-8859-1.
+pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=UTF-8";
 
 /// A JSON body with Salesforce's content type.
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response {

@@ -721,7 +721,7 @@ async fn results_are_gzipped_when_accepted() {
             .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header("content-encoding").as_deref(), Some("gzip"));
-        assert_eq!(reply.header("content-type").as_deref(), Some("text/csv"));
+        assert_eq!(reply.header("content-type").as_deref(), Some("text/csv; charset=UTF-8"));
         assert_eq!(reply.header("vary").as_deref(), Some("Accept-Encoding"));
         assert_eq!(&reply.body[..2], &[0x1f, 0x8b], "gzip magic bytes");
         let mut decoded = String::new();
