@@ -14,6 +14,7 @@ use bulkforce_core::value::{Value, format_datetime};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, ToSql, params_from_iter};
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Instant;
 
 /// Binds a core value as an SQL parameter.
@@ -47,6 +48,14 @@ struct ChunkWriter<'a> {
     next_sequence: u64,
     /// External-id values that occur more than once in this chunk.
     repeated_keys: HashMap<String, usize>,
+    /// The create and audit fields the object has, in INSERT order, and its audit fields alone.
+    system_fields: Vec<&'static str>,
+    audit_fields: Vec<&'static str>,
+    /// `OwnerId`, set to the job's user when a row does not set it.
+    owner: Option<usize>,
+    /// Statement texts by the set of fields a row writes.
+    insert_sql: HashMap<(Option<usize>, Vec<usize>), Rc<str>>,
+    update_sql: HashMap<Vec<usize>, Rc<str>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -95,6 +104,16 @@ pub(crate) fn apply_chunk(
         now: Value::Text(format_datetime(&chrono::Utc::now())),
         next_sequence: reserve_sequence(&tx, object.key_prefix, rows.len() as u64)?,
         repeated_keys,
+        system_fields: CREATE_FIELDS
+            .iter()
+            .chain(AUDIT_FIELDS.iter())
+            .copied()
+            .filter(|name| object.field(name).is_some())
+            .collect(),
+        audit_fields: AUDIT_FIELDS.iter().copied().filter(|name| object.field(name).is_some()).collect(),
+        owner: object.field_index("OwnerId"),
+        insert_sql: HashMap::new(),
+        update_sql: HashMap::new(),
     };
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
@@ -143,39 +162,26 @@ impl ChunkWriter<'_> {
         self.resolve(&mut values).map_err(|e| e.on(None))?;
         let id = SfId::mint(self.object.key_prefix, self.shard, self.next_sequence);
         self.next_sequence += 1;
-        let mut columns: Vec<&str> = vec!["Id"];
+        let default_owner = self.owner.filter(|o| values.get(*o).is_none());
+        let key: Vec<usize> = values.assignments.iter().map(|(f, _)| *f).collect();
+        let sql = self.insert_sql(default_owner, key);
         let id_value = Value::Text(id.as_str().to_owned());
-        let mut binds: Vec<&Value> = vec![&id_value];
         let not_deleted = Value::Integer(0);
-        for name in CREATE_FIELDS.iter().chain(AUDIT_FIELDS.iter()) {
-            if self.object.field(name).is_some() {
-                columns.push(name);
-                binds.push(match *name {
-                    "IsDeleted" => &not_deleted,
-                    "CreatedById" | "LastModifiedById" => &self.user,
-                    _ => &self.now,
-                });
-            }
+        let mut binds: Vec<&Value> = Vec::with_capacity(8 + values.assignments.len());
+        binds.push(&id_value);
+        for name in &self.system_fields {
+            binds.push(match *name {
+                "IsDeleted" => &not_deleted,
+                "CreatedById" | "LastModifiedById" => &self.user,
+                _ => &self.now,
+            });
         }
-        let owner = self.object.field_index("OwnerId");
-        if let Some(owner) = owner.filter(|o| values.get(*o).is_none()) {
-            columns.push(&self.object.fields()[owner].name);
+        if default_owner.is_some() {
             binds.push(&self.user);
         }
-        for (field, value) in &values.assignments {
-            columns.push(&self.object.fields()[*field].name);
+        for (_, value) in &values.assignments {
             binds.push(value);
         }
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            self.table,
-            columns
-                .iter()
-                .map(|c| quote(c))
-                .collect::<Vec<_>>()
-                .join(", "),
-            vec!["?"; columns.len()].join(", ")
-        );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(Failure::store)?;
         match stmt.execute(params_from_iter(binds.iter().map(|v| Sql(v)))) {
             Ok(_) => Ok(RowOutcome::Created(id)),
@@ -185,35 +191,53 @@ impl ChunkWriter<'_> {
 
     fn update(&mut self, id: SfId, mut values: RowValues) -> Result<RowOutcome, Failure> {
         self.resolve(&mut values).map_err(|e| e.on(Some(id)))?;
-        let mut sets: Vec<String> = Vec::with_capacity(values.assignments.len() + 3);
-        let mut binds: Vec<&Value> = Vec::with_capacity(sets.capacity() + 1);
-        for (field, value) in &values.assignments {
-            sets.push(format!("{} = ?", quote(&self.object.fields()[*field].name)));
+        let key: Vec<usize> = values.assignments.iter().map(|(f, _)| *f).collect();
+        let sql = self.update_sql(key);
+        let mut binds: Vec<&Value> = Vec::with_capacity(values.assignments.len() + 4);
+        for (_, value) in &values.assignments {
             binds.push(value);
         }
-        for name in AUDIT_FIELDS {
-            if self.object.field(name).is_some() {
-                sets.push(format!("{} = ?", quote(name)));
-                binds.push(if name == "LastModifiedById" {
-                    &self.user
-                } else {
-                    &self.now
-                });
-            }
+        for name in &self.audit_fields {
+            binds.push(if *name == "LastModifiedById" { &self.user } else { &self.now });
         }
         let id_value = Value::Text(id.as_str().to_owned());
         binds.push(&id_value);
-        let sql = format!(
-            "UPDATE {} SET {} WHERE \"Id\" = ? AND \"IsDeleted\" = 0",
-            self.table,
-            sets.join(", ")
-        );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(Failure::store)?;
         match stmt.execute(params_from_iter(binds.iter().map(|v| Sql(v)))) {
             Ok(0) => Err(self.missing_or_deleted(id)),
             Ok(_) => Ok(RowOutcome::Updated(id)),
             Err(e) => Err(self.unique_violation(e, &values, Some(id))),
         }
+    }
+
+    /// The INSERT for rows that set `fields` (and the default owner, when given), built once per chunk.
+    fn insert_sql(&mut self, default_owner: Option<usize>, fields: Vec<usize>) -> Rc<str> {
+        let (object, table, system) = (self.object, &self.table, &self.system_fields);
+        self.insert_sql.entry((default_owner, fields)).or_insert_with_key(|(owner, fields)| {
+            let mut columns: Vec<String> = vec![quote("Id")];
+            columns.extend(system.iter().map(|n| quote(n)));
+            columns.extend(owner.iter().map(|o| quote(&object.fields()[*o].name)));
+            columns.extend(fields.iter().map(|f| quote(&object.fields()[*f].name)));
+            let marks = vec!["?"; columns.len()].join(", ");
+            format!("INSERT INTO {table} ({}) VALUES ({marks})", columns.join(", ")).into()
+        })
+        .clone()
+    }
+
+    /// The UPDATE for rows that set `fields`, built once per chunk.
+    fn update_sql(&mut self, fields: Vec<usize>) -> Rc<str> {
+        let (object, table, audit) = (self.object, &self.table, &self.audit_fields);
+        self.update_sql.entry(fields).or_insert_with_key(|fields| {
+            let sets: Vec<String> = fields
+                .iter()
+                .map(|f| &object.fields()[*f].name)
+                .map(String::as_str)
+                .chain(audit.iter().copied())
+                .map(|name| format!("{} = ?", quote(name)))
+                .collect();
+            format!("UPDATE {table} SET {} WHERE \"Id\" = ? AND \"IsDeleted\" = 0", sets.join(", ")).into()
+        })
+        .clone()
     }
 
     fn upsert(&mut self, key: UpsertKey, mut values: RowValues) -> Result<RowOutcome, Failure> {
