@@ -273,6 +273,22 @@ async fn soap_login_answers_the_partner_response_and_faults() {
     assert_eq!(tag("serverUrl"), server.url(&format!("/services/Soap/u/59.0/{}", &t.principal.org_id.as_str()[..15])));
     assert_eq!(bulk_status(&server, &tag("sessionId")).await, 200);
 
+    // logout ends the session.
+    let session = tag("sessionId");
+    let logout = server
+        .client
+        .post(server.url("/services/Soap/u/59.0"))
+        .header("SOAPAction", "logout")
+        .body(format!(
+            r#"<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Header><SessionHeader xmlns="urn:partner.soap.sforce.com"><sessionId>{session}</sessionId></SessionHeader></se:Header><se:Body><logout xmlns="urn:partner.soap.sforce.com"/></se:Body></se:Envelope>"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 200);
+    assert!(logout.text().await.unwrap().contains("<logoutResponse/>"));
+    assert_eq!(bulk_status(&server, &session).await, 401);
+
     let fault = server
         .client
         .post(server.url("/services/Soap/u/59.0"))

@@ -551,3 +551,25 @@ async fn describe_and_records_over_rest() {
         404
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_query_describes_its_columns_when_asked() {
+    let server = start().await;
+    let reply = server
+        .get(&server.api("/query?q=SELECT+Id,+Name,+Owner.Name,+COUNT(Id)+FROM+Account+GROUP+BY+Id,+Name,+Owner.Name&columns=true"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["entityName"], "Account");
+    assert_eq!(body["idSelected"], true);
+    assert_eq!(body["groupBy"], true);
+    let columns = body["columnMetadata"].as_array().unwrap();
+    assert_eq!(columns[0]["columnName"], "Id");
+    assert_eq!(columns[1]["columnName"], "Name");
+    assert_eq!(columns[1]["joinColumns"], json!([]));
+    assert_eq!(columns[2]["columnName"], "Owner");
+    assert_eq!(columns[2]["joinColumns"][0]["columnName"], "Name");
+    assert_eq!(columns[3]["aggregate"], true);
+    assert_eq!(columns[3]["columnName"], "expr0");
+    assert_eq!(columns[3]["displayName"], "COUNT(Id)");
+}

@@ -12,17 +12,31 @@ use bulkforce_store::TokenKind;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-/// Finds the text of the first elements with these local names (any namespace prefix).
-fn login_fields(xml: &str) -> (Option<String>, Option<String>) {
+/// The call in a SOAP envelope, from the elements that matter (any namespace prefix).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Call {
+    logout: bool,
+    username: Option<String>,
+    password: Option<String>,
+    session_id: Option<String>,
+}
+
+fn read_call(xml: &str) -> Call {
     let mut reader = Reader::from_str(xml);
-    let (mut username, mut password) = (None, None);
+    let mut call = Call::default();
     let mut current: Option<&'static str> = None;
     loop {
         match reader.read_event() {
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"logout" => call.logout = true,
             Ok(Event::Start(e)) => {
                 current = match e.local_name().as_ref() {
                     b"username" => Some("username"),
                     b"password" => Some("password"),
+                    b"sessionId" => Some("sessionId"),
+                    b"logout" => {
+                        call.logout = true;
+                        None
+                    }
                     _ => None,
                 };
             }
@@ -30,8 +44,9 @@ fn login_fields(xml: &str) -> (Option<String>, Option<String>) {
                 if let Some(name) = current {
                     let value = text.unescape().map(|t| t.into_owned()).unwrap_or_default();
                     match name {
-                        "username" => username.get_or_insert(value),
-                        _ => password.get_or_insert(value),
+                        "username" => call.username.get_or_insert(value),
+                        "password" => call.password.get_or_insert(value),
+                        _ => call.session_id.get_or_insert(value),
                     };
                 }
             }
@@ -40,7 +55,7 @@ fn login_fields(xml: &str) -> (Option<String>, Option<String>) {
             _ => {}
         }
     }
-    (username, password)
+    call
 }
 
 fn escape(text: &str) -> String {
@@ -71,7 +86,11 @@ pub async fn login(state: &AppState, base: &str, api: char, version: &str, reque
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
         Err(_) => return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out."),
     };
-    let (Some(username), Some(password)) = login_fields(&body) else {
+    let call = read_call(&body);
+    if call.logout {
+        return logout(state, api, call.session_id).await;
+    }
+    let (Some(username), Some(password)) = (call.username, call.password) else {
         return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out.");
     };
     let store = state.store.clone();
@@ -102,15 +121,41 @@ pub async fn login(state: &AppState, base: &str, api: char, version: &str, reque
     )
 }
 
+/// `logout`: ends the session named in the `SessionHeader`.
+async fn logout(state: &AppState, api: char, session_id: Option<String>) -> Response {
+    let Some(session_id) = session_id else {
+        return fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session");
+    };
+    let store = state.store.clone();
+    match blocking(move || store.revoke_token(&session_id)).await {
+        Ok(true) => {
+            let namespace = if api == 'c' { "urn:enterprise.soap.sforce.com" } else { "urn:partner.soap.sforce.com" };
+            xml(
+                StatusCode::OK,
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="{namespace}"><soapenv:Body><logoutResponse/></soapenv:Body></soapenv:Envelope>"#
+                ),
+            )
+        }
+        Ok(false) => fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session"),
+        Err(e) => fault("UNKNOWN_EXCEPTION", &e.message),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::login_fields;
+    use super::read_call;
 
     #[test]
-    fn reads_prefixed_and_unprefixed_login_envelopes() {
+    fn reads_prefixed_and_unprefixed_envelopes() {
         let partner = r#"<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>a@b.c</n1:username><n1:password>p&amp;w</n1:password></n1:login></env:Body></env:Envelope>"#;
-        assert_eq!(login_fields(partner), (Some("a@b.c".into()), Some("p&w".into())));
+        let call = read_call(partner);
+        assert_eq!((call.username.as_deref(), call.password.as_deref(), call.logout), (Some("a@b.c"), Some("p&w"), false));
         let plain = r#"<se:Envelope><se:Header/><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>u</username><password>x</password></login></se:Body></se:Envelope>"#;
-        assert_eq!(login_fields(plain), (Some("u".into()), Some("x".into())));
+        assert_eq!(read_call(plain).username.as_deref(), Some("u"));
+        let logout = r#"<se:Envelope><se:Header><SessionHeader xmlns="urn:partner.soap.sforce.com"><sessionId>00D!x</sessionId></SessionHeader></se:Header><se:Body><logout xmlns="urn:partner.soap.sforce.com"/></se:Body></se:Envelope>"#;
+        let call = read_call(logout);
+        assert!(call.logout);
+        assert_eq!(call.session_id.as_deref(), Some("00D!x"));
     }
 }
