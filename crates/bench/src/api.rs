@@ -1,0 +1,262 @@
+//! The measured operations, through the Bulk API 2.0 over HTTP as any client does it.
+
+use crate::csvcount::{CsvCounter, CsvSummary};
+use crate::process::TOKEN;
+use anyhow::{Context, bail};
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const VERSION: &str = "v62.0";
+/// Between two polls of a job's state: short, so that waiting adds little to a measured time.
+const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// An HTTP client for one server.
+pub struct Api {
+    client: Client,
+    base: String,
+    /// How long a job may take before the bench gives up.
+    pub job_timeout: Duration,
+}
+
+/// What an ingest job did: its final info and what its result files hold.
+#[derive(Clone, Debug, Default)]
+pub struct IngestOutcome {
+    pub processed: u64,
+    pub failed: u64,
+    /// Data records in each result file (headers not counted).
+    pub successful_results: u64,
+    pub failed_results: u64,
+    pub unprocessed_records: u64,
+    /// Successful results with `sf__Created` = `true`.
+    pub created: u64,
+    /// Seconds from create to the end of the upload and close; of processing (until JobComplete); of downloading
+    /// the three result files.
+    pub upload_seconds: f64,
+    pub processing_seconds: f64,
+    pub results_seconds: f64,
+    pub result_bytes: u64,
+}
+
+/// What a query job did.
+#[derive(Clone, Debug, Default)]
+pub struct QueryOutcome {
+    pub processed: u64,
+    /// Data records downloaded, over all pages (each page's header not counted).
+    pub downloaded: u64,
+    pub pages: u64,
+    pub bytes: u64,
+    pub processing_seconds: f64,
+    pub download_seconds: f64,
+}
+
+impl Api {
+    pub fn new(url: &str) -> anyhow::Result<Api> {
+        let client = Client::builder()
+            // Large uploads and downloads: no overall deadline (jobs have their own, below).
+            .timeout(None::<Duration>)
+            // Measure the API's own bytes, not the compressor's speed.
+            .no_gzip()
+            .build()?;
+        Ok(Api {
+            client,
+            base: format!("{url}/services/data/{VERSION}"),
+            job_timeout: Duration::from_secs(3600),
+        })
+    }
+
+    fn send(&self, request: RequestBuilder, what: &str) -> anyhow::Result<Response> {
+        let response = request
+            .bearer_auth(TOKEN)
+            .send()
+            .with_context(|| what.to_owned())?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let body = response.text().unwrap_or_default();
+            bail!("{what}: HTTP {status}: {body}");
+        }
+        Ok(response)
+    }
+
+    fn json(&self, request: RequestBuilder, what: &str) -> anyhow::Result<Value> {
+        self.send(request, what)?
+            .json()
+            .with_context(|| format!("{what}: the answer is not JSON"))
+    }
+
+    /// An authenticated request that answers, so that the server has opened the org before anything is timed.
+    pub fn warm_up(&self) -> anyhow::Result<()> {
+        self.json(
+            self.client.get(format!("{}/jobs/ingest", self.base)),
+            "listing ingest jobs",
+        )?;
+        Ok(())
+    }
+
+    /// One ingest job end to end: create, upload `csv`, close, wait for JobComplete, download the three result
+    /// files.
+    pub fn ingest(
+        &self,
+        object: &str,
+        operation: &str,
+        external_id: Option<&str>,
+        csv: &Path,
+    ) -> anyhow::Result<IngestOutcome> {
+        let started = Instant::now();
+        let mut body = json!({
+            "object": object, "operation": operation, "contentType": "CSV",
+            "lineEnding": "LF", "columnDelimiter": "COMMA",
+        });
+        if let Some(field) = external_id {
+            body["externalIdFieldName"] = json!(field);
+        }
+        let job = self.json(
+            self.client
+                .post(format!("{}/jobs/ingest", self.base))
+                .json(&body),
+            "creating the ingest job",
+        )?;
+        let id = job["id"]
+            .as_str()
+            .context("the created job has no id")?
+            .to_owned();
+        let job_url = format!("{}/jobs/ingest/{id}", self.base);
+        let file =
+            std::fs::File::open(csv).with_context(|| format!("opening {}", csv.display()))?;
+        self.send(
+            self.client
+                .put(format!("{job_url}/batches"))
+                .header("Content-Type", "text/csv")
+                .body(file),
+            "uploading the CSV",
+        )?;
+        self.send(
+            self.client
+                .patch(&job_url)
+                .json(&json!({"state": "UploadComplete"})),
+            "closing the job",
+        )?;
+        let uploaded = Instant::now();
+        let info = self.wait(&job_url)?;
+        let processed_at = Instant::now();
+
+        let mut outcome = IngestOutcome {
+            processed: info["numberRecordsProcessed"].as_u64().unwrap_or(0),
+            failed: info["numberRecordsFailed"].as_u64().unwrap_or(0),
+            ..IngestOutcome::default()
+        };
+        let (successful, bytes) = self.download(
+            &format!("{job_url}/successfulResults"),
+            CsvCounter::counting(1, "true"),
+        )?;
+        outcome.successful_results = successful.records.saturating_sub(1);
+        outcome.created = successful.matches;
+        outcome.result_bytes += bytes;
+        let (failed, bytes) =
+            self.download(&format!("{job_url}/failedResults"), CsvCounter::new())?;
+        outcome.failed_results = failed.records.saturating_sub(1);
+        outcome.result_bytes += bytes;
+        let (unprocessed, bytes) =
+            self.download(&format!("{job_url}/unprocessedrecords"), CsvCounter::new())?;
+        outcome.unprocessed_records = unprocessed.records.saturating_sub(1);
+        outcome.result_bytes += bytes;
+        let done = Instant::now();
+
+        outcome.upload_seconds = (uploaded - started).as_secs_f64();
+        outcome.processing_seconds = (processed_at - uploaded).as_secs_f64();
+        outcome.results_seconds = (done - processed_at).as_secs_f64();
+        Ok(outcome)
+    }
+
+    /// One query job end to end: create, wait for JobComplete, download every page of `page_rows` rows.
+    pub fn query(&self, soql: &str, page_rows: u64) -> anyhow::Result<QueryOutcome> {
+        let started = Instant::now();
+        let job = self.json(
+            self.client
+                .post(format!("{}/jobs/query", self.base))
+                .json(&json!({"operation": "query", "query": soql})),
+            "creating the query job",
+        )?;
+        let id = job["id"]
+            .as_str()
+            .context("the created job has no id")?
+            .to_owned();
+        let job_url = format!("{}/jobs/query/{id}", self.base);
+        let info = self.wait(&job_url)?;
+        let processed_at = Instant::now();
+        let mut outcome = QueryOutcome {
+            processed: info["numberRecordsProcessed"].as_u64().unwrap_or(0),
+            ..QueryOutcome::default()
+        };
+        let mut locator: Option<String> = None;
+        loop {
+            let mut url = format!("{job_url}/results?maxRecords={page_rows}");
+            if let Some(locator) = &locator {
+                url.push_str(&format!("&locator={locator}"));
+            }
+            let response = self.send(self.client.get(&url), "downloading a results page")?;
+            let next = response
+                .headers()
+                .get("Sforce-Locator")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .context("a results page without Sforce-Locator")?;
+            let (summary, bytes) = count_body(response, CsvCounter::new())?;
+            outcome.downloaded += summary.records.saturating_sub(1);
+            outcome.bytes += bytes;
+            outcome.pages += 1;
+            if next == "null" || next.is_empty() {
+                break;
+            }
+            locator = Some(next);
+        }
+        outcome.processing_seconds = (processed_at - started).as_secs_f64();
+        outcome.download_seconds = processed_at.elapsed().as_secs_f64();
+        Ok(outcome)
+    }
+
+    /// Polls a job until it is JobComplete; a Failed or Aborted job is an error.
+    fn wait(&self, job_url: &str) -> anyhow::Result<Value> {
+        let deadline = Instant::now() + self.job_timeout;
+        loop {
+            let info = self.json(self.client.get(job_url), "polling the job")?;
+            match info["state"].as_str() {
+                Some("JobComplete") => return Ok(info),
+                Some("Failed" | "Aborted") => bail!("the job ended {}: {info}", info["state"]),
+                _ => {}
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the job did not complete within {:?}: {info}",
+                    self.job_timeout
+                );
+            }
+            std::thread::sleep(POLL_EVERY);
+        }
+    }
+
+    fn download(&self, url: &str, counter: CsvCounter) -> anyhow::Result<(CsvSummary, u64)> {
+        let response = self.send(self.client.get(url), "downloading a result file")?;
+        count_body(response, counter)
+    }
+}
+
+/// Streams a body through a CSV counter; answers its summary and its size.
+fn count_body(
+    mut response: Response,
+    mut counter: CsvCounter,
+) -> anyhow::Result<(CsvSummary, u64)> {
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut bytes = 0u64;
+    loop {
+        let n = response.read(&mut buffer).context("reading a download")?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        counter.feed(&buffer[..n]);
+    }
+    Ok((counter.finish(), bytes))
+}

@@ -1,0 +1,529 @@
+//! The bench's input: a deterministic Account CSV (and the upsert CSV derived from it), and the describe file
+//! that gives Account its unique external id.
+//!
+//! Every row is a pure function of `(seed, external id, version)`, so the same arguments always produce the same
+//! bytes, on any machine. The rows are in random order of their external ids (a shuffled permutation), so that
+//! neither bulkforce nor sqlite3 gets the index inserts in sorted order.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+/// The seed used unless the caller picks another.
+pub const DEFAULT_SEED: u64 = 0x5EED_B0D1_F0CE_2024;
+
+/// The 14 columns of the generated CSV, as real Account fields (plus the external id from [`SCHEMA_FILE`]).
+pub const COLUMNS: [&str; 14] = [
+    "Name",
+    "AccountNumber",
+    "Phone",
+    "Website",
+    "NumberOfEmployees",
+    "AnnualRevenue",
+    "BillingStreet",
+    "BillingCity",
+    "BillingState",
+    "BillingPostalCode",
+    "BillingCountry",
+    "Industry",
+    "Description",
+    "External_Id__c",
+];
+
+/// The external id column, and the upsert key.
+pub const EXTERNAL_ID: &str = "External_Id__c";
+
+/// A describe file adding `External_Id__c` to Account (loaded with `bulkforce serve --schema DIR`).
+pub const SCHEMA_FILE: &str = r#"{
+  "name": "Account",
+  "fields": [
+    {"name": "External_Id__c", "label": "External Id", "type": "string", "length": 20,
+     "externalId": true, "unique": true, "nillable": true, "createable": true, "updateable": true}
+  ]
+}
+"#;
+
+/// SplitMix64: small, fast, and good enough to make varied test data. Seeded explicitly, never from the clock.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// True `percent` times in a hundred.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    /// Fisher–Yates.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+/// The external id of the record numbered `key`.
+pub fn external_id(key: u64) -> String {
+    format!("EXT-{key:012}")
+}
+
+/// What a generated file holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Generated {
+    /// Data rows (the header not counted).
+    pub rows: u64,
+    /// Rows whose external id is not in the insert file (upsert: the rows it must create).
+    pub new_rows: u64,
+    pub bytes: u64,
+}
+
+/// Writes the insert CSV: `rows` accounts with external ids `0..rows` in shuffled order.
+pub fn write_insert_csv(path: &Path, rows: u64, seed: u64) -> std::io::Result<Generated> {
+    let mut keys: Vec<u64> = (0..rows).collect();
+    Rng::new(seed).shuffle(&mut keys);
+    let bytes = write_csv(path, seed, keys.iter().map(|&k| (k, 0)))?;
+    Ok(Generated {
+        rows,
+        new_rows: rows,
+        bytes,
+    })
+}
+
+/// Writes the upsert CSV for an insert file of `rows` rows: as many rows, half of them (`rows / 2`, a random
+/// half of the file since ids are shuffled there) reusing existing external ids with changed values, the other
+/// half new ids, all in shuffled order.
+pub fn write_upsert_csv(path: &Path, rows: u64, seed: u64) -> std::io::Result<Generated> {
+    let existing = rows / 2;
+    let fresh = rows - existing;
+    let mut keys: Vec<(u64, u32)> = (0..existing)
+        .map(|k| (k, 1))
+        .chain((rows..rows + fresh).map(|k| (k, 0)))
+        .collect();
+    Rng::new(seed ^ 0x0055_5053_4552_5400).shuffle(&mut keys);
+    let bytes = write_csv(path, seed, keys.into_iter())?;
+    Ok(Generated {
+        rows,
+        new_rows: fresh,
+        bytes,
+    })
+}
+
+fn write_csv(
+    path: &Path,
+    seed: u64,
+    keys: impl Iterator<Item = (u64, u32)>,
+) -> std::io::Result<u64> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut line = String::with_capacity(1024);
+    line.push_str(&COLUMNS.join(","));
+    line.push('\n');
+    let mut bytes = 0u64;
+    for (key, version) in keys {
+        account_row(seed, key, version, &mut line);
+        out.write_all(line.as_bytes())?;
+        bytes += line.len() as u64;
+        line.clear();
+    }
+    out.write_all(line.as_bytes())?;
+    bytes += line.len() as u64;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(bytes)
+}
+
+const COMPANIES: &[&str] = &[
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Cyberdyne",
+    "Tyrell",
+    "Aperture",
+    "Massive Dynamic",
+    "Pied Piper",
+    "Monarch",
+    "Oscorp",
+    "Blue Sun",
+    "Nakatomi",
+    "Gekko & Co",
+];
+const BUSINESSES: &[&str] = &[
+    "Industries",
+    "Holdings",
+    "Labs",
+    "Systems",
+    "Foods",
+    "Logistics",
+    "Partners",
+    "Capital",
+    "Energy",
+    "Media",
+    "Health",
+    "Software",
+];
+const LEGAL: &[&str] = &[", Inc.", ", LLC", ", Ltd.", " GmbH", " S.A.", " Corp."];
+const NICKNAMES: &[&str] = &["Blue", "Big", "Red Rock", "Northern", "Old Town"];
+const STREETS: &[&str] = &[
+    "Main",
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Elm",
+    "Pine",
+    "Market",
+    "Mission",
+    "Broadway",
+    "Park",
+    "Lake",
+    "Hill",
+    "Sunset",
+    "Washington",
+    "King",
+];
+const STREET_TYPES: &[&str] = &["St", "Ave", "Blvd", "Rd", "Way", "Lane", "Drive", "Court"];
+const CITIES: &[&str] = &[
+    "San Francisco",
+    "New York",
+    "Chicago",
+    "Austin",
+    "Seattle",
+    "Boston",
+    "Denver",
+    "Atlanta",
+    "Winston-Salem",
+    "St. Louis",
+    "Portland",
+    "Toronto",
+    "London",
+    "Berlin",
+    "Paris",
+    "Sydney",
+    "Tokyo",
+    "São Paulo",
+    "Zürich",
+    "Bengaluru",
+];
+const STATES: &[&str] = &[
+    "CA", "NY", "IL", "TX", "WA", "MA", "CO", "GA", "NC", "MO", "OR", "ON", "BE", "NSW",
+];
+const COUNTRIES: &[&str] = &[
+    "United States",
+    "United States",
+    "United States",
+    "United States",
+    "Canada",
+    "United Kingdom",
+    "Germany",
+    "France",
+    "Australia",
+    "Japan",
+    "Brazil",
+    "Switzerland",
+    "India",
+];
+/// Values of Account.Industry's picklist.
+const INDUSTRIES: &[&str] = &[
+    "Agriculture",
+    "Apparel",
+    "Banking",
+    "Biotechnology",
+    "Chemicals",
+    "Communications",
+    "Construction",
+    "Consulting",
+    "Education",
+    "Electronics",
+    "Energy",
+    "Engineering",
+    "Entertainment",
+    "Environmental",
+    "Finance",
+    "Food & Beverage",
+    "Government",
+    "Healthcare",
+    "Hospitality",
+    "Insurance",
+    "Machinery",
+    "Manufacturing",
+    "Media",
+    "Not For Profit",
+    "Recreation",
+    "Retail",
+    "Shipping",
+    "Technology",
+    "Telecommunications",
+    "Transportation",
+    "Utilities",
+    "Other",
+];
+const SENTENCES: &[&str] = &[
+    "Key account in the region.",
+    "Renewal due next quarter, pricing under review.",
+    "Prefers email; do not call before 10am.",
+    "Signed the \"Enterprise\" plan after a long pilot.",
+    "Parent company handles procurement.",
+    "Met at the annual conference, very interested in analytics.",
+    "Asked for a discount of 15%, approved by finance.",
+    "Ships to three warehouses: Reno, Dallas and Newark.",
+    "Champion left; find a new \"exec sponsor\".",
+    "Slow payer, net 60.",
+];
+
+/// Appends one CSV line (with its LF) for the account numbered `key`; `version` changes every value but the id.
+fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
+    let mut r =
+        Rng::new(seed ^ key.wrapping_mul(0xA24B_AED4_963E_E407) ^ (u64::from(version) << 56));
+    // Mix the per-row state once so neighbouring keys do not start from neighbouring states.
+    r.next_u64();
+    let mut cell = String::with_capacity(256);
+
+    // Name: always present (required); some with commas, some with quotes.
+    let company = r.pick(COMPANIES);
+    let business = r.pick(BUSINESSES);
+    if r.chance(4) {
+        cell.push_str(&format!(
+            "{company} \"{}\" {business} {key}",
+            r.pick(NICKNAMES)
+        ));
+    } else {
+        cell.push_str(&format!("{company} {business} {key}"));
+    }
+    if r.chance(40) {
+        cell.push_str(r.pick(LEGAL));
+    }
+    if version > 0 {
+        cell.push_str(" (renamed)");
+    }
+    push_cell(line, &cell, false);
+
+    // AccountNumber
+    cell.clear();
+    if r.chance(90) {
+        cell.push_str(&format!("AC{:08}", r.below(100_000_000)));
+    }
+    push_cell(line, &cell, false);
+
+    // Phone
+    cell.clear();
+    if r.chance(85) {
+        cell.push_str(&format!(
+            "({}) {}-{:04}",
+            200 + r.below(800),
+            200 + r.below(800),
+            r.below(10_000)
+        ));
+        if r.chance(5) {
+            cell.push_str(&format!(" x{}", r.below(1000)));
+        }
+    }
+    push_cell(line, &cell, false);
+
+    // Website
+    cell.clear();
+    if r.chance(80) {
+        let slug: String = company
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        cell.push_str(&format!("https://www.{slug}{key}.example.com"));
+    }
+    push_cell(line, &cell, false);
+
+    // NumberOfEmployees (int)
+    cell.clear();
+    if r.chance(90) {
+        let scale = r.pick(&[10u64, 100, 1_000, 10_000, 250_000]);
+        cell.push_str(&(1 + r.below(scale)).to_string());
+    }
+    push_cell(line, &cell, false);
+
+    // AnnualRevenue (currency, scale 0)
+    cell.clear();
+    if r.chance(80) {
+        let scale = r.pick(&[1_000_000u64, 50_000_000, 5_000_000_000]);
+        cell.push_str(&(10_000 + r.below(scale)).to_string());
+    }
+    push_cell(line, &cell, false);
+
+    // BillingStreet (textarea): some on two lines, some with a comma.
+    cell.clear();
+    if r.chance(95) {
+        cell.push_str(&format!(
+            "{} {} {}",
+            1 + r.below(9999),
+            r.pick(STREETS),
+            r.pick(STREET_TYPES)
+        ));
+        if r.chance(20) {
+            cell.push_str(&format!("\nSuite {}", 100 + r.below(900)));
+        } else if r.chance(6) {
+            cell.push_str(&format!(", Building {}", (b'A' + r.below(8) as u8) as char));
+        }
+    }
+    push_cell(line, &cell, false);
+
+    // BillingCity, BillingState, BillingPostalCode, BillingCountry
+    cell.clear();
+    if r.chance(95) {
+        cell.push_str(r.pick(CITIES));
+    }
+    push_cell(line, &cell, false);
+    cell.clear();
+    if r.chance(90) {
+        cell.push_str(r.pick(STATES));
+    }
+    push_cell(line, &cell, false);
+    cell.clear();
+    if r.chance(92) {
+        cell.push_str(&format!("{:05}", r.below(100_000)));
+        if r.chance(20) {
+            cell.push_str(&format!("-{:04}", r.below(10_000)));
+        }
+    }
+    push_cell(line, &cell, false);
+    cell.clear();
+    if r.chance(95) {
+        cell.push_str(r.pick(COUNTRIES));
+    }
+    push_cell(line, &cell, false);
+
+    // Industry (picklist, valid values only)
+    cell.clear();
+    if r.chance(90) {
+        cell.push_str(r.pick(INDUSTRIES));
+    }
+    push_cell(line, &cell, false);
+
+    // Description (textarea): often empty, otherwise one to three sentences, sometimes on several lines.
+    cell.clear();
+    if r.chance(65) {
+        let sentences = 1 + r.below(3);
+        let multiline = r.chance(15);
+        for i in 0..sentences {
+            if i > 0 {
+                cell.push(if multiline { '\n' } else { ' ' });
+            }
+            cell.push_str(r.pick(SENTENCES));
+        }
+    }
+    push_cell(line, &cell, false);
+
+    // External_Id__c
+    push_cell(line, &external_id(key), true);
+}
+
+/// Appends `value` as a CSV cell, quoted (quotes doubled) when it holds a comma, a quote or a line break.
+fn push_cell(line: &mut String, value: &str, last: bool) {
+    if value.contains([',', '"', '\n', '\r']) {
+        line.push('"');
+        line.push_str(&value.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(value);
+    }
+    line.push(if last { '\n' } else { ',' });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csvcount::CsvCounter;
+
+    #[test]
+    fn the_prng_is_deterministic_and_spread() {
+        let a: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..5).map(|_| r.next_u64()).collect()
+        };
+        let b: Vec<u64> = {
+            let mut r = Rng::new(7);
+            (0..5).map(|_| r.next_u64()).collect()
+        };
+        assert_eq!(a, b);
+        let mut r = Rng::new(1);
+        let mut counts = [0u32; 10];
+        for _ in 0..10_000 {
+            counts[r.below(10) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (800..1200).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn files_are_deterministic_with_every_kind_of_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        let generated = write_insert_csv(&a, 2_000, DEFAULT_SEED).unwrap();
+        write_insert_csv(&b, 2_000, DEFAULT_SEED).unwrap();
+        let text = std::fs::read_to_string(&a).unwrap();
+        assert_eq!(text, std::fs::read_to_string(&b).unwrap());
+        assert_eq!(generated.bytes, text.len() as u64);
+        assert!(text.starts_with("Name,AccountNumber,Phone,"));
+        assert!(text.contains("\"\""), "doubled quotes");
+        assert!(text.contains(",,"), "empty values");
+        assert!(text.contains("\nSuite "), "line breaks inside values");
+        assert!(text.contains(", Inc.\""), "commas inside values");
+
+        let mut counter = CsvCounter::new();
+        counter.feed(text.as_bytes());
+        let summary = counter.finish();
+        assert_eq!(summary.records, 2_001);
+        assert_eq!(summary.max_fields, 14);
+        assert_eq!(summary.min_fields, 14);
+        // Every external id once.
+        let mut ids: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.rsplit(',').next())
+            .filter(|c| c.starts_with("EXT-"))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 2_000);
+    }
+
+    #[test]
+    fn the_upsert_file_reuses_half_the_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u.csv");
+        let generated = write_upsert_csv(&path, 1_001, DEFAULT_SEED).unwrap();
+        assert_eq!(generated.rows, 1_001);
+        assert_eq!(generated.new_rows, 501);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ids: Vec<u64> = text
+            .lines()
+            .filter_map(|l| l.rsplit(',').next()?.strip_prefix("EXT-")?.parse().ok())
+            .collect();
+        assert_eq!(ids.len(), 1_001);
+        assert_eq!(ids.iter().filter(|&&k| k < 1_001).count(), 500);
+        assert!(text.contains(" (renamed)"));
+    }
+}

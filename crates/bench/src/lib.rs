@@ -1,0 +1,551 @@
+//! The bulkforce bench: `bulkforce serve` measured end to end through its HTTP API, with the machine's own
+//! reference (`sqlite3 .import` and a CSV export) in the same run.
+//!
+//! For each size, [`run`] generates a deterministic Account CSV, starts the server on a fresh data directory
+//! and measures, each on a freshly started server (so that each peak RSS is that operation's own):
+//!
+//! - **insert**: create → upload → close → JobComplete → the three result files downloaded;
+//! - **export**: a query job of all rows → JobComplete → every results page downloaded;
+//! - **upsert** on the external id, half the rows matching existing records, the other half new;
+//!
+//! then the reference: the same CSV into an equivalent SQLite table (same columns, a unique index on the external
+//! id) with `.import`, and out again with `.mode csv`.
+
+pub mod api;
+pub mod csvcount;
+pub mod data;
+pub mod process;
+pub mod reference;
+mod table;
+
+use anyhow::Context;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use table::render_table;
+
+/// The server's default `--max-upload-bytes` (150 MiB).
+const DEFAULT_MAX_UPLOAD_BYTES: u64 = 150 * 1024 * 1024;
+
+/// What to measure, and where.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The `bulkforce` binary.
+    pub server: PathBuf,
+    /// The sizes to measure, in rows.
+    pub rows: Vec<u64>,
+    /// Where generated files, the server's data and the reference database go: one `rows-N` directory per size,
+    /// created fresh (an existing one is removed first).
+    pub work_dir: PathBuf,
+    /// The `sqlite3` shell for the reference; `None` skips it.
+    pub sqlite3: Option<PathBuf>,
+    /// Rows per results page of the export (`maxRecords`).
+    pub page_rows: u64,
+    pub seed: u64,
+    /// Keep each size's directory (CSVs, databases, server log) instead of removing it when done.
+    pub keep: bool,
+    /// Progress lines on stderr.
+    pub progress: bool,
+    /// How long one job may take.
+    pub job_timeout: Duration,
+}
+
+impl Config {
+    pub fn new(server: impl Into<PathBuf>, rows: Vec<u64>, work_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            server: server.into(),
+            rows,
+            work_dir: work_dir.into(),
+            sqlite3: Some(PathBuf::from("sqlite3")),
+            page_rows: 50_000,
+            seed: data::DEFAULT_SEED,
+            keep: false,
+            progress: false,
+            job_timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The measured operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Insert,
+    Upsert,
+    Export,
+    SqliteImport,
+    SqliteExport,
+}
+
+impl Operation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Operation::Insert => "insert",
+            Operation::Upsert => "upsert (external id)",
+            Operation::Export => "export (query job)",
+            Operation::SqliteImport => "sqlite3 .import",
+            Operation::SqliteExport => "sqlite3 csv export",
+        }
+    }
+
+    pub fn is_reference(self) -> bool {
+        matches!(self, Operation::SqliteImport | Operation::SqliteExport)
+    }
+
+    /// The reference an operation is compared with.
+    pub fn reference(self) -> Option<Operation> {
+        match self {
+            Operation::Insert => Some(Operation::SqliteImport),
+            Operation::Export => Some(Operation::SqliteExport),
+            _ => None,
+        }
+    }
+}
+
+/// One phase of an operation (e.g. the upload of an insert), for the JSON report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Phase {
+    pub name: &'static str,
+    pub seconds: f64,
+}
+
+/// One operation at one size.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measurement {
+    pub operation: Operation,
+    /// Rows in the operation's input (insert, upsert, reference import) or in the table exported.
+    pub rows: u64,
+    pub seconds: f64,
+    /// Bytes moved: the CSV uploaded or imported, or the CSV downloaded or exported.
+    pub bytes: u64,
+    /// Peak resident memory of the server (or of `sqlite3`) during the operation.
+    pub peak_rss_bytes: Option<u64>,
+    /// rows/s divided by the reference's rows/s.
+    pub ratio: Option<f64>,
+    /// Ingest jobs: `numberRecordsProcessed` / `numberRecordsFailed`; query jobs: processed.
+    pub processed: Option<u64>,
+    pub failed: Option<u64>,
+    /// Ingest jobs: data records in each result file, and successful results with `sf__Created` = true.
+    pub successful_results: Option<u64>,
+    pub failed_results: Option<u64>,
+    pub unprocessed_records: Option<u64>,
+    pub created: Option<u64>,
+    /// Export and reference: data records downloaded or in the table / exported file.
+    pub records: Option<u64>,
+    pub phases: Vec<Phase>,
+}
+
+impl Measurement {
+    fn new(operation: Operation, rows: u64, seconds: f64, bytes: u64) -> Measurement {
+        Measurement {
+            operation,
+            rows,
+            seconds,
+            bytes,
+            peak_rss_bytes: None,
+            ratio: None,
+            processed: None,
+            failed: None,
+            successful_results: None,
+            failed_results: None,
+            unprocessed_records: None,
+            created: None,
+            records: None,
+            phases: Vec::new(),
+        }
+    }
+
+    pub fn rows_per_second(&self) -> f64 {
+        self.rows as f64 / self.seconds.max(1e-9)
+    }
+
+    pub fn megabytes_per_second(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.seconds.max(1e-9)
+    }
+}
+
+/// All operations at one size.
+#[derive(Clone, Debug, Serialize)]
+pub struct SizeReport {
+    pub rows: u64,
+    pub insert_csv_bytes: u64,
+    pub upsert_csv_bytes: u64,
+    pub measurements: Vec<Measurement>,
+}
+
+impl SizeReport {
+    pub fn get(&self, operation: Operation) -> Option<&Measurement> {
+        self.measurements.iter().find(|m| m.operation == operation)
+    }
+}
+
+/// The machine the bench ran on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: Option<String>,
+    pub memory_bytes: Option<u64>,
+}
+
+impl Machine {
+    pub fn detect() -> Machine {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            });
+        let memory_bytes = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|text| {
+                let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+                let kb: u64 = line
+                    .trim_start_matches("MemTotal:")
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse()
+                    .ok()?;
+                Some(kb * 1024)
+            });
+        Machine {
+            cpus,
+            cpu_model,
+            memory_bytes,
+        }
+    }
+}
+
+/// Everything one run measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub machine: Machine,
+    /// `git rev-parse --short HEAD` in the current directory, when it answers.
+    pub commit: Option<String>,
+    pub page_rows: u64,
+    pub sizes: Vec<SizeReport>,
+    /// Things worth knowing about how the run was made (a skipped reference, a raised upload limit).
+    pub notes: Vec<String>,
+    /// Results that are not what they should be (failed rows, missing records): the figures are suspect.
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    pub fn size(&self, rows: u64) -> Option<&SizeReport> {
+        self.sizes.iter().find(|s| s.rows == rows)
+    }
+}
+
+fn git_commit() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// Runs every size of `config`; the first error (a job that fails, a server that does not start) stops the run.
+pub fn run(config: &Config) -> anyhow::Result<Report> {
+    let mut report = Report {
+        machine: Machine::detect(),
+        commit: git_commit(),
+        page_rows: config.page_rows,
+        sizes: Vec::new(),
+        notes: Vec::new(),
+        problems: Vec::new(),
+    };
+    let sqlite3 = match &config.sqlite3 {
+        Some(path) if reference::available(path) => Some(path.clone()),
+        Some(path) => {
+            report.notes.push(format!(
+                "{} could not be run: no reference, no ratios",
+                path.display()
+            ));
+            None
+        }
+        None => {
+            report.notes.push("reference skipped: no ratios".to_owned());
+            None
+        }
+    };
+    std::fs::create_dir_all(&config.work_dir)
+        .with_context(|| format!("creating {}", config.work_dir.display()))?;
+    for &rows in &config.rows {
+        let dir = config.work_dir.join(format!("rows-{rows}"));
+        let size = measure_size(config, sqlite3.as_deref(), rows, &dir, &mut report)
+            .with_context(|| format!("{rows} rows (files kept in {})", dir.display()))?;
+        if !config.keep {
+            std::fs::remove_dir_all(&dir).ok();
+        }
+        report.sizes.push(size);
+    }
+    Ok(report)
+}
+
+fn progress(config: &Config, text: impl AsRef<str>) {
+    if config.progress {
+        eprintln!("bench: {}", text.as_ref());
+    }
+}
+
+fn measure_size(
+    config: &Config,
+    sqlite3: Option<&Path>,
+    rows: u64,
+    dir: &Path,
+    report: &mut Report,
+) -> anyhow::Result<SizeReport> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    let schema_dir = dir.join("schema");
+    std::fs::create_dir_all(&schema_dir)?;
+    std::fs::write(schema_dir.join("Account.json"), data::SCHEMA_FILE)?;
+
+    progress(
+        config,
+        format!("{rows} rows: generating the CSVs in {}", dir.display()),
+    );
+    let insert_csv = dir.join("accounts.csv");
+    let upsert_csv = dir.join("accounts-upsert.csv");
+    let inserted = data::write_insert_csv(&insert_csv, rows, config.seed)?;
+    let upserted = data::write_upsert_csv(&upsert_csv, rows, config.seed)?;
+
+    let largest = inserted.bytes.max(upserted.bytes);
+    let max_upload_bytes = (largest > DEFAULT_MAX_UPLOAD_BYTES).then(|| {
+        let raised = largest.next_multiple_of(1 << 20) + (1 << 20);
+        report.notes.push(format!(
+            "{rows} rows: the {:.0} MB upload is past the server's default 150 MiB limit; started with \
+             --max-upload-bytes {raised} (one job per operation)",
+            largest as f64 / 1e6
+        ));
+        raised
+    });
+    let spec = process::ServerSpec {
+        binary: config.server.clone(),
+        data_dir: dir.join("data"),
+        schema_dir,
+        log: dir.join("server.log"),
+        max_upload_bytes,
+    };
+    let mut size = SizeReport {
+        rows,
+        insert_csv_bytes: inserted.bytes,
+        upsert_csv_bytes: upserted.bytes,
+        measurements: Vec::new(),
+    };
+
+    progress(config, format!("{rows} rows: insert"));
+    let (outcome, peak) = with_server(config, &spec, |api| {
+        api.ingest("Account", "insert", None, &insert_csv)
+    })?;
+    let mut insert = ingest_measurement(Operation::Insert, rows, inserted.bytes, &outcome, peak);
+    check(report, rows, "insert", "processed", outcome.processed, rows);
+    check(report, rows, "insert", "failed", outcome.failed, 0);
+    check(
+        report,
+        rows,
+        "insert",
+        "successful results",
+        outcome.successful_results,
+        rows,
+    );
+    check(report, rows, "insert", "created", outcome.created, rows);
+    check(
+        report,
+        rows,
+        "insert",
+        "failed results",
+        outcome.failed_results,
+        0,
+    );
+    check(
+        report,
+        rows,
+        "insert",
+        "unprocessed records",
+        outcome.unprocessed_records,
+        0,
+    );
+
+    progress(config, format!("{rows} rows: export"));
+    let soql = format!("SELECT {} FROM Account", data::COLUMNS.join(", "));
+    let (outcome, peak) = with_server(config, &spec, |api| api.query(&soql, config.page_rows))?;
+    let mut export = Measurement::new(
+        Operation::Export,
+        rows,
+        outcome.processing_seconds + outcome.download_seconds,
+        outcome.bytes,
+    );
+    export.peak_rss_bytes = peak;
+    export.processed = Some(outcome.processed);
+    export.records = Some(outcome.downloaded);
+    export.phases = vec![
+        Phase {
+            name: "query (create to JobComplete)",
+            seconds: outcome.processing_seconds,
+        },
+        Phase {
+            name: "download of every page",
+            seconds: outcome.download_seconds,
+        },
+    ];
+    check(report, rows, "export", "processed", outcome.processed, rows);
+    check(
+        report,
+        rows,
+        "export",
+        "records downloaded",
+        outcome.downloaded,
+        rows,
+    );
+
+    progress(config, format!("{rows} rows: upsert"));
+    let (outcome, peak) = with_server(config, &spec, |api| {
+        api.ingest("Account", "upsert", Some(data::EXTERNAL_ID), &upsert_csv)
+    })?;
+    let upsert = ingest_measurement(Operation::Upsert, rows, upserted.bytes, &outcome, peak);
+    check(report, rows, "upsert", "processed", outcome.processed, rows);
+    check(report, rows, "upsert", "failed", outcome.failed, 0);
+    check(
+        report,
+        rows,
+        "upsert",
+        "successful results",
+        outcome.successful_results,
+        rows,
+    );
+    check(
+        report,
+        rows,
+        "upsert",
+        "created",
+        outcome.created,
+        upserted.new_rows,
+    );
+
+    let mut references = Vec::new();
+    if let Some(sqlite3) = sqlite3 {
+        progress(config, format!("{rows} rows: sqlite3 reference"));
+        let r = reference::measure(sqlite3, &dir.join("sqlite"), &insert_csv)?;
+        let mut import = Measurement::new(
+            Operation::SqliteImport,
+            rows,
+            r.import.seconds,
+            inserted.bytes,
+        );
+        import.peak_rss_bytes = r.import.peak_rss;
+        import.records = Some(r.imported_rows);
+        let mut exported = Measurement::new(
+            Operation::SqliteExport,
+            rows,
+            r.export.seconds,
+            r.export_bytes,
+        );
+        exported.peak_rss_bytes = r.export.peak_rss;
+        exported.records = Some(r.exported_rows);
+        check(
+            report,
+            rows,
+            "sqlite3 .import",
+            "rows in the table",
+            r.imported_rows,
+            rows,
+        );
+        check(
+            report,
+            rows,
+            "sqlite3 export",
+            "records exported",
+            r.exported_rows,
+            rows,
+        );
+        for (what, timed) in [
+            ("sqlite3 .import", &r.import),
+            ("sqlite3 export", &r.export),
+        ] {
+            if !timed.stderr.trim().is_empty() {
+                report
+                    .problems
+                    .push(format!("{rows} rows: {what} said: {}", timed.stderr.trim()));
+            }
+        }
+        insert.ratio = Some(insert.rows_per_second() / import.rows_per_second());
+        export.ratio = Some(export.rows_per_second() / exported.rows_per_second());
+        references = vec![import, exported];
+    }
+    size.measurements = vec![insert, upsert, export];
+    size.measurements.extend(references);
+    Ok(size)
+}
+
+fn ingest_measurement(
+    operation: Operation,
+    rows: u64,
+    bytes: u64,
+    outcome: &api::IngestOutcome,
+    peak: Option<u64>,
+) -> Measurement {
+    let seconds = outcome.upload_seconds + outcome.processing_seconds + outcome.results_seconds;
+    let mut m = Measurement::new(operation, rows, seconds, bytes);
+    m.peak_rss_bytes = peak;
+    m.processed = Some(outcome.processed);
+    m.failed = Some(outcome.failed);
+    m.successful_results = Some(outcome.successful_results);
+    m.failed_results = Some(outcome.failed_results);
+    m.unprocessed_records = Some(outcome.unprocessed_records);
+    m.created = Some(outcome.created);
+    m.phases = vec![
+        Phase {
+            name: "create, upload, close",
+            seconds: outcome.upload_seconds,
+        },
+        Phase {
+            name: "processing (to JobComplete)",
+            seconds: outcome.processing_seconds,
+        },
+        Phase {
+            name: "download of the result files",
+            seconds: outcome.results_seconds,
+        },
+    ];
+    m
+}
+
+fn check(report: &mut Report, rows: u64, operation: &str, what: &str, got: u64, want: u64) {
+    if got != want {
+        report.problems.push(format!(
+            "{rows} rows: {operation}: {what} is {got}, expected {want}"
+        ));
+    }
+}
+
+/// Starts a server, runs `f` against it while sampling its memory, stops it. Answers `f`'s result and the peak
+/// RSS during `f` (the server's high-water mark since its start, which was just before).
+fn with_server<T>(
+    config: &Config,
+    spec: &process::ServerSpec,
+    f: impl FnOnce(&api::Api) -> anyhow::Result<T>,
+) -> anyhow::Result<(T, Option<u64>)> {
+    let server = process::Server::start(spec)?;
+    let mut api = api::Api::new(&server.url)?;
+    api.job_timeout = config.job_timeout;
+    api.warm_up()?;
+    let sampler = process::RssSampler::start(server.pid());
+    let started = Instant::now();
+    let result = f(&api);
+    let peak = sampler.finish();
+    progress(
+        config,
+        format!("  {:.2} s", started.elapsed().as_secs_f64()),
+    );
+    server.stop()?;
+    let result = result.with_context(|| format!("server log: {}", spec.log.display()))?;
+    Ok((result, peak))
+}

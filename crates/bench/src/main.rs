@@ -1,0 +1,102 @@
+//! `bulkforce-bench`: measures `bulkforce serve` end to end through its HTTP API and prints one table.
+
+use bulkforce_bench::{Config, render_table, run};
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bulkforce-bench",
+    about = "Insert, upsert and export through `bulkforce serve`, against sqlite3 on the same CSV"
+)]
+struct Args {
+    /// The `bulkforce` binary to start (a release build for figures worth keeping).
+    #[arg(long)]
+    server: PathBuf,
+    /// Sizes to measure, in rows, comma-separated (underscores allowed: 1_000_000).
+    #[arg(long, value_delimiter = ',', value_parser = parse_rows, default_value = "100000,1000000")]
+    rows: Vec<u64>,
+    /// Working directory for generated CSVs, server data and the reference database (one `rows-N` directory
+    /// per size, removed when done unless --keep). Default: bulkforce-bench in the system temp directory.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Print the report as JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// The sqlite3 shell used as the reference.
+    #[arg(long, default_value = "sqlite3")]
+    sqlite3: PathBuf,
+    /// Skip the sqlite3 reference (no ratios).
+    #[arg(long)]
+    no_reference: bool,
+    /// Rows per results page of the export (maxRecords).
+    #[arg(long, default_value_t = 50_000)]
+    page_rows: u64,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = bulkforce_bench::data::DEFAULT_SEED)]
+    seed: u64,
+    /// Keep each size's directory (CSVs, server data and log, reference database).
+    #[arg(long)]
+    keep: bool,
+    /// Longest a single job may take, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    job_timeout: u64,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_rows(text: &str) -> Result<u64, String> {
+    let n: u64 = text
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("not a number of rows: {text}"))?;
+    if n == 0 {
+        return Err("rows must be at least 1".to_owned());
+    }
+    Ok(n)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.page_rows == 0 {
+        eprintln!("bulkforce-bench: --page-rows must be at least 1");
+        return ExitCode::from(2);
+    }
+    let work_dir = args
+        .work_dir
+        .unwrap_or_else(|| std::env::temp_dir().join("bulkforce-bench"));
+    let mut config = Config::new(args.server, args.rows, work_dir);
+    config.sqlite3 = (!args.no_reference).then_some(args.sqlite3);
+    config.page_rows = args.page_rows;
+    config.seed = args.seed;
+    config.keep = args.keep;
+    config.progress = !args.quiet;
+    config.job_timeout = Duration::from_secs(args.job_timeout);
+    let report = match run(&config) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("bulkforce-bench: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("bulkforce-bench: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", render_table(&report));
+    }
+    if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
