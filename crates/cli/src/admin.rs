@@ -13,7 +13,12 @@ use std::sync::Arc;
 #[derive(Args, Debug)]
 pub struct AdminArgs {
     /// The data directory of the server.
-    #[arg(long, env = "BULKFORCE_DATA_DIR", default_value = "./bulkforce-data", global = true)]
+    #[arg(
+        long,
+        env = "BULKFORCE_DATA_DIR",
+        default_value = "./bulkforce-data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// Describe files the server loads (so org databases are created with the same objects).
     #[arg(long = "schema", env = "BULKFORCE_SCHEMA_DIR", global = true)]
@@ -86,14 +91,20 @@ enum AdminCommand {
 
 fn print(json_output: bool, value: serde_json::Value, text: String) {
     if json_output {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
         println!("{text}");
     }
 }
 
 fn org_id(text: &str) -> anyhow::Result<SfId> {
-    SfId::parse(text).ok().filter(|id| id.as_str().starts_with("00D")).with_context(|| format!("{text} is not an org id"))
+    SfId::parse(text)
+        .ok()
+        .filter(|id| id.as_str().starts_with("00D"))
+        .with_context(|| format!("{text} is not an org id"))
 }
 
 pub fn run(args: AdminArgs) -> anyhow::Result<()> {
@@ -102,7 +113,11 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
     store.ensure_default_org()?;
     let json_output = args.json;
     match args.command {
-        AdminCommand::CreateOrg { name, username, password } => {
+        AdminCommand::CreateOrg {
+            name,
+            username,
+            password,
+        } => {
             let principal = store.create_org(&name, &username, password.as_deref())?;
             let token = issue(&store, &principal, None)?;
             print(
@@ -115,40 +130,86 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
                 ),
             );
         }
-        AdminCommand::CreateUser { org, username, password, last_name, first_name } => {
-            let principal = store.create_user(org_id(&org)?, &username, password.as_deref(), &last_name, &first_name)?;
+        AdminCommand::CreateUser {
+            org,
+            username,
+            password,
+            last_name,
+            first_name,
+        } => {
+            let principal = store.create_user(
+                org_id(&org)?,
+                &username,
+                password.as_deref(),
+                &last_name,
+                &first_name,
+            )?;
             print(
                 json_output,
                 json!({"orgId": principal.org_id.as_str(), "userId": principal.user_id.as_str(), "username": username}),
-                format!("user {} ({}) created in {}", principal.username, principal.user_id, principal.org_id),
+                format!(
+                    "user {} ({}) created in {}",
+                    principal.username, principal.user_id, principal.org_id
+                ),
             );
         }
         AdminCommand::SetPassword { username, password } => {
             if !store.set_password(&username, &password)? {
                 bail!("no user {username}");
             }
-            print(json_output, json!({"username": username}), format!("password of {username} set"));
+            print(
+                json_output,
+                json!({"username": username}),
+                format!("password of {username} set"),
+            );
         }
-        AdminCommand::CreateApp { org, name, certificate } => {
+        AdminCommand::CreateApp {
+            org,
+            name,
+            certificate,
+        } => {
             let certificate = certificate
-                .map(|path| std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display())))
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))
+                })
                 .transpose()?;
             let (app, secret) = store.create_app(org_id(&org)?, &name, certificate.as_deref())?;
             print(
                 json_output,
                 json!({"appId": app.id.as_str(), "clientId": app.client_id, "clientSecret": secret}),
-                format!("app {} ({}) created\n  client id:     {}\n  client secret: {secret}", app.name, app.id, app.client_id),
+                format!(
+                    "app {} ({}) created\n  client id:     {}\n  client secret: {secret}",
+                    app.name, app.id, app.client_id
+                ),
             );
         }
-        AdminCommand::Token { username, ttl, refresh } => {
-            let principal = store.find_user(&username)?.with_context(|| format!("no user {username}"))?;
+        AdminCommand::Token {
+            username,
+            ttl,
+            refresh,
+        } => {
+            let principal = store
+                .find_user(&username)?
+                .with_context(|| format!("no user {username}"))?;
             let expires = ttl.map(|s| chrono::Utc::now().timestamp_millis() + (s as i64) * 1000);
             let token = issue(&store, &principal, expires)?;
             let refresh_token = match refresh {
                 Some(client_id) => {
-                    let app = store.find_app(&client_id)?.with_context(|| format!("no app {client_id}"))?;
-                    let refresh_token = format!("5Aep{}", bulkforce_server::new_access_token(principal.org_id).replace('!', ""));
-                    store.save_token(&principal, &refresh_token, TokenKind::Refresh, Some(app.id), None)?;
+                    let app = store
+                        .find_app(&client_id)?
+                        .with_context(|| format!("no app {client_id}"))?;
+                    let refresh_token = format!(
+                        "5Aep{}",
+                        bulkforce_server::new_access_token(principal.org_id).replace('!', "")
+                    );
+                    store.save_token(
+                        &principal,
+                        &refresh_token,
+                        TokenKind::Refresh,
+                        Some(app.id),
+                        None,
+                    )?;
                     Some(refresh_token)
                 }
                 None => None,
@@ -168,12 +229,20 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             for org in store.list_orgs()? {
                 let users = store.list_users(org.id)?;
                 let apps = store.list_apps(org.id)?;
-                text.push_str(&format!("{} {}{}\n", org.id, org.name, if org.is_default { " (default)" } else { "" }));
+                text.push_str(&format!(
+                    "{} {}{}\n",
+                    org.id,
+                    org.name,
+                    if org.is_default { " (default)" } else { "" }
+                ));
                 for user in &users {
                     text.push_str(&format!("  user {} {}\n", user.user_id, user.username));
                 }
                 for app in &apps {
-                    text.push_str(&format!("  app  {} {} client id {}\n", app.id, app.name, app.client_id));
+                    text.push_str(&format!(
+                        "  app  {} {} client id {}\n",
+                        app.id, app.name, app.client_id
+                    ));
                 }
                 orgs.push(json!({
                     "id": org.id.as_str(), "name": org.name, "default": org.is_default,
@@ -187,13 +256,21 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             if !store.revoke_token(&token)? {
                 bail!("no live token matches");
             }
-            print(json_output, json!({"revoked": true}), "token revoked".into());
+            print(
+                json_output,
+                json!({"revoked": true}),
+                "token revoked".into(),
+            );
         }
     }
     Ok(())
 }
 
-fn issue(store: &SqliteStore, principal: &Principal, expires_ms: Option<i64>) -> anyhow::Result<String> {
+fn issue(
+    store: &SqliteStore,
+    principal: &Principal,
+    expires_ms: Option<i64>,
+) -> anyhow::Result<String> {
     let token = bulkforce_server::new_access_token(principal.org_id);
     store.save_token(principal, &token, TokenKind::Access, None, expires_ms)?;
     Ok(token)

@@ -1,7 +1,7 @@
 //! `bulkforce serve`.
 
-use bulkforce_server::{ServerConfig, TlsConfig};
 use bulkforce_server::config::{DEFAULT_CHUNK_ROWS, DEFAULT_MAX_UPLOAD_BYTES};
+use bulkforce_server::{ServerConfig, TlsConfig};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,13 +65,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         session_timeout: std::time::Duration::from_secs(args.session_timeout),
         daily_api_requests: args.daily_api_requests,
         enforce_api_limits: args.enforce_api_limits,
-        tls: (args.tls || args.tls_cert.is_some())
-            .then(|| TlsConfig { cert: args.tls_cert, key: args.tls_key }),
-        ..ServerConfig::default()
+        tls: (args.tls || args.tls_cert.is_some()).then_some(TlsConfig {
+            cert: args.tls_cert,
+            key: args.tls_key,
+        }),
     };
     let data_dir = config.data_dir.clone();
     let running = bulkforce_server::start(config).await?;
-    let scheme = if running.tls_cert.is_some() { "https" } else { "http" };
+    let scheme = if running.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let url = format!("{scheme}://{}", running.addr);
     println!("bulkforce serving Bulk API 2.0 at {url}");
     println!("  instance URL: {url}");
@@ -83,7 +88,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("  access token: {}", running.token);
     println!("  data dir:     {}", data_dir.display());
     if let Some(cert) = &running.tls_cert {
-        println!("  certificate:  {} (trust it in clients, e.g. REQUESTS_CA_BUNDLE)", cert.display());
+        println!(
+            "  certificate:  {} (trust it in clients, e.g. REQUESTS_CA_BUNDLE)",
+            cert.display()
+        );
     }
     println!(
         "  try: curl -s {url}/services/data/v62.0/jobs/ingest -H 'Authorization: Bearer {}'",

@@ -376,15 +376,13 @@ impl IngestPlan {
 
     /// The cell as echoed in result files: numbers as Salesforce normalises them, everything else verbatim.
     pub fn echo<'a>(&self, col: usize, raw: &'a [u8]) -> Cow<'a, [u8]> {
-        if let Some(Column::Field { field, .. }) = self.columns.get(col) {
-            if self.object.fields()[*field].ftype.storage() == Storage::Real {
-                if let Some(n) = std::str::from_utf8(raw)
-                    .ok()
-                    .and_then(|t| t.trim().parse::<f64>().ok())
-                {
-                    return Cow::Owned(format_double(n).into_bytes());
-                }
-            }
+        if let Some(Column::Field { field, .. }) = self.columns.get(col)
+            && self.object.fields()[*field].ftype.storage() == Storage::Real
+            && let Some(n) = std::str::from_utf8(raw)
+                .ok()
+                .and_then(|t| t.trim().parse::<f64>().ok())
+        {
+            return Cow::Owned(format_double(n).into_bytes());
         }
         Cow::Borrowed(raw)
     }

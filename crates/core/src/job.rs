@@ -350,10 +350,10 @@ impl Job {
                 }
             }
         }
-        if self.state == JobState::Failed {
-            if let Some(message) = &self.error_message {
-                m.insert("errorMessage".into(), json!(message));
-            }
+        if self.state == JobState::Failed
+            && let Some(message) = &self.error_message
+        {
+            m.insert("errorMessage".into(), json!(message));
         }
         Json::Object(m)
     }
@@ -425,10 +425,10 @@ impl IngestJobSpec {
             Ok(op) if op.kind() == JobKind::Ingest => op,
             _ => return Err(ApiError::invalid_property(&operation_text, "operation")),
         };
-        if let Some(content_type) = raw.content_type.as_deref() {
-            if content_type != "CSV" {
-                return Err(ApiError::invalid_property(content_type, "contentType"));
-            }
+        if let Some(content_type) = raw.content_type.as_deref()
+            && content_type != "CSV"
+        {
+            return Err(ApiError::invalid_property(content_type, "contentType"));
         }
         let dialect = parse_dialect(raw.column_delimiter.as_deref(), raw.line_ending.as_deref())?;
         let object_name = raw.object.unwrap_or_default();

@@ -59,14 +59,14 @@ pub fn parse_value(
         }
         FieldType::MultiPicklist => {
             check_length(field, text)?;
-            if field.restricted_picklist {
-                if let Some(bad) = text.split(';').find(|v| !field.allows_picklist_value(v)) {
-                    return Err(RowError::restricted_picklist(
-                        &field.label,
-                        &field.name,
-                        bad,
-                    ));
-                }
+            if field.restricted_picklist
+                && let Some(bad) = text.split(';').find(|v| !field.allows_picklist_value(v))
+            {
+                return Err(RowError::restricted_picklist(
+                    &field.label,
+                    &field.name,
+                    bad,
+                ));
             }
             Ok(Value::Text(text.to_owned()))
         }

@@ -64,7 +64,13 @@ pub enum Endpoint {
 impl Endpoint {
     /// Endpoints that authenticate by their own means rather than a bearer token.
     pub fn is_public(&self) -> bool {
-        matches!(self, Endpoint::Versions | Endpoint::OAuthToken | Endpoint::OAuthRevoke | Endpoint::SoapLogin(..))
+        matches!(
+            self,
+            Endpoint::Versions
+                | Endpoint::OAuthToken
+                | Endpoint::OAuthRevoke
+                | Endpoint::SoapLogin(..)
+        )
     }
 }
 
@@ -83,10 +89,15 @@ impl Endpoint {
             ["services", "oauth2", "token"] => return Ok(Endpoint::OAuthToken),
             ["services", "oauth2", "revoke"] => return Ok(Endpoint::OAuthRevoke),
             ["services", "oauth2", "userinfo"] => return Ok(Endpoint::UserInfo),
-            ["id", org, user] => return Ok(Endpoint::Identity((*org).to_owned(), (*user).to_owned())),
+            ["id", org, user] => {
+                return Ok(Endpoint::Identity((*org).to_owned(), (*user).to_owned()));
+            }
             ["services", "Soap", api @ ("u" | "c"), version, ..] => {
                 let version = ApiVersion::parse(version).ok_or_else(ApiError::not_found)?;
-                return Ok(Endpoint::SoapLogin(api.chars().next().unwrap_or('u'), version.to_string()));
+                return Ok(Endpoint::SoapLogin(
+                    api.chars().next().unwrap_or('u'),
+                    version.to_string(),
+                ));
             }
             ["services", "data", version, rest @ ..] => {
                 let version = ApiVersion::parse(version).ok_or_else(ApiError::not_found)?;

@@ -9,8 +9,8 @@ pub mod endpoint;
 mod http;
 pub(crate) mod routes;
 mod soql;
-mod tls;
 pub mod state;
+mod tls;
 pub mod worker;
 
 pub use config::{ServerConfig, TlsConfig};
@@ -46,21 +46,27 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     let base = base_url(&state, &request);
     let (mut response, org) = match Endpoint::parse(&path) {
         Err(e) => (http::error(&e), None),
-        Ok(endpoint) if endpoint.is_public() => {
-            (routes::handle_public(&state, &base, endpoint, request).await, None)
-        }
+        Ok(endpoint) if endpoint.is_public() => (
+            routes::handle_public(&state, &base, endpoint, request).await,
+            None,
+        ),
         Ok(endpoint) => match authenticate(&state, bearer_token(&request)).await {
             Err(e) => (http::error(&e), None),
             Ok(principal) => {
                 let org = principal.org_id;
                 let used = state.usage.record(org);
-                let response = if state.config.enforce_api_limits && used > state.config.daily_api_requests {
-                    http::error(&ApiError::new(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."))
-                } else {
-                    routes::handle(&state, &base, principal, endpoint, request)
-                        .await
-                        .unwrap_or_else(|e| http::error(&e))
-                };
+                let response =
+                    if state.config.enforce_api_limits && used > state.config.daily_api_requests {
+                        http::error(&ApiError::new(
+                            403,
+                            "REQUEST_LIMIT_EXCEEDED",
+                            "TotalRequests Limit exceeded.",
+                        ))
+                    } else {
+                        routes::handle(&state, &base, principal, endpoint, request)
+                            .await
+                            .unwrap_or_else(|e| http::error(&e))
+                    };
                 (response, Some(org))
             }
         },
@@ -82,7 +88,11 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
 /// The URL clients reached this server at (`instance_url`, `serverUrl`, identity URLs): the request's host,
 /// with https when serving TLS.
 fn base_url(state: &AppState, request: &Request<Body>) -> String {
-    let scheme = if state.config.tls.is_some() { "https" } else { "http" };
+    let scheme = if state.config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let host = request
         .headers()
         .get(axum::http::header::HOST)
@@ -96,9 +106,16 @@ fn base_url(state: &AppState, request: &Request<Body>) -> String {
 /// The token of `Authorization: Bearer <token>` (or the older `OAuth <token>`, or an `oauth_token` query
 /// parameter as identity URLs accept).
 fn bearer_token(request: &Request<Body>) -> Option<String> {
-    let header = request.headers().get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok());
+    let header = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
     let token = match header {
-        Some(header) => header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("OAuth "))?.trim().to_owned(),
+        Some(header) => header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("OAuth "))?
+            .trim()
+            .to_owned(),
         None => routes::query_param(request.uri().query().unwrap_or_default(), "oauth_token")?,
     };
     (!token.is_empty()).then(|| token.to_owned())
@@ -183,7 +200,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         cursors: Arc::new(state::Cursors::default()),
     };
     worker::spawn(&state);
-    let listener = std::net::TcpListener::bind(config.listen).with_context(|| format!("binding {}", config.listen))?;
+    let listener = std::net::TcpListener::bind(config.listen)
+        .with_context(|| format!("binding {}", config.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let router = app(state.clone());

@@ -13,7 +13,15 @@ pub const FISCAL_YEAR_START_MONTH: u32 = 1;
 
 /// Compiles `text` for `mode`; `now` anchors date literals (a query job uses its creation time, so a
 /// restart re-runs the same statement).
-pub fn compile_query(schema: &Schema, text: &str, now: DateTime<Utc>, mode: Mode) -> Result<Query, ApiError> {
-    let ctx = BindContext { now, fiscal_year_start_month: FISCAL_YEAR_START_MONTH };
+pub fn compile_query(
+    schema: &Schema,
+    text: &str,
+    now: DateTime<Utc>,
+    mode: Mode,
+) -> Result<Query, ApiError> {
+    let ctx = BindContext {
+        now,
+        fiscal_year_start_month: FISCAL_YEAR_START_MONTH,
+    };
     compile(text, schema, &ctx, mode).map_err(|e| ApiError::new(400, e.code, e.message))
 }

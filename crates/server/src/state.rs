@@ -33,7 +33,15 @@ pub struct Cursor {
 /// REST query cursors, bounded: the oldest are forgotten first, as Salesforce expires idle cursors.
 #[derive(Default)]
 pub struct Cursors {
-    inner: Mutex<(u64, std::collections::BTreeMap<u64, (String, Cursor)>)>,
+    inner: Mutex<CursorTable>,
+}
+
+#[derive(Default)]
+struct CursorTable {
+    /// The last sequence number handed out.
+    sequence: u64,
+    /// Cursors by sequence (oldest first), with their ids.
+    by_sequence: std::collections::BTreeMap<u64, (String, Cursor)>,
 }
 
 const MAX_CURSORS: usize = 10_000;
@@ -41,12 +49,12 @@ const MAX_CURSORS: usize = 10_000;
 impl Cursors {
     pub fn insert(&self, cursor: Cursor) -> String {
         let mut inner = self.inner.lock();
-        inner.0 += 1;
-        let sequence = inner.0;
+        inner.sequence += 1;
+        let sequence = inner.sequence;
         let id = crate::routes::rest::cursor_id(sequence);
-        inner.1.insert(sequence, (id.clone(), cursor));
-        while inner.1.len() > MAX_CURSORS {
-            inner.1.pop_first();
+        inner.by_sequence.insert(sequence, (id.clone(), cursor));
+        while inner.by_sequence.len() > MAX_CURSORS {
+            inner.by_sequence.pop_first();
         }
         id
     }
@@ -54,7 +62,7 @@ impl Cursors {
     pub fn get(&self, id: &str) -> Option<Cursor> {
         self.inner
             .lock()
-            .1
+            .by_sequence
             .values()
             .find(|(i, _)| i == id)
             .map(|(_, c)| c.clone())

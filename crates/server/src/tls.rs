@@ -23,8 +23,13 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
         return Ok((cert, key));
     }
     std::fs::create_dir_all(&dir)?;
-    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
-    let generated = rcgen::generate_simple_self_signed(names).context("creating a self-signed certificate")?;
+    let names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    let generated =
+        rcgen::generate_simple_self_signed(names).context("creating a self-signed certificate")?;
     std::fs::write(&cert, generated.cert.pem())?;
     crate::write_private(&key, &generated.key_pair.serialize_pem())?;
     Ok((cert, key))

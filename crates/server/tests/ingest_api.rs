@@ -533,7 +533,7 @@ async fn list_of_a_few_jobs_is_done_and_filters_by_job_type() {
     assert_eq!(ignored["records"].as_array().unwrap().len(), 2);
 
     // A locator continues after the job it names.
-    let mut ids = vec![open.clone(), closed.clone()];
+    let mut ids = [open.clone(), closed.clone()];
     ids.sort();
     let after_first = s
         .get(&s.api(&format!("/jobs/ingest?queryLocator={}", ids[0])))
@@ -721,7 +721,10 @@ async fn results_are_gzipped_when_accepted() {
             .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header("content-encoding").as_deref(), Some("gzip"));
-        assert_eq!(reply.header("content-type").as_deref(), Some("text/csv; charset=UTF-8"));
+        assert_eq!(
+            reply.header("content-type").as_deref(),
+            Some("text/csv; charset=UTF-8")
+        );
         assert_eq!(reply.header("vary").as_deref(), Some("Accept-Encoding"));
         assert_eq!(&reply.body[..2], &[0x1f, 0x8b], "gzip magic bytes");
         let mut decoded = String::new();

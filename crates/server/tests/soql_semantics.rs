@@ -20,7 +20,11 @@ fn encode(soql: &str) -> String {
 async fn where_and_order_by_follow_salesforce_semantics() {
     let server = start_with_extension(|_| {}).await;
     let today = chrono::Utc::now().date_naive();
-    let days_ago = |n: i64| (today - chrono::Duration::days(n)).format("%Y-%m-%d").to_string();
+    let days_ago = |n: i64| {
+        (today - chrono::Duration::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
     // Name, Industry, NumberOfEmployees, Rating, Ext__c
     let csv = "Name,Industry,NumberOfEmployees,Rating,Ext__c,Site\n\
         Alpha,Banking,10,Hot,a-1,x\n\
@@ -42,7 +46,9 @@ async fn where_and_order_by_follow_salesforce_semantics() {
     let names = |soql: String| {
         let server = &server;
         async move {
-            let reply = server.get(&server.api(&format!("/query?q={}", encode(&soql)))).await;
+            let reply = server
+                .get(&server.api(&format!("/query?q={}", encode(&soql))))
+                .await;
             assert_eq!(reply.status, 200, "{soql}: {}", reply.text());
             let body: Value = reply.json();
             body["records"]
@@ -96,7 +102,12 @@ async fn where_and_order_by_follow_salesforce_semantics() {
         if soql.contains("CALENDAR_YEAR") {
             let this_year: Vec<&str> = [("One", 0), ("Two", 10), ("Three", 400)]
                 .into_iter()
-                .filter(|(_, d)| (today - chrono::Duration::days(*d)).format("%Y").to_string() == today.format("%Y").to_string())
+                .filter(|(_, d)| {
+                    (today - chrono::Duration::days(*d))
+                        .format("%Y")
+                        .to_string()
+                        == today.format("%Y").to_string()
+                })
                 .map(|(n, _)| n)
                 .collect();
             got.sort();

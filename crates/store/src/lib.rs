@@ -74,6 +74,9 @@ pub struct JobPage {
     pub next: Option<SfId>,
 }
 
+/// A record's stored columns as text, by column name.
+pub type RecordFields = Vec<(String, Option<String>)>;
+
 /// What the ingest worker needs to resume a job where it stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Checkpoint {
@@ -195,7 +198,8 @@ pub trait Store: Send + Sync {
     fn find_user(&self, username: &str) -> Result<Option<Principal>>;
 
     /// Creates a connected app; returns it and its client secret (shown once, stored hashed).
-    fn create_app(&self, org: SfId, name: &str, certificate: Option<&str>) -> Result<(App, String)>;
+    fn create_app(&self, org: SfId, name: &str, certificate: Option<&str>)
+    -> Result<(App, String)>;
 
     /// A connected app by client id.
     fn find_app(&self, client_id: &str) -> Result<Option<App>>;
@@ -214,7 +218,11 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
 
     /// The principal (and app) of a live token of `kind`: not expired, not revoked.
-    fn token_principal(&self, token: &str, kind: TokenKind) -> Result<Option<(Principal, Option<SfId>)>>;
+    fn token_principal(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<Option<(Principal, Option<SfId>)>>;
 
     /// Revokes a token of either kind; false if it was unknown or already revoked.
     fn revoke_token(&self, token: &str) -> Result<bool>;
@@ -230,7 +238,9 @@ pub trait Store: Send + Sync {
 
     /// The principal a bearer token stands for.
     fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
-        Ok(self.token_principal(token, TokenKind::Access)?.map(|(p, _)| p))
+        Ok(self
+            .token_principal(token, TokenKind::Access)?
+            .map(|(p, _)| p))
     }
 
     /// Mints a job id and stores `job` under it; returns the stored job.
@@ -326,10 +336,5 @@ pub trait Store: Send + Sync {
     fn count_records(&self, org: SfId, object: &str, include_deleted: bool) -> Result<u64>;
 
     /// Reads one record's stored values by field name, for checks.
-    fn get_record(
-        &self,
-        org: SfId,
-        object: &str,
-        id: SfId,
-    ) -> Result<Option<Vec<(String, Option<String>)>>>;
+    fn get_record(&self, org: SfId, object: &str, id: SfId) -> Result<Option<RecordFields>>;
 }

@@ -189,7 +189,9 @@ pub async fn patch(
     }
     if target == JobState::UploadComplete {
         // Each upload counts as one Bulk batch against the daily allocation.
-        state.usage.add(principal.org_id, crate::state::Counter::IngestBatches, 1);
+        state
+            .usage
+            .add(principal.org_id, crate::state::Counter::IngestBatches, 1);
         state.wake.notify_waiters();
     }
     Ok(http::json(StatusCode::OK, &job.patch_json()))

@@ -22,20 +22,30 @@ use bulkforce_core::job::JobKind;
 use bulkforce_store::Principal;
 
 /// Runs the handler of an endpoint that needs no bearer token.
-pub async fn handle_public(state: &AppState, base: &str, endpoint: Endpoint, request: Request) -> Response {
+pub async fn handle_public(
+    state: &AppState,
+    base: &str,
+    endpoint: Endpoint,
+    request: Request,
+) -> Response {
     let method = request.method().clone();
     match (endpoint, method) {
         (Endpoint::Versions, method) => discovery::versions(&method),
         (Endpoint::OAuthToken, Method::POST) => oauth::token(state, base, request).await,
         (Endpoint::OAuthRevoke, Method::POST | Method::GET) => oauth::revoke(state, request).await,
-        (Endpoint::SoapLogin(api, version), Method::POST) => soap::login(state, base, api, &version, request).await,
+        (Endpoint::SoapLogin(api, version), Method::POST) => {
+            soap::login(state, base, api, &version, request).await
+        }
         (_, method) => crate::http::error(&not_allowed(&method, &["POST"])),
     }
 }
 
 /// One query-string parameter, decoded.
 pub fn query_param(query: &str, name: &str) -> Option<String> {
-    jobs::form_pairs(query).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    jobs::form_pairs(query)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 /// Runs the handler of an authenticated request.
@@ -48,15 +58,18 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let method = request.method().clone();
     match endpoint {
-        Endpoint::Versions | Endpoint::OAuthToken | Endpoint::OAuthRevoke | Endpoint::SoapLogin(..) => {
-            Ok(handle_public(state, base, endpoint, request).await)
-        }
+        Endpoint::Versions
+        | Endpoint::OAuthToken
+        | Endpoint::OAuthRevoke
+        | Endpoint::SoapLogin(..) => Ok(handle_public(state, base, endpoint, request).await),
         Endpoint::UserInfo => match method {
             Method::GET | Method::POST => oauth::userinfo(state, base, &principal).await,
             _ => Err(not_allowed(&method, &["GET", "POST"])),
         },
         Endpoint::Identity(org, user) => match method {
-            Method::GET | Method::POST => oauth::identity(state, base, &principal, &org, &user).await,
+            Method::GET | Method::POST => {
+                oauth::identity(state, base, &principal, &org, &user).await
+            }
             _ => Err(not_allowed(&method, &["GET", "POST"])),
         },
         Endpoint::Limits(_) => match method {

@@ -26,21 +26,33 @@ pub struct OAuthError {
 
 impl OAuthError {
     const fn new(error: &'static str, description: &'static str) -> Self {
-        OAuthError { status: StatusCode::BAD_REQUEST, error, description }
+        OAuthError {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            description,
+        }
     }
 
     pub fn response(&self) -> Response {
-        http::json(self.status, &json!({ "error": self.error, "error_description": self.description }))
+        http::json(
+            self.status,
+            &json!({ "error": self.error, "error_description": self.description }),
+        )
     }
 }
 
-const AUTHENTICATION_FAILURE: OAuthError = OAuthError::new("invalid_grant", "authentication failure");
-const INVALID_CLIENT_ID: OAuthError = OAuthError::new("invalid_client_id", "client identifier invalid");
+const AUTHENTICATION_FAILURE: OAuthError =
+    OAuthError::new("invalid_grant", "authentication failure");
+const INVALID_CLIENT_ID: OAuthError =
+    OAuthError::new("invalid_client_id", "client identifier invalid");
 const INVALID_CLIENT: OAuthError = OAuthError::new("invalid_client", "invalid client credentials");
-const UNSUPPORTED_GRANT: OAuthError = OAuthError::new("unsupported_grant_type", "grant type not supported");
-const INVALID_REFRESH: OAuthError = OAuthError::new("invalid_grant", "expired access/refresh token");
+const UNSUPPORTED_GRANT: OAuthError =
+    OAuthError::new("unsupported_grant_type", "grant type not supported");
+const INVALID_REFRESH: OAuthError =
+    OAuthError::new("invalid_grant", "expired access/refresh token");
 const INVALID_ASSERTION: OAuthError = OAuthError::new("invalid_grant", "invalid assertion");
-const NOT_APPROVED: OAuthError = OAuthError::new("invalid_grant", "user hasn't approved this consumer");
+const NOT_APPROVED: OAuthError =
+    OAuthError::new("invalid_grant", "user hasn't approved this consumer");
 
 /// A new access token in the `00D…!…` shape tools expect.
 pub fn new_access_token(org: SfId) -> String {
@@ -51,7 +63,9 @@ fn random_token(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
     let mut rng = rand::rng();
-    (0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// The identity URL of a user.
@@ -61,7 +75,8 @@ pub fn identity_url(base: &str, principal: &Principal) -> String {
 
 /// Salesforce's `signature`: base64 HMAC-SHA256 of `id + issued_at`, keyed with the client secret.
 fn signature(secret: &str, id: &str, issued_at: &str) -> String {
-    let mut mac = <Hmac<Sha256>>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256>>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(id.as_bytes());
     mac.update(issued_at.as_bytes());
     BASE64.encode(mac.finalize().into_bytes())
@@ -89,7 +104,8 @@ pub async fn token(state: &AppState, base: &str, request: Request) -> Response {
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
         Err(_) => return OAuthError::new("invalid_request", "request too large").response(),
     };
-    let mut form: std::collections::HashMap<String, String> = form_pairs(&query).into_iter().collect();
+    let mut form: std::collections::HashMap<String, String> =
+        form_pairs(&query).into_iter().collect();
     form.extend(form_pairs(&body));
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let (client_id, client_secret) = match basic {
@@ -101,9 +117,14 @@ pub async fn token(state: &AppState, base: &str, request: Request) -> Response {
     let outcome: Result<Result<Issued, OAuthError>, ApiError> = match grant.as_str() {
         "password" => {
             let (username, password) = (field("username"), field("password"));
-            blocking(move || password_grant(&*store, &client_id, &client_secret, &username, &password)).await
+            blocking(move || {
+                password_grant(&*store, &client_id, &client_secret, &username, &password)
+            })
+            .await
         }
-        "client_credentials" => blocking(move || client_credentials(&*store, &client_id, &client_secret)).await,
+        "client_credentials" => {
+            blocking(move || client_credentials(&*store, &client_id, &client_secret)).await
+        }
         "refresh_token" => {
             let refresh = field("refresh_token");
             blocking(move || refresh_grant(&*store, &client_id, &client_secret, &refresh)).await
@@ -136,18 +157,31 @@ fn password_grant(
         Ok(app) => app,
         Err(e) => return Ok(Err(e)),
     };
-    let Some(principal) = store.login_password(username, password)? else { return Ok(Err(AUTHENTICATION_FAILURE)) };
+    let Some(principal) = store.login_password(username, password)? else {
+        return Ok(Err(AUTHENTICATION_FAILURE));
+    };
     if principal.org_id != app.org_id {
         return Ok(Err(AUTHENTICATION_FAILURE));
     }
-    Ok(Ok(Issued { principal, app: Some(app), secret: Some(client_secret.to_owned()), refresh_token: None }))
+    Ok(Ok(Issued {
+        principal,
+        app: Some(app),
+        secret: Some(client_secret.to_owned()),
+        refresh_token: None,
+    }))
 }
 
-fn checked_app(store: &dyn Store, client_id: &str, client_secret: &str) -> Result<Result<App, OAuthError>, StoreError> {
+fn checked_app(
+    store: &dyn Store,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<Result<App, OAuthError>, StoreError> {
     if store.find_app(client_id)?.is_none() {
         return Ok(Err(INVALID_CLIENT_ID));
     }
-    Ok(store.check_app(client_id, client_secret)?.ok_or(INVALID_CLIENT))
+    Ok(store
+        .check_app(client_id, client_secret)?
+        .ok_or(INVALID_CLIENT))
 }
 
 /// The app acts as its org's first user, as a "run as" user.
@@ -163,7 +197,12 @@ fn client_credentials(
     let Some(principal) = store.list_users(app.org_id)?.into_iter().next() else {
         return Ok(Err(AUTHENTICATION_FAILURE));
     };
-    Ok(Ok(Issued { principal, app: Some(app), secret: Some(client_secret.to_owned()), refresh_token: None }))
+    Ok(Ok(Issued {
+        principal,
+        app: Some(app),
+        secret: Some(client_secret.to_owned()),
+        refresh_token: None,
+    }))
 }
 
 fn refresh_grant(
@@ -185,7 +224,12 @@ fn refresh_grant(
         return Ok(Err(INVALID_CLIENT));
     }
     let secret = (!client_secret.is_empty()).then(|| client_secret.to_owned());
-    Ok(Ok(Issued { principal, app: Some(app), secret, refresh_token: None }))
+    Ok(Ok(Issued {
+        principal,
+        app: Some(app),
+        secret,
+        refresh_token: None,
+    }))
 }
 
 #[derive(serde::Deserialize)]
@@ -201,14 +245,20 @@ fn jwt_grant(store: &dyn Store, assertion: &str) -> Result<Result<Issued, OAuthE
     peek.validate_exp = false;
     peek.validate_aud = false;
     peek.required_spec_claims.clear();
-    let Ok(unverified) =
-        jsonwebtoken::decode::<Claims>(assertion, &jsonwebtoken::DecodingKey::from_secret(&[]), &peek)
-    else {
+    let Ok(unverified) = jsonwebtoken::decode::<Claims>(
+        assertion,
+        &jsonwebtoken::DecodingKey::from_secret(&[]),
+        &peek,
+    ) else {
         return Ok(Err(INVALID_ASSERTION));
     };
     let claims = unverified.claims;
-    let Some(app) = store.find_app(&claims.iss)? else { return Ok(Err(INVALID_CLIENT_ID)) };
-    let Some(key) = app.certificate.as_deref().and_then(decoding_key) else { return Ok(Err(INVALID_ASSERTION)) };
+    let Some(app) = store.find_app(&claims.iss)? else {
+        return Ok(Err(INVALID_CLIENT_ID));
+    };
+    let Some(key) = app.certificate.as_deref().and_then(decoding_key) else {
+        return Ok(Err(INVALID_ASSERTION));
+    };
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.validate_aud = false;
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
@@ -216,9 +266,12 @@ fn jwt_grant(store: &dyn Store, assertion: &str) -> Result<Result<Issued, OAuthE
         return Ok(Err(INVALID_ASSERTION));
     }
     match store.find_user(&claims.sub)? {
-        Some(principal) if principal.org_id == app.org_id => {
-            Ok(Ok(Issued { principal, app: Some(app), secret: None, refresh_token: None }))
-        }
+        Some(principal) if principal.org_id == app.org_id => Ok(Ok(Issued {
+            principal,
+            app: Some(app),
+            secret: None,
+            refresh_token: None,
+        })),
         _ => Ok(Err(NOT_APPROVED)),
     }
 }
@@ -228,7 +281,9 @@ fn decoding_key(pem: &str) -> Option<jsonwebtoken::DecodingKey> {
     if pem.contains("BEGIN CERTIFICATE") {
         let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
         let cert = pem.parse_x509().ok()?;
-        Some(jsonwebtoken::DecodingKey::from_rsa_der(&cert.public_key().subject_public_key.data))
+        Some(jsonwebtoken::DecodingKey::from_rsa_der(
+            &cert.public_key().subject_public_key.data,
+        ))
     } else {
         jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).ok()
     }
@@ -242,7 +297,10 @@ async fn issue(state: &AppState, base: &str, issued: Issued) -> Result<Json, Api
     let store = state.store.clone();
     let (principal, app_id) = (issued.principal.clone(), issued.app.as_ref().map(|a| a.id));
     let saved = token.clone();
-    blocking(move || store.save_token(&principal, &saved, TokenKind::Access, app_id, Some(expires))).await?;
+    blocking(move || {
+        store.save_token(&principal, &saved, TokenKind::Access, app_id, Some(expires))
+    })
+    .await?;
     let id = identity_url(base, &issued.principal);
     let issued_at = now.to_string();
     let mut body = serde_json::Map::new();
@@ -255,7 +313,10 @@ async fn issue(state: &AppState, base: &str, issued: Issued) -> Result<Json, Api
     body.insert("token_type".into(), json!("Bearer"));
     body.insert("issued_at".into(), json!(issued_at));
     if let Some(secret) = &issued.secret {
-        body.insert("signature".into(), json!(signature(secret, &id, &issued_at)));
+        body.insert(
+            "signature".into(),
+            json!(signature(secret, &id, &issued_at)),
+        );
     }
     body.insert("scope".into(), json!("api web refresh_token"));
     Ok(Json::Object(body))
@@ -264,7 +325,9 @@ async fn issue(state: &AppState, base: &str, issued: Issued) -> Result<Json, Api
 /// `POST /services/oauth2/revoke` (`token=…` in the body or the query).
 pub async fn revoke(state: &AppState, request: Request) -> Response {
     let query = request.uri().query().unwrap_or_default().to_owned();
-    let body = axum::body::to_bytes(request.into_body(), 64 * 1024).await.unwrap_or_default();
+    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
     let token = form_pairs(&query)
         .into_iter()
         .chain(form_pairs(&String::from_utf8_lossy(&body)))
@@ -274,7 +337,9 @@ pub async fn revoke(state: &AppState, request: Request) -> Response {
     let store = state.store.clone();
     match blocking(move || store.revoke_token(&token)).await {
         Ok(true) => http::empty(StatusCode::OK),
-        Ok(false) => OAuthError::new("unsupported_token_type", "this token type is not supported").response(),
+        Ok(false) => {
+            OAuthError::new("unsupported_token_type", "this token type is not supported").response()
+        }
         Err(e) => http::error(&e),
     }
 }
@@ -293,9 +358,15 @@ struct Person {
 async fn person(store: &Arc<dyn Store>, principal: &Principal) -> Result<Person, ApiError> {
     let store = store.clone();
     let (org, user) = (principal.org_id, principal.user_id);
-    let record = blocking(move || store.get_record(org, "User", user)).await?.ok_or_else(ApiError::not_found)?;
+    let record = blocking(move || store.get_record(org, "User", user))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let get = |name: &str| {
-        record.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.clone()).unwrap_or_default()
+        record
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.clone())
+            .unwrap_or_default()
     };
     Ok(Person {
         email: get("Email"),
@@ -325,9 +396,15 @@ fn urls(base: &str, principal: &Principal) -> Json {
 }
 
 /// `GET /services/oauth2/userinfo`: OpenID Connect claims of the token's user.
-pub async fn userinfo(state: &AppState, base: &str, principal: &Principal) -> Result<Response, ApiError> {
+pub async fn userinfo(
+    state: &AppState,
+    base: &str,
+    principal: &Principal,
+) -> Result<Response, ApiError> {
     let person = person(&state.store, principal).await?;
-    let name = format!("{} {}", person.first_name, person.last_name).trim().to_owned();
+    let name = format!("{} {}", person.first_name, person.last_name)
+        .trim()
+        .to_owned();
     Ok(http::json(
         StatusCode::OK,
         &json!({
@@ -365,14 +442,25 @@ pub async fn identity(
     org: &str,
     user: &str,
 ) -> Result<Response, ApiError> {
-    let (Ok(org), Ok(user)) = (SfId::parse(org), SfId::parse(user)) else { return Err(ApiError::not_found()) };
+    let (Ok(org), Ok(user)) = (SfId::parse(org), SfId::parse(user)) else {
+        return Err(ApiError::not_found());
+    };
     if org != principal.org_id {
-        return Err(ApiError::new(403, "INSUFFICIENT_ACCESS", "Insufficient access rights"));
+        return Err(ApiError::new(
+            403,
+            "INSUFFICIENT_ACCESS",
+            "Insufficient access rights",
+        ));
     }
     let store = state.store.clone();
-    let target = blocking(move || Ok(store.list_users(org)?.into_iter().find(|p| p.user_id == user)))
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let target = blocking(move || {
+        Ok(store
+            .list_users(org)?
+            .into_iter()
+            .find(|p| p.user_id == user))
+    })
+    .await?
+    .ok_or_else(ApiError::not_found)?;
     let person = person(&state.store, &target).await?;
     Ok(http::json(
         StatusCode::OK,

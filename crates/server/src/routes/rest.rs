@@ -351,7 +351,11 @@ fn column_metadata(query: &Query) -> Json {
     fn field_column(field: &Field) -> Json {
         let number = matches!(
             field.ftype,
-            FieldType::Int | FieldType::Long | FieldType::Double | FieldType::Currency | FieldType::Percent
+            FieldType::Int
+                | FieldType::Long
+                | FieldType::Double
+                | FieldType::Currency
+                | FieldType::Percent
         );
         json!({
             "aggregate": false,
@@ -413,7 +417,10 @@ fn column_metadata(query: &Query) -> Json {
             }),
         })
         .collect();
-    let id_selected = query.select.iter().any(|s| matches!(s, SelectItem::Field(p) if p.hops.is_empty() && p.field.name == "Id"));
+    let id_selected = query
+        .select
+        .iter()
+        .any(|s| matches!(s, SelectItem::Field(p) if p.hops.is_empty() && p.field.name == "Id"));
     json!({
         "columnMetadata": columns,
         "entityName": query.object.name,

@@ -65,7 +65,10 @@ fn escape(text: &str) -> String {
 fn xml(status: StatusCode, body: String) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml;charset=UTF-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml;charset=UTF-8"),
+    );
     response
 }
 
@@ -81,33 +84,59 @@ fn fault(code: &str, message: &str) -> Response {
 }
 
 /// `POST /services/Soap/{u|c}/{version}` with a `login` envelope.
-pub async fn login(state: &AppState, base: &str, api: char, version: &str, request: Request) -> Response {
+pub async fn login(
+    state: &AppState,
+    base: &str,
+    api: char,
+    version: &str,
+    request: Request,
+) -> Response {
     let body = match axum::body::to_bytes(request.into_body(), 64 * 1024).await {
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
-        Err(_) => return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out."),
+        Err(_) => {
+            return fault(
+                "INVALID_LOGIN",
+                "Invalid username, password, security token; or user locked out.",
+            );
+        }
     };
     let call = read_call(&body);
     if call.logout {
         return logout(state, api, call.session_id).await;
     }
     let (Some(username), Some(password)) = (call.username, call.password) else {
-        return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out.");
+        return fault(
+            "INVALID_LOGIN",
+            "Invalid username, password, security token; or user locked out.",
+        );
     };
     let store = state.store.clone();
     let principal = match blocking(move || store.login_password(&username, &password)).await {
         Ok(Some(principal)) => principal,
-        Ok(None) => return fault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out."),
+        Ok(None) => {
+            return fault(
+                "INVALID_LOGIN",
+                "Invalid username, password, security token; or user locked out.",
+            );
+        }
         Err(e) => return fault("UNKNOWN_EXCEPTION", &e.message),
     };
     let token = new_access_token(principal.org_id);
     let timeout = state.config.session_timeout;
     let expires = chrono::Utc::now().timestamp_millis() + timeout.as_millis() as i64;
     let (store, saved, who) = (state.store.clone(), token.clone(), principal.clone());
-    if let Err(e) = blocking(move || store.save_token(&who, &saved, TokenKind::Access, None, Some(expires))).await {
+    if let Err(e) =
+        blocking(move || store.save_token(&who, &saved, TokenKind::Access, None, Some(expires)))
+            .await
+    {
         return fault("UNKNOWN_EXCEPTION", &e.message);
     }
     let org15 = &principal.org_id.as_str()[..15];
-    let namespace = if api == 'c' { "urn:enterprise.soap.sforce.com" } else { "urn:partner.soap.sforce.com" };
+    let namespace = if api == 'c' {
+        "urn:enterprise.soap.sforce.com"
+    } else {
+        "urn:partner.soap.sforce.com"
+    };
     xml(
         StatusCode::OK,
         format!(
@@ -124,12 +153,19 @@ pub async fn login(state: &AppState, base: &str, api: char, version: &str, reque
 /// `logout`: ends the session named in the `SessionHeader`.
 async fn logout(state: &AppState, api: char, session_id: Option<String>) -> Response {
     let Some(session_id) = session_id else {
-        return fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session");
+        return fault(
+            "INVALID_SESSION_ID",
+            "Invalid Session ID found in SessionHeader: Illegal Session",
+        );
     };
     let store = state.store.clone();
     match blocking(move || store.revoke_token(&session_id)).await {
         Ok(true) => {
-            let namespace = if api == 'c' { "urn:enterprise.soap.sforce.com" } else { "urn:partner.soap.sforce.com" };
+            let namespace = if api == 'c' {
+                "urn:enterprise.soap.sforce.com"
+            } else {
+                "urn:partner.soap.sforce.com"
+            };
             xml(
                 StatusCode::OK,
                 format!(
@@ -137,7 +173,10 @@ async fn logout(state: &AppState, api: char, session_id: Option<String>) -> Resp
                 ),
             )
         }
-        Ok(false) => fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session"),
+        Ok(false) => fault(
+            "INVALID_SESSION_ID",
+            "Invalid Session ID found in SessionHeader: Illegal Session",
+        ),
         Err(e) => fault("UNKNOWN_EXCEPTION", &e.message),
     }
 }
@@ -150,7 +189,14 @@ mod tests {
     fn reads_prefixed_and_unprefixed_envelopes() {
         let partner = r#"<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>a@b.c</n1:username><n1:password>p&amp;w</n1:password></n1:login></env:Body></env:Envelope>"#;
         let call = read_call(partner);
-        assert_eq!((call.username.as_deref(), call.password.as_deref(), call.logout), (Some("a@b.c"), Some("p&w"), false));
+        assert_eq!(
+            (
+                call.username.as_deref(),
+                call.password.as_deref(),
+                call.logout
+            ),
+            (Some("a@b.c"), Some("p&w"), false)
+        );
         let plain = r#"<se:Envelope><se:Header/><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>u</username><password>x</password></login></se:Body></se:Envelope>"#;
         assert_eq!(read_call(plain).username.as_deref(), Some("u"));
         let logout = r#"<se:Envelope><se:Header><SessionHeader xmlns="urn:partner.soap.sforce.com"><sessionId>00D!x</sessionId></SessionHeader></se:Header><se:Body><logout xmlns="urn:partner.soap.sforce.com"/></se:Body></se:Envelope>"#;

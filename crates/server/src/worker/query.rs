@@ -105,7 +105,7 @@ fn run(state: &AppState, org: SfId, job: &Job) -> Result<u64, Stop> {
         offset += row.len() as u64;
         rows += 1;
         // Every chunk's worth of rows, see whether the job was aborted (and pause if asked to).
-        if rows % check_every == 0 {
+        if rows.is_multiple_of(check_every) {
             if state.config.chunk_delay_ms > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(
                     state.config.chunk_delay_ms,

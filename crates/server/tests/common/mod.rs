@@ -305,7 +305,10 @@ impl Server {
             .get(&self.api(&format!("/jobs/ingest/{id}/{file}")))
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{file}: {}", reply.text());
-        assert_eq!(reply.header("content-type").as_deref(), Some("text/csv; charset=UTF-8"));
+        assert_eq!(
+            reply.header("content-type").as_deref(),
+            Some("text/csv; charset=UTF-8")
+        );
         reply.text()
     }
 

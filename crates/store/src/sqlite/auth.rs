@@ -5,8 +5,8 @@
 
 use super::{OrgDb, SqliteStore, now_ms, records};
 use crate::{App, Org, Principal, Result, StoreError, TokenKind};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use bulkforce_core::id::{KeyPrefix, SHARDS, SfId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
@@ -32,7 +32,10 @@ pub(crate) const SCHEMA: &str = "
 const APP_PREFIX: &str = "0H4";
 
 pub(crate) fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn hash_secret(secret: &str) -> Result<String> {
@@ -45,7 +48,11 @@ fn hash_secret(secret: &str) -> Result<String> {
 }
 
 fn verify_secret(secret: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(secret.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 fn id(text: &str) -> Result<SfId> {
@@ -57,7 +64,11 @@ fn principal(row: &Row<'_>) -> rusqlite::Result<(String, String, String)> {
 }
 
 fn to_principal((org, user, username): (String, String, String)) -> Result<Principal> {
-    Ok(Principal { org_id: id(&org)?, user_id: id(&user)?, username })
+    Ok(Principal {
+        org_id: id(&org)?,
+        user_id: id(&user)?,
+        username,
+    })
 }
 
 /// A random secret of `len` characters from `[A-Za-z0-9]`.
@@ -65,7 +76,9 @@ pub(crate) fn random_secret(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    (0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 impl SqliteStore {
@@ -94,12 +107,19 @@ impl SqliteStore {
         let org_id = {
             let control = self.control.lock();
             let taken: Option<String> = control
-                .query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM users WHERE username = ?1",
+                    [username],
+                    |r| r.get(0),
+                )
                 .optional()?;
             if taken.is_some() {
-                return Err(StoreError::Invalid(format!("the username {username} is already taken")));
+                return Err(StoreError::Invalid(format!(
+                    "the username {username} is already taken"
+                )));
             }
-            let shard: u16 = control.query_row("SELECT COUNT(*) + 1 FROM orgs", [], |r| r.get(0))?;
+            let shard: u16 =
+                control.query_row("SELECT COUNT(*) + 1 FROM orgs", [], |r| r.get(0))?;
             if shard >= SHARDS {
                 return Err(StoreError::Invalid("no more org shards".into()));
             }
@@ -132,28 +152,49 @@ impl SqliteStore {
             params![user_id.as_str(), org.as_str(), username, password_hash, now_ms()],
         );
         match inserted {
-            Ok(_) => Ok(Principal { org_id: org, user_id, username: username.to_owned() }),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Err(StoreError::Invalid(format!("the username {username} is already taken")))
+            Ok(_) => Ok(Principal {
+                org_id: org,
+                user_id,
+                username: username.to_owned(),
+            }),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::Invalid(format!(
+                    "the username {username} is already taken"
+                )))
             }
             Err(e) => Err(e.into()),
         }
     }
 
-    pub(crate) fn user_by_name(&self, username: &str) -> Result<Option<(Principal, Option<String>)>> {
+    pub(crate) fn user_by_name(
+        &self,
+        username: &str,
+    ) -> Result<Option<(Principal, Option<String>)>> {
         let row = self
             .control
             .lock()
             .query_row(
                 "SELECT org_id, id, username, password_hash FROM users WHERE username = ?1",
                 [username],
-                |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get::<_, Option<String>>(3)?)),
+                |r| {
+                    Ok((
+                        (r.get(0)?, r.get(1)?, r.get(2)?),
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                },
             )
             .optional()?;
-        row.map(|(p, hash)| Ok((to_principal(p)?, hash))).transpose()
+        row.map(|(p, hash)| Ok((to_principal(p)?, hash)))
+            .transpose()
     }
 
-    pub(crate) fn password_login(&self, username: &str, password: &str) -> Result<Option<Principal>> {
+    pub(crate) fn password_login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<Principal>> {
         Ok(match self.user_by_name(username)? {
             Some((principal, Some(hash))) if verify_secret(password, &hash) => Some(principal),
             _ => None,
@@ -162,14 +203,18 @@ impl SqliteStore {
 
     pub(crate) fn set_user_password(&self, username: &str, password: &str) -> Result<bool> {
         let hash = hash_secret(password)?;
-        Ok(self
-            .control
-            .lock()
-            .execute("UPDATE users SET password_hash = ?2 WHERE username = ?1", params![username, hash])?
-            > 0)
+        Ok(self.control.lock().execute(
+            "UPDATE users SET password_hash = ?2 WHERE username = ?1",
+            params![username, hash],
+        )? > 0)
     }
 
-    pub(crate) fn new_app(&self, org: SfId, name: &str, certificate: Option<&str>) -> Result<(App, String)> {
+    pub(crate) fn new_app(
+        &self,
+        org: SfId,
+        name: &str,
+        certificate: Option<&str>,
+    ) -> Result<(App, String)> {
         let client_id = format!("3MVG9{}", random_secret(80));
         let secret = random_secret(64);
         let control = self.control.lock();
@@ -179,9 +224,26 @@ impl SqliteStore {
         control.execute(
             "INSERT INTO apps (id, org_id, name, client_id, secret_hash, certificate, created_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![app_id.as_str(), org.as_str(), name, client_id, hash_secret(&secret)?, certificate, now_ms()],
+            params![
+                app_id.as_str(),
+                org.as_str(),
+                name,
+                client_id,
+                hash_secret(&secret)?,
+                certificate,
+                now_ms()
+            ],
         )?;
-        Ok((App { id: app_id, org_id: org, name: name.to_owned(), client_id, certificate: certificate.map(str::to_owned) }, secret))
+        Ok((
+            App {
+                id: app_id,
+                org_id: org,
+                name: name.to_owned(),
+                client_id,
+                certificate: certificate.map(str::to_owned),
+            },
+            secret,
+        ))
     }
 
     fn app_row(&self, client_id: &str) -> Result<Option<(App, String)>> {
@@ -204,7 +266,16 @@ impl SqliteStore {
             )
             .optional()?;
         row.map(|(app_id, org, name, client_id, certificate, hash)| {
-            Ok((App { id: id(&app_id)?, org_id: id(&org)?, name, client_id, certificate }, hash))
+            Ok((
+                App {
+                    id: id(&app_id)?,
+                    org_id: id(&org)?,
+                    name,
+                    client_id,
+                    certificate,
+                },
+                hash,
+            ))
         })
         .transpose()
     }
@@ -214,7 +285,10 @@ impl SqliteStore {
     }
 
     pub(crate) fn app_with_secret(&self, client_id: &str, secret: &str) -> Result<Option<App>> {
-        Ok(self.app_row(client_id)?.filter(|(_, hash)| verify_secret(secret, hash)).map(|(app, _)| app))
+        Ok(self
+            .app_row(client_id)?
+            .filter(|(_, hash)| verify_secret(secret, hash))
+            .map(|(app, _)| app))
     }
 
     pub(crate) fn save_token(
@@ -246,7 +320,11 @@ impl SqliteStore {
     }
 
     /// The principal and app of a live (unexpired, unrevoked) token of `kind`.
-    pub(crate) fn live_token(&self, token: &str, kind: TokenKind) -> Result<Option<(Principal, Option<SfId>)>> {
+    pub(crate) fn live_token(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<Option<(Principal, Option<SfId>)>> {
         let kind = match kind {
             TokenKind::Access => "access",
             TokenKind::Refresh => "refresh",
@@ -262,7 +340,8 @@ impl SqliteStore {
                 |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get::<_, Option<String>>(3)?)),
             )
             .optional()?;
-        row.map(|(p, app)| Ok((to_principal(p)?, app.map(|a| id(&a)).transpose()?))).transpose()
+        row.map(|(p, app)| Ok((to_principal(p)?, app.map(|a| id(&a)).transpose()?)))
+            .transpose()
     }
 
     pub(crate) fn revoke(&self, token: &str) -> Result<bool> {
@@ -275,17 +354,28 @@ impl SqliteStore {
     pub(crate) fn all_orgs(&self) -> Result<Vec<Org>> {
         let control = self.control.lock();
         let mut stmt = control.prepare("SELECT id, name, is_default FROM orgs ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })?;
         rows.map(|row| {
             let (org, name, is_default) = row?;
-            Ok(Org { id: id(&org)?, name, is_default })
+            Ok(Org {
+                id: id(&org)?,
+                name,
+                is_default,
+            })
         })
         .collect()
     }
 
     pub(crate) fn org_users(&self, org: SfId) -> Result<Vec<Principal>> {
         let control = self.control.lock();
-        let mut stmt = control.prepare("SELECT org_id, id, username FROM users WHERE org_id = ?1 ORDER BY id")?;
+        let mut stmt = control
+            .prepare("SELECT org_id, id, username FROM users WHERE org_id = ?1 ORDER BY id")?;
         let rows = stmt.query_map([org.as_str()], principal)?;
         rows.map(|row| to_principal(row?)).collect()
     }
@@ -293,8 +383,10 @@ impl SqliteStore {
     pub(crate) fn org_apps(&self, org: SfId) -> Result<Vec<App>> {
         let ids: Vec<String> = {
             let control = self.control.lock();
-            let mut stmt = control.prepare("SELECT client_id FROM apps WHERE org_id = ?1 ORDER BY id")?;
-            stmt.query_map([org.as_str()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+            let mut stmt =
+                control.prepare("SELECT client_id FROM apps WHERE org_id = ?1 ORDER BY id")?;
+            stmt.query_map([org.as_str()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
         };
         ids.iter().filter_map(|c| self.app(c).transpose()).collect()
     }

@@ -1,7 +1,7 @@
 //! Job rows: creation with minted ids, state transitions as compare-and-set, uploads, claims, checkpoints.
 
 use super::{OrgDb, now_ms};
-use crate::{Checkpoint, JobPage, Result, StoreError, UploadStart};
+use crate::{Checkpoint, ChunkProgress, JobPage, Result, StoreError, UploadStart};
 use bulkforce_core::csv::Dialect;
 use bulkforce_core::id::{KeyPrefix, SfId};
 use bulkforce_core::job::{ApiVersion, Job, JobKind, JobState};
@@ -274,16 +274,20 @@ pub(crate) fn checkpoint(conn: &Connection, id: SfId) -> Result<Option<Checkpoin
 }
 
 /// Commits one chunk's progress if the job is still InProgress at that chunk; returns whether it was.
+/// `progress.active_ms` is the chunk's whole active time; `processed` counts its rows, `failed` its failures.
 pub(crate) fn advance(
     conn: &Connection,
     id: SfId,
-    chunk: u64,
-    next_offset: u64,
-    next_line: u64,
+    progress: &ChunkProgress,
     processed: u64,
     failed: u64,
-    active_ms: u64,
 ) -> Result<bool> {
+    let ChunkProgress {
+        chunk,
+        next_offset,
+        next_line,
+        active_ms,
+    } = *progress;
     let now = now_ms();
     Ok(conn.execute(
         "UPDATE bf_jobs SET chunks_done = chunks_done + 1, next_offset = ?3, next_line = ?4,

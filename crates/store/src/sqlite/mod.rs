@@ -14,7 +14,7 @@ mod records;
 
 use crate::{
     App, BeforeCommit, Checkpoint, ChunkCommit, ChunkProgress, ClaimedJob, JobPage, Org, Principal,
-    QueryOptions, Result, Store, StoreError, TokenKind, UploadStart,
+    QueryOptions, RecordFields, Result, Store, StoreError, TokenKind, UploadStart,
 };
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
@@ -81,7 +81,6 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-
 impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`, with `schema` for every org's records.
     pub fn open(dir: impl Into<PathBuf>, schema: Arc<Schema>) -> Result<SqliteStore> {
@@ -134,7 +133,7 @@ impl SqliteStore {
         let mut stmt = control.prepare("SELECT id FROM orgs ORDER BY id")?;
         let ids = stmt
             .query_map([], |r| r.get::<_, String>(0))?
-            .map(|id| Ok(SfId::parse(&id?).map_err(|e| StoreError::Corrupt(e.to_string()))?))
+            .map(|id| SfId::parse(&id?).map_err(|e| StoreError::Corrupt(e.to_string())))
             .collect::<Result<Vec<_>>>()?;
         Ok(ids)
     }
@@ -179,7 +178,12 @@ impl Store for SqliteStore {
         Ok(self.user_by_name(username)?.map(|(p, _)| p))
     }
 
-    fn create_app(&self, org: SfId, name: &str, certificate: Option<&str>) -> Result<(App, String)> {
+    fn create_app(
+        &self,
+        org: SfId,
+        name: &str,
+        certificate: Option<&str>,
+    ) -> Result<(App, String)> {
         self.new_app(org, name, certificate)
     }
 
@@ -202,7 +206,11 @@ impl Store for SqliteStore {
         SqliteStore::save_token(self, principal, token, kind, app, expires_ms)
     }
 
-    fn token_principal(&self, token: &str, kind: TokenKind) -> Result<Option<(Principal, Option<SfId>)>> {
+    fn token_principal(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<Option<(Principal, Option<SfId>)>> {
         self.live_token(token, kind)
     }
 
@@ -385,12 +393,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn get_record(
-        &self,
-        org: SfId,
-        object: &str,
-        id: SfId,
-    ) -> Result<Option<Vec<(String, Option<String>)>>> {
+    fn get_record(&self, org: SfId, object: &str, id: SfId) -> Result<Option<RecordFields>> {
         let table = ddl::table_name(&self.schema, object)?;
         self.org(org)?
             .read(|conn| records::get_record(conn, &table, id))

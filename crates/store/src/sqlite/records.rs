@@ -4,7 +4,9 @@
 use super::OrgDb;
 use super::ddl::quote;
 use super::jobs::{advance, reserve_sequence};
-use crate::{BeforeCommit, ChunkCommit, ChunkProgress, Result, RowOutcome, StoreError};
+use crate::{
+    BeforeCommit, ChunkCommit, ChunkProgress, RecordFields, Result, RowOutcome, StoreError,
+};
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::{KeyPrefix, SfId};
 use bulkforce_core::ingest::{IngestPlan, ParentLookup, RowFailure, RowOp, RowValues, UpsertKey};
@@ -110,7 +112,11 @@ pub(crate) fn apply_chunk(
             .copied()
             .filter(|name| object.field(name).is_some())
             .collect(),
-        audit_fields: AUDIT_FIELDS.iter().copied().filter(|name| object.field(name).is_some()).collect(),
+        audit_fields: AUDIT_FIELDS
+            .iter()
+            .copied()
+            .filter(|name| object.field(name).is_some())
+            .collect(),
         owner: object.field_index("OwnerId"),
         insert_sql: HashMap::new(),
         update_sql: HashMap::new(),
@@ -124,16 +130,11 @@ pub(crate) fn apply_chunk(
     }
     let failed = outcomes.iter().filter(|o| o.is_failure()).count() as u64;
     let active_ms = progress.active_ms + started.elapsed().as_millis() as u64;
-    if !advance(
-        &tx,
-        job.id,
-        progress.chunk,
-        progress.next_offset,
-        progress.next_line,
-        outcomes.len() as u64,
-        failed,
+    let progress = ChunkProgress {
         active_ms,
-    )? {
+        ..progress
+    };
+    if !advance(&tx, job.id, &progress, outcomes.len() as u64, failed)? {
         return Ok(ChunkCommit::JobStopped);
     }
     before_commit(&outcomes)?;
@@ -198,7 +199,11 @@ impl ChunkWriter<'_> {
             binds.push(value);
         }
         for name in &self.audit_fields {
-            binds.push(if *name == "LastModifiedById" { &self.user } else { &self.now });
+            binds.push(if *name == "LastModifiedById" {
+                &self.user
+            } else {
+                &self.now
+            });
         }
         let id_value = Value::Text(id.as_str().to_owned());
         binds.push(&id_value);
@@ -213,31 +218,43 @@ impl ChunkWriter<'_> {
     /// The INSERT for rows that set `fields` (and the default owner, when given), built once per chunk.
     fn insert_sql(&mut self, default_owner: Option<usize>, fields: Vec<usize>) -> Rc<str> {
         let (object, table, system) = (self.object, &self.table, &self.system_fields);
-        self.insert_sql.entry((default_owner, fields)).or_insert_with_key(|(owner, fields)| {
-            let mut columns: Vec<String> = vec![quote("Id")];
-            columns.extend(system.iter().map(|n| quote(n)));
-            columns.extend(owner.iter().map(|o| quote(&object.fields()[*o].name)));
-            columns.extend(fields.iter().map(|f| quote(&object.fields()[*f].name)));
-            let marks = vec!["?"; columns.len()].join(", ");
-            format!("INSERT INTO {table} ({}) VALUES ({marks})", columns.join(", ")).into()
-        })
-        .clone()
+        self.insert_sql
+            .entry((default_owner, fields))
+            .or_insert_with_key(|(owner, fields)| {
+                let mut columns: Vec<String> = vec![quote("Id")];
+                columns.extend(system.iter().map(|n| quote(n)));
+                columns.extend(owner.iter().map(|o| quote(&object.fields()[*o].name)));
+                columns.extend(fields.iter().map(|f| quote(&object.fields()[*f].name)));
+                let marks = vec!["?"; columns.len()].join(", ");
+                format!(
+                    "INSERT INTO {table} ({}) VALUES ({marks})",
+                    columns.join(", ")
+                )
+                .into()
+            })
+            .clone()
     }
 
     /// The UPDATE for rows that set `fields`, built once per chunk.
     fn update_sql(&mut self, fields: Vec<usize>) -> Rc<str> {
         let (object, table, audit) = (self.object, &self.table, &self.audit_fields);
-        self.update_sql.entry(fields).or_insert_with_key(|fields| {
-            let sets: Vec<String> = fields
-                .iter()
-                .map(|f| &object.fields()[*f].name)
-                .map(String::as_str)
-                .chain(audit.iter().copied())
-                .map(|name| format!("{} = ?", quote(name)))
-                .collect();
-            format!("UPDATE {table} SET {} WHERE \"Id\" = ? AND \"IsDeleted\" = 0", sets.join(", ")).into()
-        })
-        .clone()
+        self.update_sql
+            .entry(fields)
+            .or_insert_with_key(|fields| {
+                let sets: Vec<String> = fields
+                    .iter()
+                    .map(|f| &object.fields()[*f].name)
+                    .map(String::as_str)
+                    .chain(audit.iter().copied())
+                    .map(|name| format!("{} = ?", quote(name)))
+                    .collect();
+                format!(
+                    "UPDATE {table} SET {} WHERE \"Id\" = ? AND \"IsDeleted\" = 0",
+                    sets.join(", ")
+                )
+                .into()
+            })
+            .clone()
     }
 
     fn upsert(&mut self, key: UpsertKey, mut values: RowValues) -> Result<RowOutcome, Failure> {
@@ -473,7 +490,12 @@ impl From<rusqlite::Error> for RowProblem {
 }
 
 /// Creates a User record; returns its id.
-pub(crate) fn insert_user(db: &OrgDb, username: &str, last_name: &str, first_name: &str) -> Result<SfId> {
+pub(crate) fn insert_user(
+    db: &OrgDb,
+    username: &str,
+    last_name: &str,
+    first_name: &str,
+) -> Result<SfId> {
     let conn = db.writer.lock();
     let tx = conn.unchecked_transaction()?;
     let id = SfId::mint(
@@ -523,11 +545,7 @@ pub(crate) fn insert_organization(db: &OrgDb, org: SfId, name: &str, admin: SfId
 }
 
 /// One record's columns as text, for checks and tools.
-pub(crate) fn get_record(
-    conn: &Connection,
-    table: &str,
-    id: SfId,
-) -> Result<Option<Vec<(String, Option<String>)>>> {
+pub(crate) fn get_record(conn: &Connection, table: &str, id: SfId) -> Result<Option<RecordFields>> {
     let mut stmt = conn.prepare(&format!("SELECT * FROM {table} WHERE \"Id\" = ?1"))?;
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
     let mut rows = stmt.query([id.as_str()])?;
