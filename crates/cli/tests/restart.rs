@@ -16,7 +16,15 @@ const ROWS: usize = 3_000;
 /// Starts the real binary on an ephemeral port; returns the process and its base URL.
 fn serve(data_dir: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--chunk-rows", "100", "--chunk-delay-ms", "40"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--chunk-rows",
+            "100",
+            "--chunk-delay-ms",
+            "40",
+        ])
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--access-token", TOKEN])
@@ -27,7 +35,10 @@ fn serve(data_dir: &Path) -> (Child, String) {
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = BufReader::new(stdout).lines();
     let url = loop {
-        let line = lines.next().expect("server prints its URL").expect("readable stdout");
+        let line = lines
+            .next()
+            .expect("server prints its URL")
+            .expect("readable stdout");
         if let Some(url) = line.trim().strip_prefix("instance URL:") {
             break url.trim().to_owned();
         }
@@ -55,7 +66,11 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
     let mut csv = String::from("Name,NumberOfEmployees\n");
     for i in 0..ROWS {
         // Every tenth row fails: no Name.
-        let name = if i % 10 == 9 { String::new() } else { format!("Account {i:05}") };
+        let name = if i % 10 == 9 {
+            String::new()
+        } else {
+            format!("Account {i:05}")
+        };
         csv.push_str(&format!("{name},{i}\n"));
     }
     let job: serde_json::Value = client
@@ -67,7 +82,9 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
         .unwrap();
     let id = job["id"].as_str().unwrap().to_owned();
     let put = client
-        .put(format!("{url}/services/data/v62.0/jobs/ingest/{id}/batches"))
+        .put(format!(
+            "{url}/services/data/v62.0/jobs/ingest/{id}/batches"
+        ))
         .bearer_auth(TOKEN)
         .header("Content-Type", "text/csv")
         .body(csv)
@@ -87,7 +104,10 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
         let info = job_info(&client, &url, &id);
         let processed = info["numberRecordsProcessed"].as_u64().unwrap_or(0);
         if processed >= 500 {
-            assert_eq!(info["state"], "InProgress", "the job is still running when killed");
+            assert_eq!(
+                info["state"], "InProgress",
+                "the job is still running when killed"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "the job never got going: {info}");
@@ -103,7 +123,10 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
         if info["state"] == "JobComplete" {
             break info;
         }
-        assert!(Instant::now() < deadline, "the job did not finish after the restart: {info}");
+        assert!(
+            Instant::now() < deadline,
+            "the job did not finish after the restart: {info}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(info["numberRecordsProcessed"], ROWS as u64);
@@ -120,13 +143,22 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
     };
     let successful = results("successfulResults");
     let failed = results("failedResults");
-    assert_eq!(successful.len() + failed.len(), ROWS, "every row is reported exactly once");
-    let mut names: Vec<&str> = successful.iter().map(|l| l.split(',').nth(2).unwrap()).collect();
+    assert_eq!(
+        successful.len() + failed.len(),
+        ROWS,
+        "every row is reported exactly once"
+    );
+    let mut names: Vec<&str> = successful
+        .iter()
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
     names.sort();
     names.dedup();
     assert_eq!(names.len(), ROWS - ROWS / 10, "no row is reported twice");
-    let employees: std::collections::BTreeSet<&str> =
-        failed.iter().map(|l| l.rsplit(',').next().unwrap().trim_matches('"')).collect();
+    let employees: std::collections::BTreeSet<&str> = failed
+        .iter()
+        .map(|l| l.rsplit(',').next().unwrap().trim_matches('"'))
+        .collect();
     assert_eq!(employees.len(), ROWS / 10);
     second.kill().unwrap();
     second.wait().unwrap();
@@ -134,5 +166,8 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
     // And the database holds each successful row once.
     let store = SqliteStore::open(dir.path(), Arc::new(Schema::builtin())).unwrap();
     let org = store.ensure_default_org().unwrap().org_id;
-    assert_eq!(store.count_records(org, "Account", true).unwrap(), (ROWS - ROWS / 10) as u64);
+    assert_eq!(
+        store.count_records(org, "Account", true).unwrap(),
+        (ROWS - ROWS / 10) as u64
+    );
 }

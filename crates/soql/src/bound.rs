@@ -72,9 +72,17 @@ pub enum DateFunction {
 pub enum SelectItem {
     Field(FieldPath),
     /// `COUNT()` has no argument; `alias` is the explicit alias or Salesforce's `expr0`, `expr1`, ….
-    Aggregate { function: AggregateFunction, argument: Option<FieldPath>, alias: String },
+    Aggregate {
+        function: AggregateFunction,
+        argument: Option<FieldPath>,
+        alias: String,
+    },
     /// A date function in the SELECT list of a grouped query.
-    DateFunction { function: DateFunction, argument: FieldPath, alias: String },
+    DateFunction {
+        function: DateFunction,
+        argument: FieldPath,
+        alias: String,
+    },
 }
 
 /// The left side of a comparison.
@@ -132,16 +140,35 @@ pub enum Condition {
     And(Vec<Condition>),
     Or(Vec<Condition>),
     Not(Box<Condition>),
-    Compare { left: Operand, op: ComparisonOp, right: Value },
+    Compare {
+        left: Operand,
+        op: ComparisonOp,
+        right: Value,
+    },
     /// `LIKE 'a%b_'`: `%` any run, `_` one character, `\` escapes; case-insensitive as in Salesforce.
-    Like { left: FieldPath, pattern: String },
+    Like {
+        left: FieldPath,
+        pattern: String,
+    },
     /// `IN (…)` / `NOT IN (…)` over literals (dates may be ranges, each matched with `=`).
-    In { left: Operand, negated: bool, values: Vec<Value> },
+    In {
+        left: Operand,
+        negated: bool,
+        values: Vec<Value>,
+    },
     /// `Id IN (SELECT AccountId FROM Contact WHERE …)`: the subquery selects exactly one field.
-    InSubquery { left: FieldPath, negated: bool, subquery: Box<Query> },
+    InSubquery {
+        left: FieldPath,
+        negated: bool,
+        subquery: Box<Query>,
+    },
     /// `INCLUDES ('a;b', 'c')`: some listed set is contained in the multi-select value
     /// (each inner Vec is one `;`-separated set). `EXCLUDES` is `negated`.
-    Includes { left: FieldPath, negated: bool, sets: Vec<Vec<String>> },
+    Includes {
+        left: FieldPath,
+        negated: bool,
+        sets: Vec<Vec<String>>,
+    },
 }
 
 /// Direction and null placement of one ORDER BY key. Salesforce's default: ASC with NULLS FIRST, DESC with
@@ -171,12 +198,23 @@ pub struct Query {
 impl Query {
     /// Whether the query aggregates (aggregate functions or GROUP BY): REST only.
     pub fn is_aggregate(&self) -> bool {
-        !self.group_by.is_empty() || self.select.iter().any(|s| !matches!(s, SelectItem::Field(_)))
+        !self.group_by.is_empty()
+            || self
+                .select
+                .iter()
+                .any(|s| !matches!(s, SelectItem::Field(_)))
     }
 
     /// Bare `SELECT COUNT() FROM …`: the REST answer is `totalSize` with no records.
     pub fn is_count_only(&self) -> bool {
-        matches!(self.select.as_slice(), [SelectItem::Aggregate { function: AggregateFunction::Count, argument: None, .. }])
+        matches!(
+            self.select.as_slice(),
+            [SelectItem::Aggregate {
+                function: AggregateFunction::Count,
+                argument: None,
+                ..
+            }]
+        )
     }
 
     /// The column headers of the result, in SELECT order.
@@ -185,7 +223,9 @@ impl Query {
             .iter()
             .map(|item| match item {
                 SelectItem::Field(path) => path.header(),
-                SelectItem::Aggregate { alias, .. } | SelectItem::DateFunction { alias, .. } => alias.clone(),
+                SelectItem::Aggregate { alias, .. } | SelectItem::DateFunction { alias, .. } => {
+                    alias.clone()
+                }
             })
             .collect()
     }
