@@ -183,6 +183,11 @@ impl IngestPlan {
         self.operation
     }
 
+    /// Fields an insert may get from defaults rather than from its row.
+    pub fn insert_default_fields(&self) -> impl Iterator<Item = usize> + '_ {
+        self.insert_defaults.iter().map(|(field, _)| *field)
+    }
+
     pub fn column_count(&self) -> usize {
         self.columns.len()
     }

@@ -57,6 +57,10 @@ struct ChunkWriter<'a> {
     owner: Option<usize>,
     /// Statement texts by the set of fields a row writes.
     insert_sql: HashMap<(Option<usize>, Vec<usize>), Rc<str>>,
+    /// Every field any insert of this chunk may write (OwnerId included): one INSERT statement serves all
+    /// its rows, unset fields bound to NULL, so rows with different empty cells share a prepared statement.
+    insert_columns: Vec<usize>,
+    chunk_insert_sql: Rc<str>,
     update_sql: HashMap<Vec<usize>, Rc<str>>,
 }
 
@@ -120,7 +124,10 @@ pub(crate) fn apply_chunk(
         owner: object.field_index("OwnerId"),
         insert_sql: HashMap::new(),
         update_sql: HashMap::new(),
+        insert_columns: Vec::new(),
+        chunk_insert_sql: Rc::from(""),
     };
+    writer.prepare_chunk_insert(&rows);
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         outcomes.push(match row {
@@ -159,10 +166,40 @@ impl ChunkWriter<'_> {
         }
     }
 
+    /// The union of fields the chunk's inserts may write, and the one INSERT over them.
+    fn prepare_chunk_insert(&mut self, rows: &[Result<RowOp, RowFailure>]) {
+        let mut fields: Vec<usize> = self.plan.insert_default_fields().chain(self.owner).collect();
+        for row in rows {
+            let values = match row {
+                Ok(RowOp::Insert(values)) => values,
+                Ok(RowOp::Upsert { key, values }) => {
+                    if let UpsertKey::External { field, .. } = key {
+                        fields.push(*field);
+                    }
+                    values
+                }
+                _ => continue,
+            };
+            fields.extend(values.assignments.iter().map(|(f, _)| *f));
+            fields.extend(values.lookups.iter().map(|l| l.lookup_field));
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        let mut columns: Vec<String> = vec![quote("Id")];
+        columns.extend(self.system_fields.iter().map(|n| quote(n)));
+        columns.extend(fields.iter().map(|f| quote(&self.object.fields()[*f].name)));
+        let marks = vec!["?"; columns.len()].join(", ");
+        self.chunk_insert_sql = format!("INSERT INTO {} ({}) VALUES ({marks})", self.table, columns.join(", ")).into();
+        self.insert_columns = fields;
+    }
+
     fn insert(&mut self, mut values: RowValues) -> Result<RowOutcome, Failure> {
         self.resolve(&mut values).map_err(|e| e.on(None))?;
         let id = SfId::mint(self.object.key_prefix, self.shard, self.next_sequence);
         self.next_sequence += 1;
+        if values.assignments.iter().all(|(f, _)| self.insert_columns.binary_search(f).is_ok()) {
+            return self.insert_with_chunk_statement(id, &values);
+        }
         let default_owner = self.owner.filter(|o| values.get(*o).is_none());
         let key: Vec<usize> = values.assignments.iter().map(|(f, _)| *f).collect();
         let sql = self.insert_sql(default_owner, key);
@@ -212,6 +249,32 @@ impl ChunkWriter<'_> {
             Ok(0) => Err(self.missing_or_deleted(id)),
             Ok(_) => Ok(RowOutcome::Updated(id)),
             Err(e) => Err(self.unique_violation(e, &values, Some(id))),
+        }
+    }
+
+    fn insert_with_chunk_statement(&self, id: SfId, values: &RowValues) -> Result<RowOutcome, Failure> {
+        let id_value = Value::Text(id.as_str().to_owned());
+        let (not_deleted, null) = (Value::Integer(0), Value::Null);
+        let mut binds: Vec<&Value> = Vec::with_capacity(1 + self.system_fields.len() + self.insert_columns.len());
+        binds.push(&id_value);
+        for name in &self.system_fields {
+            binds.push(match *name {
+                "IsDeleted" => &not_deleted,
+                "CreatedById" | "LastModifiedById" => &self.user,
+                _ => &self.now,
+            });
+        }
+        for field in &self.insert_columns {
+            binds.push(match values.get(*field) {
+                Some(value) => value,
+                None if Some(*field) == self.owner => &self.user,
+                None => &null,
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(&self.chunk_insert_sql).map_err(Failure::store)?;
+        match stmt.execute(params_from_iter(binds.iter().map(|v| Sql(v)))) {
+            Ok(_) => Ok(RowOutcome::Created(id)),
+            Err(e) => Err(self.unique_violation(e, values, None)),
         }
     }
 
