@@ -4,10 +4,10 @@
 
 use crate::state::AppState;
 use bulkforce_core::csv::{
-    CsvError, LineEnding, Record, RecordReader, Terminator, write_quoted_row,
+    CsvError, LineEnding, Record, RecordReader, Terminator, write_quoted_cell,
 };
 use bulkforce_core::id::SfId;
-use bulkforce_core::ingest::IngestPlan;
+use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
 use bulkforce_core::job::{Job, JobState};
 use bulkforce_store::blob::keys::{self, ResultKind};
 use bulkforce_store::{ChunkCommit, ChunkProgress, ClaimedJob, RowOutcome, StoreError};
@@ -173,54 +173,131 @@ fn run(
         (checkpoint.next_offset, checkpoint.next_line)
     };
 
-    // Chunks.
-    let mut reader = RecordReader::new(
-        BufReader::with_capacity(READ_BUFFER, open_upload(state, &key, start)?),
-        dialect.delimiter.byte(),
-        start,
-    );
-    reader.set_line(line);
-    let mut chunk = checkpoint.chunks_done;
+    // Chunks: a reader thread parses rows, builds their operations and formats their echoed cells while
+    // this thread applies the previous chunk to the database (SQLite has one writer; parsing needs none).
+    let upload = open_upload(state, &key, start)?;
     let chunk_rows = state.config.chunk_rows.max(1);
-    let mut records: Vec<Record> = Vec::with_capacity(chunk_rows);
-    loop {
-        let parse_started = Instant::now();
-        records.clear();
-        let mut spare = Record::default();
-        while records.len() < chunk_rows && reader.read(&mut spare).map_err(csv_error)? {
-            if !spare.is_blank() {
-                records.push(std::mem::take(&mut spare));
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<PreparedChunk, Stop>>(1);
+    std::thread::scope(|scope| {
+        let plan = &plan;
+        scope.spawn(move || {
+            let mut reader = RecordReader::new(
+                BufReader::with_capacity(READ_BUFFER, upload),
+                dialect.delimiter.byte(),
+                start,
+            );
+            reader.set_line(line);
+            loop {
+                let prepared = prepare_chunk(&mut reader, plan, dialect, chunk_rows);
+                let last = !matches!(prepared, Ok(Some(_)));
+                let sent = match prepared {
+                    Ok(Some(chunk)) => tx.send(Ok(chunk)),
+                    Ok(None) => break,
+                    Err(e) => tx.send(Err(e)),
+                };
+                // A closed channel means the writer stopped (job aborted, or failed): stop reading.
+                if sent.is_err() || last {
+                    break;
+                }
+            }
+        });
+        let mut chunk = checkpoint.chunks_done;
+        for prepared in rx {
+            let prepared = prepared?;
+            let progress = ChunkProgress {
+                chunk,
+                next_offset: prepared.next_offset,
+                next_line: prepared.next_line,
+                active_ms: prepared.active_ms,
+            };
+            let mut write_parts = |outcomes: &[RowOutcome]| {
+                write_result_parts(state, org, job, chunk, &prepared.echoes, outcomes)
+            };
+            match state.store.apply_chunk(
+                org,
+                job,
+                plan,
+                prepared.rows,
+                progress,
+                &mut write_parts,
+            )? {
+                ChunkCommit::Committed => chunk += 1,
+                ChunkCommit::JobStopped => return Ok(false),
+            }
+            if state.config.chunk_delay_ms > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(
+                    state.config.chunk_delay_ms,
+                ));
             }
         }
-        if records.is_empty() {
-            return Ok(true);
-        }
-        let rows = records.iter().map(|r| plan.build_row(r)).collect();
-        let progress = ChunkProgress {
-            chunk,
-            next_offset: reader.offset(),
-            next_line: records
-                .last()
-                .map(|r| r.line() + 1 + count_newlines(r))
-                .unwrap_or(line),
-            active_ms: parse_started.elapsed().as_millis() as u64,
-        };
-        let mut write_parts = |outcomes: &[RowOutcome]| {
-            write_result_parts(state, org, job, &plan, chunk, &records, outcomes)
-        };
-        match state
-            .store
-            .apply_chunk(org, job, &plan, rows, progress, &mut write_parts)?
-        {
-            ChunkCommit::Committed => chunk += 1,
-            ChunkCommit::JobStopped => return Ok(false),
-        }
-        if state.config.chunk_delay_ms > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(
-                state.config.chunk_delay_ms,
-            ));
-        }
+        Ok(true)
+    })
+}
+
+/// One chunk, ready for the database: its operations, each row's echoed cells, and where the next begins.
+struct PreparedChunk {
+    rows: Vec<Result<RowOp, RowFailure>>,
+    echoes: Echoes,
+    next_offset: u64,
+    next_line: u64,
+    active_ms: u64,
+}
+
+/// The uploaded cells of each row as result files echo them: quoted, joined by the delimiter.
+struct Echoes {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Echoes {
+    fn row(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
     }
+}
+
+/// Reads up to `chunk_rows` records; `None` at the end of the upload.
+fn prepare_chunk<R: std::io::BufRead>(
+    reader: &mut RecordReader<R>,
+    plan: &IngestPlan,
+    dialect: bulkforce_core::csv::Dialect,
+    chunk_rows: usize,
+) -> Result<Option<PreparedChunk>, Stop> {
+    let started = Instant::now();
+    let mut record = Record::default();
+    let mut rows = Vec::with_capacity(chunk_rows);
+    let mut echoes = Echoes {
+        bytes: Vec::new(),
+        ends: Vec::with_capacity(chunk_rows),
+    };
+    let mut next_line = 0;
+    while rows.len() < chunk_rows && reader.read(&mut record).map_err(csv_error)? {
+        if record.is_blank() {
+            continue;
+        }
+        rows.push(plan.build_row(&record));
+        for i in 0..record.len() {
+            if i > 0 {
+                echoes.bytes.push(dialect.delimiter.byte());
+            }
+            write_quoted_cell(
+                &mut echoes.bytes,
+                &plan.echo(i, record.get(i).unwrap_or_default()),
+            );
+        }
+        echoes.ends.push(echoes.bytes.len());
+        next_line = record.line() + 1 + count_newlines(&record);
+    }
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(PreparedChunk {
+        rows,
+        echoes,
+        next_offset: reader.offset(),
+        next_line,
+        active_ms: started.elapsed().as_millis() as u64,
+    }))
 }
 
 /// Line feeds inside a record's quoted values, so line numbers stay physical.
@@ -236,30 +313,41 @@ fn write_result_parts(
     state: &AppState,
     org: SfId,
     job: &Job,
-    plan: &IngestPlan,
     chunk: u64,
-    records: &[Record],
+    echoes: &Echoes,
     outcomes: &[RowOutcome],
 ) -> Result<(), StoreError> {
     let dialect = job.dialect;
     let mut successful = Vec::new();
     let mut failed = Vec::new();
-    for (record, outcome) in records.iter().zip(outcomes) {
-        let echoed: Vec<_> = (0..record.len())
-            .map(|i| plan.echo(i, record.get(i).unwrap_or_default()))
-            .collect();
-        let (out, id, second) = match outcome {
-            RowOutcome::Created(id) => (&mut successful, Some(*id), "true".to_owned()),
+    let mut error_text = String::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let (out, id, second): (&mut Vec<u8>, Option<SfId>, &[u8]) = match outcome {
+            RowOutcome::Created(id) => (&mut successful, Some(*id), b"true"),
             RowOutcome::Updated(id) | RowOutcome::Deleted(id) => {
-                (&mut successful, Some(*id), "false".to_owned())
+                (&mut successful, Some(*id), b"false")
             }
-            RowOutcome::Failed { id, error } => (&mut failed, *id, error.to_string()),
+            RowOutcome::Failed { id, error } => {
+                error_text.clear();
+                use std::fmt::Write as _;
+                let _ = write!(error_text, "{error}");
+                (&mut failed, *id, error_text.as_bytes())
+            }
         };
-        let id = id.map(|i| i.as_str().to_owned()).unwrap_or_default();
-        let cells = [id.as_bytes(), second.as_bytes()]
-            .into_iter()
-            .chain(echoed.iter().map(|c| c.as_ref()));
-        write_quoted_row(out, dialect, cells);
+        write_quoted_cell(
+            out,
+            id.as_ref()
+                .map(|i| i.as_str().as_bytes())
+                .unwrap_or_default(),
+        );
+        out.push(dialect.delimiter.byte());
+        write_quoted_cell(out, second);
+        let echo = echoes.row(i);
+        if !echo.is_empty() {
+            out.push(dialect.delimiter.byte());
+            out.extend_from_slice(echo);
+        }
+        out.extend_from_slice(dialect.line_ending.bytes());
     }
     for (kind, bytes) in [
         (ResultKind::Successful, successful),
