@@ -1,6 +1,8 @@
 //! `bulkforce serve`.
 
-use bulkforce_server::config::{DEFAULT_CHUNK_ROWS, DEFAULT_MAX_UPLOAD_BYTES};
+use bulkforce_server::config::{
+    DEFAULT_CHUNK_ROWS, DEFAULT_DAILY_API_REQUESTS, DEFAULT_MAX_UPLOAD_BYTES,
+};
 use bulkforce_server::{ServerConfig, TlsConfig};
 use clap::Args;
 use std::net::SocketAddr;
@@ -44,12 +46,13 @@ pub struct ServeArgs {
     /// Lifetime of tokens issued by logins, in seconds (Salesforce's default: 2 hours).
     #[arg(long, env = "BULKFORCE_SESSION_TIMEOUT", default_value_t = 7200)]
     session_timeout: u64,
-    /// Daily API request allocation per org, shown in Sforce-Limit-Info and /limits.
-    #[arg(long, env = "BULKFORCE_DAILY_API_REQUESTS", default_value_t = 15_000)]
+    /// Daily API request allocation per org over a rolling 24 hours (Sforce-Limit-Info, /limits); past it,
+    /// requests get REQUEST_LIMIT_EXCEEDED, as Salesforce answers.
+    #[arg(long, env = "BULKFORCE_DAILY_API_REQUESTS", default_value_t = DEFAULT_DAILY_API_REQUESTS)]
     daily_api_requests: u64,
-    /// Refuse requests past the daily allocation with REQUEST_LIMIT_EXCEEDED, as Salesforce does.
-    #[arg(long, env = "BULKFORCE_ENFORCE_API_LIMITS")]
-    enforce_api_limits: bool,
+    /// Count and report API usage but never refuse a request for it.
+    #[arg(long, env = "BULKFORCE_IGNORE_API_LIMITS")]
+    ignore_api_limits: bool,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -64,7 +67,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         chunk_delay_ms: args.chunk_delay_ms,
         session_timeout: std::time::Duration::from_secs(args.session_timeout),
         daily_api_requests: args.daily_api_requests,
-        enforce_api_limits: args.enforce_api_limits,
+        enforce_api_limits: !args.ignore_api_limits,
         tls: (args.tls || args.tls_cert.is_some()).then_some(TlsConfig {
             cert: args.tls_cert,
             key: args.tls_key,

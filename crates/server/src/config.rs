@@ -15,8 +15,8 @@ pub const DEFAULT_CHUNK_ROWS: usize = 10_000;
 pub const MULTIPART_MAX_CHARS: usize = 100_000;
 /// Jobs per page of a job list.
 pub const JOB_LIST_PAGE: usize = 1_000;
-/// The daily API request allocation shown in `Sforce-Limit-Info`.
-pub const DEFAULT_DAILY_API_REQUESTS: u64 = 15_000;
+/// The daily API request allocation per org (an Enterprise-edition-like figure), shown in `Sforce-Limit-Info`.
+pub const DEFAULT_DAILY_API_REQUESTS: u64 = 100_000;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -34,7 +34,8 @@ pub struct ServerConfig {
     /// A pause after each chunk, so tests and demos can watch (and abort) a job in progress.
     pub chunk_delay_ms: u64,
     pub daily_api_requests: u64,
-    /// Refuse requests past the daily allocation with REQUEST_LIMIT_EXCEEDED (off: count and report only).
+    /// Refuse requests past the daily allocation with REQUEST_LIMIT_EXCEEDED, as Salesforce does (off: count
+    /// and report only).
     pub enforce_api_limits: bool,
     /// Lifetime of access tokens issued by the OAuth and SOAP logins.
     pub session_timeout: Duration,
@@ -61,7 +62,7 @@ impl Default for ServerConfig {
             workers: 2,
             chunk_delay_ms: 0,
             daily_api_requests: DEFAULT_DAILY_API_REQUESTS,
-            enforce_api_limits: false,
+            enforce_api_limits: true,
             session_timeout: DEFAULT_SESSION_TIMEOUT,
             tls: None,
         }

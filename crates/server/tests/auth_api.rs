@@ -552,10 +552,9 @@ async fn expired_and_revoked_tokens_and_other_orgs_jobs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_usage_is_counted_and_enforced_when_asked() {
+async fn api_usage_is_counted_and_enforced() {
     let server = start_with(|c| {
         c.daily_api_requests = 5;
-        c.enforce_api_limits = true;
     })
     .await;
     let get = |path: &str| {

@@ -20,7 +20,7 @@ fn insert_account() -> Value {
 // Discovery
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn version_list_needs_no_auth_and_spans_31_to_66() {
+async fn version_list_needs_no_auth_and_spans_41_to_66() {
     let s = start().await;
     for path in ["/services/data", "/services/data/"] {
         let reply = s.send(s.client.get(s.url(path))).await;
@@ -31,12 +31,12 @@ async fn version_list_needs_no_auth_and_spans_31_to_66() {
         );
         assert_eq!(
             reply.header("sforce-limit-info").as_deref(),
-            Some("api-usage=0/15000")
+            Some("api-usage=0/100000")
         );
         let text = reply.text();
         assert!(
             text.starts_with(
-                r#"[{"label":"Summer '14","url":"/services/data/v31.0","version":"31.0"},{"label":"Winter '15","url":"/services/data/v32.0","version":"32.0"},"#
+                r#"[{"label":"Winter '18","url":"/services/data/v41.0","version":"41.0"},{"label":"Spring '18","url":"/services/data/v42.0","version":"42.0"},"#
             ),
             "{text}"
         );
@@ -48,9 +48,9 @@ async fn version_list_needs_no_auth_and_spans_31_to_66() {
         );
         let list = reply.json();
         let list = list.as_array().unwrap();
-        assert_eq!(list.len(), 36);
+        assert_eq!(list.len(), 26);
         for (i, entry) in list.iter().enumerate() {
-            let v = 31 + i;
+            let v = 41 + i;
             assert_eq!(keys(entry), ["label", "url", "version"]);
             assert_eq!(
                 entry["version"],
@@ -59,7 +59,7 @@ async fn version_list_needs_no_auth_and_spans_31_to_66() {
             );
             assert_eq!(entry["url"], json!(format!("/services/data/v{v}.0")));
         }
-        let label = |v: usize| list[v - 31]["label"].as_str().unwrap().to_owned();
+        let label = |v: usize| list[v - 41]["label"].as_str().unwrap().to_owned();
         assert_eq!(label(41), "Winter '18");
         assert_eq!(label(47), "Winter '20");
         assert_eq!(label(52), "Summer '21");
@@ -884,7 +884,7 @@ async fn oauth_scheme_and_bearer_are_accepted_and_bad_tokens_get_401() {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{header:?}");
         assert_eq!(
             reply.header("sforce-limit-info").as_deref(),
-            Some("api-usage=0/15000")
+            Some("api-usage=0/100000")
         );
     }
     // Every job endpoint requires the token.
@@ -911,7 +911,7 @@ async fn limit_info_counts_requests_and_is_on_every_response() {
             .unwrap()
             .strip_prefix("api-usage=")
             .unwrap()
-            .strip_suffix("/15000")
+            .strip_suffix("/100000")
             .unwrap()
             .parse()
             .unwrap()

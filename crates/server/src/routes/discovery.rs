@@ -1,10 +1,9 @@
 //! `/services/data` and `/services/data/vXX.X`: what clients read to pick a version and find resources.
 
-use crate::endpoint::MIN_VERSION;
 use crate::http;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use bulkforce_core::job::{ApiVersion, MAX_VERSION};
+use bulkforce_core::job::{ApiVersion, MAX_VERSION, MIN_INGEST_VERSION};
 use serde_json::{Value, json};
 
 /// Salesforce's release name of a version: three releases a year, v20.0 was Winter '11.
@@ -15,12 +14,13 @@ fn release_label(version: u16) -> String {
     format!("{season} '{year:02}")
 }
 
-/// The version list; no authentication needed.
+/// The version list (those with Bulk API 2.0 ingest: 41.0 and later); no authentication needed. Older
+/// versions still answer the REST resources.
 pub fn versions(method: &Method) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return http::error(&crate::not_allowed(method, &["GET", "HEAD"]));
     }
-    let list: Vec<Value> = (MIN_VERSION..=MAX_VERSION)
+    let list: Vec<Value> = (MIN_INGEST_VERSION..=MAX_VERSION)
         .map(|v| {
             json!({
                 "label": release_label(v),

@@ -191,7 +191,7 @@ impl Server {
             .and_then(|r| r.split_once('/'))
             .unwrap_or_else(|| panic!("malformed Sforce-Limit-Info: {limit}"));
         assert!(
-            used.parse::<u64>().is_ok() && max == "15000",
+            used.parse::<u64>().is_ok() && max == "100000",
             "malformed Sforce-Limit-Info: {limit}"
         );
         reply
