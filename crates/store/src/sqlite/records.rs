@@ -168,7 +168,11 @@ impl ChunkWriter<'_> {
 
     /// The union of fields the chunk's inserts may write, and the one INSERT over them.
     fn prepare_chunk_insert(&mut self, rows: &[Result<RowOp, RowFailure>]) {
-        let mut fields: Vec<usize> = self.plan.insert_default_fields().chain(self.owner).collect();
+        let mut fields: Vec<usize> = self
+            .plan
+            .insert_default_fields()
+            .chain(self.owner)
+            .collect();
         for row in rows {
             let values = match row {
                 Ok(RowOp::Insert(values)) => values,
@@ -189,7 +193,12 @@ impl ChunkWriter<'_> {
         columns.extend(self.system_fields.iter().map(|n| quote(n)));
         columns.extend(fields.iter().map(|f| quote(&self.object.fields()[*f].name)));
         let marks = vec!["?"; columns.len()].join(", ");
-        self.chunk_insert_sql = format!("INSERT INTO {} ({}) VALUES ({marks})", self.table, columns.join(", ")).into();
+        self.chunk_insert_sql = format!(
+            "INSERT INTO {} ({}) VALUES ({marks})",
+            self.table,
+            columns.join(", ")
+        )
+        .into();
         self.insert_columns = fields;
     }
 
@@ -197,7 +206,11 @@ impl ChunkWriter<'_> {
         self.resolve(&mut values).map_err(|e| e.on(None))?;
         let id = SfId::mint(self.object.key_prefix, self.shard, self.next_sequence);
         self.next_sequence += 1;
-        if values.assignments.iter().all(|(f, _)| self.insert_columns.binary_search(f).is_ok()) {
+        if values
+            .assignments
+            .iter()
+            .all(|(f, _)| self.insert_columns.binary_search(f).is_ok())
+        {
             return self.insert_with_chunk_statement(id, &values);
         }
         let default_owner = self.owner.filter(|o| values.get(*o).is_none());
@@ -252,10 +265,15 @@ impl ChunkWriter<'_> {
         }
     }
 
-    fn insert_with_chunk_statement(&self, id: SfId, values: &RowValues) -> Result<RowOutcome, Failure> {
+    fn insert_with_chunk_statement(
+        &self,
+        id: SfId,
+        values: &RowValues,
+    ) -> Result<RowOutcome, Failure> {
         let id_value = Value::Text(id.as_str().to_owned());
         let (not_deleted, null) = (Value::Integer(0), Value::Null);
-        let mut binds: Vec<&Value> = Vec::with_capacity(1 + self.system_fields.len() + self.insert_columns.len());
+        let mut binds: Vec<&Value> =
+            Vec::with_capacity(1 + self.system_fields.len() + self.insert_columns.len());
         binds.push(&id_value);
         for name in &self.system_fields {
             binds.push(match *name {
@@ -271,7 +289,10 @@ impl ChunkWriter<'_> {
                 None => &null,
             });
         }
-        let mut stmt = self.conn.prepare_cached(&self.chunk_insert_sql).map_err(Failure::store)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&self.chunk_insert_sql)
+            .map_err(Failure::store)?;
         match stmt.execute(params_from_iter(binds.iter().map(|v| Sql(v)))) {
             Ok(_) => Ok(RowOutcome::Created(id)),
             Err(e) => Err(self.unique_violation(e, values, None)),
