@@ -55,6 +55,8 @@ struct ChunkWriter<'a> {
     audit_fields: Vec<&'static str>,
     /// `OwnerId`, set to the job's user when a row does not set it.
     owner: Option<usize>,
+    /// Live records matching the chunk's text upsert keys, looked up in batches before the rows are applied.
+    upsert_matches: Option<HashMap<String, Vec<SfId>>>,
     /// Statement texts by the set of fields a row writes.
     insert_sql: HashMap<(Option<usize>, Vec<usize>), Rc<str>>,
     /// Every field any insert of this chunk may write (OwnerId included): one INSERT statement serves all
@@ -126,8 +128,10 @@ pub(crate) fn apply_chunk(
         update_sql: HashMap::new(),
         insert_columns: Vec::new(),
         chunk_insert_sql: Rc::from(""),
+        upsert_matches: None,
     };
     writer.prepare_chunk_insert(&rows);
+    writer.find_upsert_matches(&rows)?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         outcomes.push(match row {
@@ -164,6 +168,53 @@ impl ChunkWriter<'_> {
             Err(Failure::Row(id, error)) => Ok(RowOutcome::Failed { id, error }),
             Err(Failure::Store(e)) => Err(e),
         }
+    }
+
+    /// Looks up the chunk's text upsert keys with a few `IN (…)` queries instead of one query per row.
+    fn find_upsert_matches(&mut self, rows: &[Result<RowOp, RowFailure>]) -> Result<()> {
+        const BATCH: usize = 500;
+        let mut field = None;
+        let mut keys: Vec<&str> = Vec::new();
+        for row in rows {
+            if let Ok(RowOp::Upsert {
+                key:
+                    UpsertKey::External {
+                        field: f,
+                        value: Value::Text(k),
+                        ..
+                    },
+                ..
+            }) = row
+            {
+                field = Some(*f);
+                keys.push(k);
+            }
+        }
+        let Some(field) = field else { return Ok(()) };
+        keys.sort_unstable();
+        keys.dedup();
+        let column = quote(&self.object.fields()[field].name);
+        let mut found: HashMap<String, Vec<SfId>> = HashMap::with_capacity(keys.len());
+        for batch in keys.chunks(BATCH) {
+            let marks = vec!["?"; batch.len()].join(", ");
+            let sql = format!(
+                "SELECT \"Id\", {column} FROM {} WHERE {column} IN ({marks}) AND \"IsDeleted\" = 0",
+                self.table
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(batch.iter()))?;
+            while let Some(row) = rows.next()? {
+                let id = SfId::parse(&row.get::<_, String>(0)?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let entry = found.entry(row.get::<_, String>(1)?).or_default();
+                // Two matches are enough to tell one from many, as `find_by` does.
+                if entry.len() < 2 {
+                    entry.push(id);
+                }
+            }
+        }
+        self.upsert_matches = Some(found);
+        Ok(())
     }
 
     /// The union of fields the chunk's inserts may write, and the one INSERT over them.
@@ -359,9 +410,13 @@ impl ChunkWriter<'_> {
             ));
         }
         let key_field = &self.object.fields()[field];
-        let matches = self
-            .find_by(&self.table, &key_field.name, &value)
-            .map_err(Failure::store)?;
+        let matches = match (&value, &self.upsert_matches) {
+            // Text keys were looked up for the whole chunk at once.
+            (Value::Text(key), Some(found)) => found.get(key).cloned().unwrap_or_default(),
+            _ => self
+                .find_by(&self.table, &key_field.name, &value)
+                .map_err(Failure::store)?,
+        };
         match matches.as_slice() {
             [] => {
                 values.set(field, value);
