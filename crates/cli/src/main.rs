@@ -1,15 +1,18 @@
-//! `bulkforce`: the Salesforce Bulk API 2.0 server and (soon) client, in one binary.
+//! `bulkforce`: the Salesforce Bulk API 2.0 server and client, in one binary.
 
 mod admin;
+mod client;
 mod serve;
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "bulkforce",
     version,
-    about = "Salesforce Bulk API 2.0: a compatible server and a client CLI"
+    about = "Salesforce Bulk API 2.0: a compatible server and a client CLI",
+    after_help = client::EXIT_CODES_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -22,10 +25,31 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Manage orgs, users, connected apps and tokens in a data directory.
     Admin(admin::AdminArgs),
+    /// Load a CSV file into an sObject with one ingest job; writes <stem>-success.csv and <stem>-failed.csv.
+    #[command(after_help = client::EXIT_CODES_HELP)]
+    Load(client::LoadArgs),
+    /// Export the rows of a SOQL query into a CSV file with one query job.
+    #[command(after_help = client::EXIT_CODES_HELP)]
+    Export(client::ExportArgs),
+    /// List, show, abort or delete jobs.
+    #[command(after_help = client::EXIT_CODES_HELP)]
+    Jobs(client::JobsArgs),
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version exit 0; usage errors exit 64 (EX_USAGE) rather than clap's 2, which means
+            // "some rows failed" for the client commands.
+            return ExitCode::from(if e.exit_code() == 0 {
+                0
+            } else {
+                client::EXIT_USAGE
+            });
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BULKFORCE_LOG")
@@ -33,9 +57,25 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Runtime::new()?;
-    match cli.command {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
         Command::Admin(args) => admin::run(args),
+        Command::Load(args) => return ExitCode::from(runtime.block_on(client::load(args))),
+        Command::Export(args) => return ExitCode::from(runtime.block_on(client::export(args))),
+        Command::Jobs(args) => return ExitCode::from(runtime.block_on(client::jobs(args))),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            ExitCode::FAILURE
+        }
     }
 }

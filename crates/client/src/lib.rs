@@ -1,0 +1,483 @@
+//! `bulkforce-client`: an async client for the Salesforce Bulk API 2.0, for Salesforce orgs and
+//! `bulkforce serve` alike.
+//!
+//! One [`Client`] per instance URL and access token. Ingest jobs: [`Client::create_ingest_job`],
+//! [`Client::upload_job_data`] (streamed from any `AsyncRead`), [`Client::close_job`], [`Client::wait_for_job`],
+//! then the result files with [`Client::ingest_results`]. Query jobs: [`Client::create_query_job`],
+//! [`Client::wait_for_job`], [`Client::download_query_results`] (every page, following `Sforce-Locator`).
+//!
+//! ```no_run
+//! use bulkforce_client::{Client, IngestJobRequest, JobKind, Operation, PollOptions, ResultKind};
+//! # async fn run() -> bulkforce_client::Result<()> {
+//! let client = Client::new("http://127.0.0.1:8080", "00D000000000001!token", "62.0")?;
+//! let job = client.create_ingest_job(&IngestJobRequest::new("Account", Operation::Insert)).await?;
+//! let file = tokio::fs::File::open("accounts.csv").await?;
+//! client.upload_job_data(&job.id, file).await?;
+//! client.close_job(&job.id).await?;
+//! let done = client.wait_for_job(JobKind::Ingest, &job.id, &PollOptions::default()).await?;
+//! println!("{} rows, {} failed", done.number_records_processed.unwrap_or(0),
+//!          done.number_records_failed.unwrap_or(0));
+//! let mut out = tokio::fs::File::create("failed.csv").await?;
+//! client.download_ingest_results(&job.id, ResultKind::Failed, &mut out).await?;
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod types;
+
+pub use error::{Error, Result};
+pub use types::{
+    ColumnDelimiter, IngestJobRequest, JobInfo, JobKind, JobState, LineEnding, Operation,
+    QueryJobRequest, ResultKind,
+};
+
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Deserialize;
+use std::fmt;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+
+/// A stream of the bytes of a downloaded file.
+pub type ByteStream = BoxStream<'static, Result<Bytes>>;
+
+/// How idempotent calls (GET, DELETE) are retried on 429, 5xx and connection errors: exponential backoff from
+/// `initial_backoff`, doubling up to `max_backoff`, at most `max_retries` times. Uploads, job creation and
+/// state changes are never retried (a second attempt could act twice).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0: no retry).
+    pub max_retries: u32,
+    /// Wait before the first retry.
+    pub initial_backoff: Duration,
+    /// Longest wait between two attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 retries, 250 ms doubling up to 8 s (at most 7.75 s of waiting in all).
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+}
+
+/// How [`Client::wait_for_job`] polls: every `initial_interval` at first, the interval growing by half each
+/// time up to `max_interval`, until `timeout` has passed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PollOptions {
+    /// Wait before the second poll (the first one is immediate).
+    pub initial_interval: Duration,
+    /// Longest wait between two polls.
+    pub max_interval: Duration,
+    /// Total time to wait before giving up with [`Error::Timeout`] (the job is left running).
+    pub timeout: Duration,
+}
+
+impl Default for PollOptions {
+    /// 100 ms growing to 5 s, for at most one hour.
+    fn default() -> Self {
+        PollOptions {
+            initial_interval: Duration::from_millis(100),
+            max_interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// A Bulk API 2.0 client for one instance URL, access token and API version. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    instance_url: String,
+    access_token: String,
+    api_version: String,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("instance_url", &self.instance_url)
+            .field("api_version", &self.api_version)
+            .field("access_token", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JobList {
+    #[serde(default)]
+    records: Vec<JobInfo>,
+    #[serde(default)]
+    next_records_url: Option<String>,
+}
+
+impl Client {
+    /// A client for `instance_url` (e.g. `https://acme.my.salesforce.com` or `http://127.0.0.1:8080`), sending
+    /// `access_token` as a bearer token to API version `api_version` (`62.0`; a leading `v` is accepted).
+    ///
+    /// ```no_run
+    /// let client = bulkforce_client::Client::new("http://127.0.0.1:8080", "00D…!token", "62.0").unwrap();
+    /// ```
+    pub fn new(
+        instance_url: impl Into<String>,
+        access_token: impl Into<String>,
+        api_version: impl Into<String>,
+    ) -> Result<Client> {
+        let instance_url = instance_url.into().trim_end_matches('/').to_owned();
+        if !(instance_url.starts_with("http://") || instance_url.starts_with("https://")) {
+            return Err(Error::InvalidArgument(format!(
+                "instance URL {instance_url:?} must start with http:// or https://"
+            )));
+        }
+        let api_version = api_version.into();
+        let api_version = api_version.trim_start_matches(['v', 'V']).to_owned();
+        if api_version.parse::<f64>().is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "API version {api_version:?} is not a number like 62.0"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("bulkforce-client/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Client {
+            http,
+            instance_url,
+            access_token: access_token.into(),
+            api_version,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// Replaces the retry policy of idempotent calls.
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Client {
+        self.retry = retry;
+        self
+    }
+
+    /// The instance URL, without a trailing slash.
+    pub fn instance_url(&self) -> &str {
+        &self.instance_url
+    }
+
+    /// The API version, e.g. `62.0`.
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!(
+            "{}/services/data/v{}/{}",
+            self.instance_url, self.api_version, path
+        )
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&self.access_token)
+    }
+
+    /// Sends a request once; error statuses become [`Error::Api`].
+    async fn send_once(request: RequestBuilder) -> Result<Response> {
+        check(request.send().await?).await
+    }
+
+    /// Sends an idempotent request, retrying 429, 5xx and transport errors with exponential backoff.
+    async fn send_idempotent(&self, make: impl Fn() -> RequestBuilder) -> Result<Response> {
+        let mut backoff = self.retry.initial_backoff;
+        let mut attempt = 0;
+        loop {
+            let outcome = match make().send().await {
+                Ok(response) => check(response).await,
+                Err(e) => Err(Error::Http(e)),
+            };
+            match outcome {
+                Err(e) if e.is_network() && attempt < self.retry.max_retries => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(self.retry.max_backoff);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T> {
+        let body = response.bytes().await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::Protocol(format!(
+                "{e}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            ))
+        })
+    }
+
+    /// Creates an ingest job (`POST /jobs/ingest`); the job is `Open`, waiting for its data.
+    pub async fn create_ingest_job(&self, request: &IngestJobRequest) -> Result<JobInfo> {
+        let response =
+            Self::send_once(self.request(Method::POST, "jobs/ingest").json(request)).await?;
+        Self::json(response).await
+    }
+
+    /// Uploads the job's CSV (`PUT /jobs/ingest/{id}/batches`), streamed from `data` without holding it in
+    /// memory. Salesforce takes exactly one upload per job. Not retried: a stream cannot be replayed.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client, job_id: &str) -> bulkforce_client::Result<()> {
+    /// client.upload_job_data(job_id, tokio::fs::File::open("accounts.csv").await?).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_job_data<R>(&self, job_id: &str, data: R) -> Result<()>
+    where
+        R: AsyncRead + Send + 'static,
+    {
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(data));
+        let response = Self::send_once(
+            self.request(Method::PUT, &format!("jobs/ingest/{job_id}/batches"))
+                .header(reqwest::header::CONTENT_TYPE, "text/csv")
+                .body(body),
+        )
+        .await?;
+        if response.status() != StatusCode::CREATED {
+            return Err(Error::Protocol(format!(
+                "upload answered {} instead of 201 Created",
+                response.status()
+            )));
+        }
+        Ok(())
+    }
+
+    async fn patch_state(&self, kind: JobKind, job_id: &str, state: &str) -> Result<JobInfo> {
+        let response = Self::send_once(
+            self.request(Method::PATCH, &format!("jobs/{}/{job_id}", kind.path()))
+                .json(&serde_json::json!({ "state": state })),
+        )
+        .await?;
+        Self::json(response).await
+    }
+
+    /// Closes an ingest job (`{"state":"UploadComplete"}`): its data is complete and processing starts.
+    pub async fn close_job(&self, job_id: &str) -> Result<JobInfo> {
+        self.patch_state(JobKind::Ingest, job_id, "UploadComplete")
+            .await
+    }
+
+    /// Aborts a job (`{"state":"Aborted"}`); finished jobs answer `INVALIDJOBSTATE`.
+    pub async fn abort_job(&self, kind: JobKind, job_id: &str) -> Result<JobInfo> {
+        self.patch_state(kind, job_id, "Aborted").await
+    }
+
+    /// The job's current info (`GET /jobs/{kind}/{id}`); retried.
+    pub async fn job_info(&self, kind: JobKind, job_id: &str) -> Result<JobInfo> {
+        let path = format!("jobs/{}/{job_id}", kind.path());
+        let response = self
+            .send_idempotent(|| self.request(Method::GET, &path))
+            .await?;
+        Self::json(response).await
+    }
+
+    /// Deletes a finished job and its data (`DELETE /jobs/{kind}/{id}`, 204); retried.
+    pub async fn delete_job(&self, kind: JobKind, job_id: &str) -> Result<()> {
+        let path = format!("jobs/{}/{job_id}", kind.path());
+        self.send_idempotent(|| self.request(Method::DELETE, &path))
+            .await?;
+        Ok(())
+    }
+
+    /// Every job of one kind, following the list's pages (1,000 jobs each).
+    pub async fn list_jobs(&self, kind: JobKind) -> Result<Vec<JobInfo>> {
+        let path = format!("jobs/{}", kind.path());
+        let mut jobs = Vec::new();
+        let mut locator: Option<String> = None;
+        loop {
+            let response = self
+                .send_idempotent(|| {
+                    let request = self.request(Method::GET, &path);
+                    match &locator {
+                        Some(l) => request.query(&[("queryLocator", l)]),
+                        None => request,
+                    }
+                })
+                .await?;
+            let page: JobList = Self::json(response).await?;
+            jobs.extend(page.records);
+            // The locator is taken out of nextRecordsUrl and sent to this kind's list, whatever path the
+            // server put in front of it.
+            match page.next_records_url.as_deref().and_then(|url| {
+                url.split_once("queryLocator=")
+                    .map(|(_, l)| l.split('&').next().unwrap_or(l).to_owned())
+            }) {
+                Some(next) if !next.is_empty() => locator = Some(next),
+                _ => return Ok(jobs),
+            }
+        }
+    }
+
+    /// Polls the job until it is `JobComplete`, `Failed` or `Aborted` and returns its last info (look at
+    /// [`JobInfo::state`]: a failed job is not an `Err`). Past `options.timeout` it returns
+    /// [`Error::Timeout`] with the job id; the job is never aborted or abandoned by this call.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::{JobKind, JobState, PollOptions};
+    /// let info = client.wait_for_job(JobKind::Query, "750000000000001AAA", &PollOptions::default()).await?;
+    /// assert!(info.state.is_terminal());
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_for_job(
+        &self,
+        kind: JobKind,
+        job_id: &str,
+        options: &PollOptions,
+    ) -> Result<JobInfo> {
+        let start = Instant::now();
+        let mut interval = options.initial_interval;
+        loop {
+            let info = self.job_info(kind, job_id).await?;
+            if info.state.is_terminal() {
+                return Ok(info);
+            }
+            let waited = start.elapsed();
+            if waited >= options.timeout {
+                return Err(Error::Timeout {
+                    job_id: job_id.to_owned(),
+                    state: info.state,
+                    waited,
+                });
+            }
+            tokio::time::sleep(interval.min(options.timeout - waited)).await;
+            interval = (interval + interval / 2).min(options.max_interval);
+        }
+    }
+
+    /// One result file of an ingest job, as a stream of bytes (the request is retried until the response
+    /// starts; a failure mid-stream is an `Err` item).
+    pub async fn ingest_results(&self, job_id: &str, kind: ResultKind) -> Result<ByteStream> {
+        let path = format!("jobs/ingest/{job_id}/{}", kind.path());
+        let response = self
+            .send_idempotent(|| self.request(Method::GET, &path))
+            .await?;
+        Ok(response.bytes_stream().map_err(Error::from).boxed())
+    }
+
+    /// Writes one result file of an ingest job into `out`; returns the number of bytes written.
+    pub async fn download_ingest_results<W>(
+        &self,
+        job_id: &str,
+        kind: ResultKind,
+        out: &mut W,
+    ) -> Result<u64>
+    where
+        W: AsyncWrite + Unpin,
+    {
+        let mut stream = self.ingest_results(job_id, kind).await?;
+        let mut written = 0;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            out.write_all(&chunk).await?;
+            written += chunk.len() as u64;
+        }
+        out.flush().await?;
+        Ok(written)
+    }
+
+    /// Creates a query job (`POST /jobs/query`); the server compiles the SOQL at once (errors are
+    /// [`Error::Api`], e.g. `MALFORMED_QUERY`, `INVALID_FIELD`).
+    pub async fn create_query_job(&self, request: &QueryJobRequest) -> Result<JobInfo> {
+        let response =
+            Self::send_once(self.request(Method::POST, "jobs/query").json(request)).await?;
+        Self::json(response).await
+    }
+
+    /// Downloads every page of a completed query job into `out` as one CSV: the header row once, then every
+    /// row, following `Sforce-Locator` until it is `null`. `max_records` sets the page size (`None`: the
+    /// server's default). Returns the number of rows (the sum of `Sforce-NumberOfRecords`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client, job_id: &str) -> bulkforce_client::Result<()> {
+    /// let mut out = tokio::fs::File::create("accounts.csv").await?;
+    /// let rows = client.download_query_results(job_id, &mut out, Some(50_000)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_query_results<W>(
+        &self,
+        job_id: &str,
+        out: &mut W,
+        max_records: Option<u64>,
+    ) -> Result<u64>
+    where
+        W: AsyncWrite + Unpin,
+    {
+        let path = format!("jobs/query/{job_id}/results");
+        let mut locator: Option<String> = None;
+        let mut rows = 0u64;
+        loop {
+            let response = self
+                .send_idempotent(|| {
+                    let mut request = self.request(Method::GET, &path);
+                    if let Some(l) = &locator {
+                        request = request.query(&[("locator", l)]);
+                    }
+                    if let Some(n) = max_records {
+                        request = request.query(&[("maxRecords", n)]);
+                    }
+                    request
+                })
+                .await?;
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let next = header("Sforce-Locator").ok_or_else(|| {
+                Error::Protocol("a query results page without Sforce-Locator".to_owned())
+            })?;
+            rows += header("Sforce-NumberOfRecords")
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            // Every page repeats the header row: keep the first page's only.
+            let mut skip_header = locator.is_some();
+            let mut stream = response.bytes_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                let mut data = &chunk[..];
+                if skip_header {
+                    match data.iter().position(|&b| b == b'\n') {
+                        Some(end) => {
+                            data = &data[end + 1..];
+                            skip_header = false;
+                        }
+                        None => continue,
+                    }
+                }
+                out.write_all(data).await?;
+            }
+            if next == "null" || next.is_empty() {
+                break;
+            }
+            locator = Some(next);
+        }
+        out.flush().await?;
+        Ok(rows)
+    }
+}
+
+/// Turns an error status into [`Error::Api`], reading the body.
+async fn check(response: Response) -> Result<Response> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let body = response.bytes().await.unwrap_or_default();
+    Err(Error::from_response_body(status.as_u16(), &body))
+}
