@@ -398,15 +398,27 @@ pub async fn export(args: ExportArgs) -> u8 {
         }
         return EXIT_JOB_FAILED;
     }
+    // Written beside the target and renamed into place: a failed download never leaves a truncated --out.
+    let mut partial = args.out.clone().into_os_string();
+    partial.push(".part");
+    let partial = PathBuf::from(partial);
     let rows = async {
-        let mut out = tokio::fs::File::create(&args.out).await?;
-        client
+        let mut out = tokio::fs::File::create(&partial).await?;
+        let rows = client
             .download_query_results(&job.id, &mut out, args.max_records)
-            .await
+            .await?;
+        out.sync_all().await?;
+        drop(out);
+        tokio::fs::rename(&partial, &args.out).await?;
+        Ok::<_, Error>(rows)
     };
     let rows = match rows.await {
         Ok(rows) => rows,
-        Err(e) => return fail(&e),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&partial).await;
+            eprintln!("bulkforce: results of job {}", job.id);
+            return fail(&e);
+        }
     };
     if args.connect.json {
         println!(
@@ -415,11 +427,12 @@ pub async fn export(args: ExportArgs) -> u8 {
         );
     } else {
         println!(
-            "job {} ({} {}): {} rows written to {}",
+            "job {} ({} {}): {} row{} written to {}",
             info.id,
             info.operation,
             info.object,
             rows,
+            if rows == 1 { "" } else { "s" },
             args.out.display()
         );
     }
