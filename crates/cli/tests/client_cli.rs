@@ -320,6 +320,37 @@ fn upsert_on_an_external_id_then_delete() {
     ]);
     assert_eq!(code(&output), 0);
     assert_eq!(json_out(&output)["records"], 4);
+
+    // hardDelete E4 for good: gone from queryAll too.
+    let e4 = read_csv(&server.path("second-success.csv"), ',')
+        .into_iter()
+        .find(|r| r[2] == "E4")
+        .unwrap();
+    std::fs::write(server.path("hard.csv"), format!("Id\n{}\n", e4[0])).unwrap();
+    let output = server.cli(&[
+        "load",
+        "hardDelete",
+        "--object",
+        "Account",
+        "--file",
+        "hard.csv",
+    ]);
+    assert_eq!(
+        code(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let output = server.cli(&[
+        "export",
+        "--all",
+        "--query",
+        "SELECT External_Id__c FROM Account",
+        "--out",
+        "all.csv",
+        "--json",
+    ]);
+    assert_eq!(json_out(&output)["records"], 3);
 }
 
 #[test]

@@ -400,6 +400,7 @@ impl Client {
     /// Downloads every page of a completed query job into `out` as one CSV: the header row once, then every
     /// row, following `Sforce-Locator` until it is `null`. `max_records` sets the page size (`None`: the
     /// server's default). Returns the number of rows (the sum of `Sforce-NumberOfRecords`).
+    /// A page that breaks off mid-body is fetched again with its locator and continued where it stopped.
     ///
     /// ```no_run
     /// # async fn run(client: bulkforce_client::Client, job_id: &str) -> bulkforce_client::Result<()> {
@@ -420,10 +421,43 @@ impl Client {
         let mut locator: Option<String> = None;
         let mut rows = 0u64;
         loop {
+            let (next, page_rows) = self
+                .copy_page(&path, locator.as_deref(), max_records, out)
+                .await?;
+            rows += page_rows;
+            if next == "null" || next.is_empty() {
+                break;
+            }
+            locator = Some(next);
+        }
+        out.flush().await?;
+        Ok(rows)
+    }
+
+    /// Copies one results page into `out` (without its header row unless it is the first page); returns the
+    /// next locator and the page's row count. A page that breaks off mid-body is fetched again with the same
+    /// locator (pages are stable) and the bytes already written are skipped, within the retry policy.
+    async fn copy_page<W>(
+        &self,
+        path: &str,
+        locator: Option<&str>,
+        max_records: Option<u64>,
+        out: &mut W,
+    ) -> Result<(String, u64)>
+    where
+        W: AsyncWrite + Unpin,
+    {
+        // Every page repeats the header row: keep the first page's only.
+        let mut header_pending = locator.is_some();
+        // Body bytes of this page already handled (written, or skipped as the header).
+        let mut consumed = 0u64;
+        let mut attempt = 0;
+        let mut backoff = self.retry.initial_backoff;
+        'attempts: loop {
             let response = self
                 .send_idempotent(|| {
-                    let mut request = self.request(Method::GET, &path);
-                    if let Some(l) = &locator {
+                    let mut request = self.request(Method::GET, path);
+                    if let Some(l) = locator {
                         request = request.query(&[("locator", l)]);
                     }
                     if let Some(n) = max_records {
@@ -442,33 +476,45 @@ impl Client {
             let next = header("Sforce-Locator").ok_or_else(|| {
                 Error::Protocol("a query results page without Sforce-Locator".to_owned())
             })?;
-            rows += header("Sforce-NumberOfRecords")
+            let page_rows = header("Sforce-NumberOfRecords")
                 .and_then(|n| n.trim().parse::<u64>().ok())
                 .unwrap_or(0);
-            // Every page repeats the header row: keep the first page's only.
-            let mut skip_header = locator.is_some();
             let mut stream = response.bytes_stream();
+            let mut position = 0u64;
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk?;
-                let mut data = &chunk[..];
-                if skip_header {
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    Err(_) if attempt < self.retry.max_retries => {
+                        attempt += 1;
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(self.retry.max_backoff);
+                        continue 'attempts;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let start = position;
+                position += chunk.len() as u64;
+                if position <= consumed {
+                    continue;
+                }
+                let mut data = &chunk[(consumed.saturating_sub(start)) as usize..];
+                if header_pending {
                     match data.iter().position(|&b| b == b'\n') {
                         Some(end) => {
                             data = &data[end + 1..];
-                            skip_header = false;
+                            header_pending = false;
                         }
-                        None => continue,
+                        None => {
+                            consumed = position;
+                            continue;
+                        }
                     }
                 }
                 out.write_all(data).await?;
+                consumed = position;
             }
-            if next == "null" || next.is_empty() {
-                break;
-            }
-            locator = Some(next);
+            return Ok((next, page_rows));
         }
-        out.flush().await?;
-        Ok(rows)
     }
 }
 

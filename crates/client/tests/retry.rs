@@ -113,3 +113,49 @@ fn bad_arguments_are_refused() {
         "61.0"
     );
 }
+
+/// Serves each connection the next (headers, body, bytes actually sent) and then closes it.
+async fn pages(script: Vec<(&'static str, &'static str, usize)>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for (locator, body, sent) in script {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 8192];
+            let _ = socket.read(&mut buf).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nSforce-Locator: {locator}\r\nSforce-NumberOfRecords: 1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body.as_bytes()[..sent]).await;
+            let _ = socket.flush().await;
+            drop(socket);
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_page_broken_off_mid_body_is_fetched_again_without_duplicating_bytes() {
+    let page1 = "\"Name\"\n\"A, a\"\n";
+    let page2 = "\"Name\"\n\"B\"\n";
+    let url = pages(vec![
+        ("MQ", page1, 9),
+        ("MQ", page1, page1.len()),
+        ("null", page2, 3),
+        ("null", page2, page2.len()),
+    ])
+    .await;
+    let client = fast(Client::new(&url, "t", "62.0").unwrap());
+    let mut out = Vec::new();
+    let rows = client
+        .download_query_results("750010000000001AAA", &mut out, Some(1))
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "\"Name\"\n\"A, a\"\n\"B\"\n"
+    );
+}
