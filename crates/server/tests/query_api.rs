@@ -404,6 +404,41 @@ async fn query_jobs_are_listed_apart_from_ingest_jobs() {
             .iter()
             .all(|j| j["jobType"] == "V2Ingest")
     );
+    let filtered = server
+        .get(&server.api("/jobs/query?jobType=V2Query"))
+        .await
+        .json();
+    assert_eq!(filtered["records"].as_array().unwrap().len(), 1);
+    let other = server
+        .get(&server.api("/jobs/query?jobType=V2Ingest"))
+        .await
+        .json();
+    assert_eq!(other["records"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_job_lists_page_with_a_query_locator() {
+    let server = start().await;
+    for _ in 0..1001 {
+        let reply = create_query(
+            &server,
+            &json!({"operation": "query", "query": "SELECT Id FROM Account"}),
+        )
+        .await;
+        assert_eq!(reply.status, 200);
+    }
+    let first = server.get(&server.api("/jobs/query")).await.json();
+    assert_eq!(first["done"], false);
+    assert_eq!(first["records"].as_array().unwrap().len(), 1000);
+    let next = first["nextRecordsUrl"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("/services/data/{V}/jobs/query?queryLocator=")),
+        "{next}"
+    );
+    let second = server.get(&server.url(next)).await.json();
+    assert_eq!(second["done"], true);
+    assert_eq!(second["records"].as_array().unwrap().len(), 1);
+    assert_eq!(second["nextRecordsUrl"], Value::Null);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -51,9 +51,7 @@ pub async fn list(
         }
     }
     // Only Bulk 2.0 jobs exist here: filtering on another job type returns none.
-    let wanted = job_type
-        .as_deref()
-        .is_none_or(|t| t == JobKind::Ingest.job_type());
+    let wanted = job_type.as_deref().is_none_or(|t| t == kind.job_type());
     let store = state.store.clone();
     let org = principal.org_id;
     let page = if wanted {
@@ -68,7 +66,8 @@ pub async fn list(
         .next
         .map(|id| {
             json!(format!(
-                "/services/data/v{version}/jobs/ingest?queryLocator={id}"
+                "/services/data/v{version}/jobs/{}?queryLocator={id}",
+                kind.segment()
             ))
         })
         .unwrap_or(serde_json::Value::Null);
