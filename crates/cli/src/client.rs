@@ -340,8 +340,8 @@ pub async fn load(args: LoadArgs) -> u8 {
             "{}",
             json!({
                 "job": info,
-                "columnDelimiter": delimiter.as_str(),
-                "lineEnding": line_ending.as_str(),
+                "columnDelimiter": delimiter.name(),
+                "lineEnding": line_ending.name(),
                 "successFile": success_path,
                 "failedFile": failed_path,
                 "exitCode": code,
@@ -353,8 +353,8 @@ pub async fn load(args: LoadArgs) -> u8 {
             info.id,
             operation,
             info.object,
-            delimiter.as_str(),
-            line_ending.as_str(),
+            delimiter.name(),
+            line_ending.name(),
             info.state
         );
         if let Some(message) = &info.error_message {

@@ -108,82 +108,9 @@ impl fmt::Display for JobState {
     }
 }
 
-/// The column delimiter of a job's CSV (uploads and results).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ColumnDelimiter {
-    /// `` ` ``
-    Backquote,
-    /// `^`
-    Caret,
-    /// `,` (the default)
-    #[default]
-    Comma,
-    /// `|`
-    Pipe,
-    /// `;`
-    Semicolon,
-    /// a tab
-    Tab,
-}
-
-impl ColumnDelimiter {
-    /// All six, in the order Salesforce documents them.
-    pub const ALL: [ColumnDelimiter; 6] = [
-        ColumnDelimiter::Backquote,
-        ColumnDelimiter::Caret,
-        ColumnDelimiter::Comma,
-        ColumnDelimiter::Pipe,
-        ColumnDelimiter::Semicolon,
-        ColumnDelimiter::Tab,
-    ];
-
-    /// The delimiter byte.
-    pub fn byte(self) -> u8 {
-        match self {
-            ColumnDelimiter::Backquote => b'`',
-            ColumnDelimiter::Caret => b'^',
-            ColumnDelimiter::Comma => b',',
-            ColumnDelimiter::Pipe => b'|',
-            ColumnDelimiter::Semicolon => b';',
-            ColumnDelimiter::Tab => b'\t',
-        }
-    }
-
-    /// The name on the wire: `COMMA`, `TAB`, …
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ColumnDelimiter::Backquote => "BACKQUOTE",
-            ColumnDelimiter::Caret => "CARET",
-            ColumnDelimiter::Comma => "COMMA",
-            ColumnDelimiter::Pipe => "PIPE",
-            ColumnDelimiter::Semicolon => "SEMICOLON",
-            ColumnDelimiter::Tab => "TAB",
-        }
-    }
-}
-
-/// The line ending of a job's CSV.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum LineEnding {
-    /// `\n` (the default)
-    #[default]
-    #[serde(rename = "LF")]
-    Lf,
-    /// `\r\n`
-    #[serde(rename = "CRLF")]
-    Crlf,
-}
-
-impl LineEnding {
-    /// The name on the wire: `LF` or `CRLF`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LineEnding::Lf => "LF",
-            LineEnding::Crlf => "CRLF",
-        }
-    }
-}
+/// The column delimiter and line ending of a job's CSV: the same types the server uses, with the same
+/// wire names (`COMMA`, `TAB`, …; `LF`, `CRLF`).
+pub use bulkforce_core::csv::{ColumnDelimiter, LineEnding};
 
 /// Ingest or query: the two families of Bulk API 2.0 jobs (`/jobs/ingest`, `/jobs/query`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

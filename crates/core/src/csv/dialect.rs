@@ -1,10 +1,12 @@
 //! The `columnDelimiter` and `lineEnding` job properties.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// One of the six separators a job may declare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// One of the six separators a job may declare. Serialised by its job-JSON name (`COMMA`, `TAB`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ColumnDelimiter {
     Backquote,
     Caret,
@@ -70,10 +72,12 @@ impl fmt::Display for ColumnDelimiter {
 }
 
 /// The `lineEnding` job property: the bytes that end each record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum LineEnding {
     #[default]
+    #[serde(rename = "LF")]
     Lf,
+    #[serde(rename = "CRLF")]
     Crlf,
 }
 
