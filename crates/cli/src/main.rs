@@ -34,6 +34,10 @@ enum Command {
     /// List, show, abort or delete jobs.
     #[command(after_help = client::EXIT_CODES_HELP)]
     Jobs(client::JobsArgs),
+    /// Log in to an org and save the session under an alias for --org (password, client credentials, JWT,
+    /// or an access token); list, refresh and forget saved logins.
+    #[command(after_help = client::EXIT_CODES_HELP)]
+    Login(client::LoginArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Command::Load(args) => return ExitCode::from(runtime.block_on(client::load(args))),
         Command::Export(args) => return ExitCode::from(runtime.block_on(client::export(args))),
         Command::Jobs(args) => return ExitCode::from(runtime.block_on(client::jobs(args))),
+        Command::Login(args) => return ExitCode::from(runtime.block_on(client::login(args))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -45,12 +45,24 @@ pub enum Error {
     /// An argument given to the client cannot work (e.g. an instance URL that is not a URL).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A login was refused: an OAuth error answer (`{"error":"invalid_grant","error_description":…}`) or a
+    /// SOAP login fault (`INVALID_LOGIN`, …). See [`crate::auth`].
+    #[error("login refused: {code}: {message}")]
+    Auth {
+        /// OAuth's `error` (`invalid_grant`, `invalid_client_id`, …) or the SOAP `exceptionCode`
+        /// (`INVALID_LOGIN`, …).
+        code: String,
+        /// OAuth's `error_description` or the SOAP `exceptionMessage`.
+        message: String,
+    },
 }
 
 impl Error {
-    /// True when the server refused the credentials: HTTP 401, or a 403 about the session or the login.
+    /// True when the server refused the credentials: a refused login ([`Error::Auth`]), HTTP 401, or a 403 about
+    /// the session or the login.
     pub fn is_auth(&self) -> bool {
         match self {
+            Error::Auth { .. } => true,
             Error::Api { status, code, .. } => {
                 *status == 401
                     || (*status == 403

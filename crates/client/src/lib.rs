@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+pub mod auth;
 mod error;
 mod types;
 

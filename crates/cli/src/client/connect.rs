@@ -1,17 +1,24 @@
-//! Where and as whom the client commands connect.
+//! Where and as whom the client commands connect: a saved login (`--org`) or an instance URL and token.
 
+use super::orgs::{self, Given, OrgStore, Target};
 use bulkforce_client::{Client, Error};
 use clap::Args;
 
-/// Where and as whom to connect.
+/// Where and as whom to connect. Command-line flags beat environment variables, which beat the default org.
 #[derive(Args, Debug)]
 pub struct ConnectArgs {
-    /// The instance URL, e.g. https://acme.my.salesforce.com or http://127.0.0.1:8080.
-    #[arg(long, env = "BULKFORCE_INSTANCE_URL")]
-    instance_url: String,
-    /// A bearer access token (e.g. from `bulkforce admin token` or `bulkforce serve`'s output).
-    #[arg(long, env = "BULKFORCE_ACCESS_TOKEN", hide_env_values = true)]
-    access_token: String,
+    /// A saved login (`bulkforce login … --alias NAME`); env BULKFORCE_ORG. Without it, and without an
+    /// instance URL and token, the default org (`bulkforce login set-default`) is used.
+    #[arg(long, value_name = "ALIAS")]
+    org: Option<String>,
+    /// The instance URL, e.g. https://acme.my.salesforce.com or http://127.0.0.1:8080; env
+    /// BULKFORCE_INSTANCE_URL. Goes with --access-token and takes precedence over --org.
+    #[arg(long)]
+    instance_url: Option<String>,
+    /// A bearer access token (e.g. from `bulkforce admin token` or `bulkforce serve`'s output); env
+    /// BULKFORCE_ACCESS_TOKEN.
+    #[arg(long)]
+    access_token: Option<String>,
     /// The REST API version.
     #[arg(long, env = "BULKFORCE_API_VERSION", default_value = "62.0")]
     api_version: String,
@@ -21,7 +28,33 @@ pub struct ConnectArgs {
 }
 
 impl ConnectArgs {
+    /// A client for the resolved credentials; every failure to find them is [`Error::InvalidArgument`] (a
+    /// usage error), with a message that says what to give.
     pub fn client(&self) -> Result<Client, Error> {
-        Client::new(&self.instance_url, &self.access_token, &self.api_version)
+        let env = |name: &str| std::env::var(name).ok();
+        let given = Given {
+            flag_url: self.instance_url.clone(),
+            flag_token: self.access_token.clone(),
+            flag_org: self.org.clone(),
+            env_url: env("BULKFORCE_INSTANCE_URL"),
+            env_token: env("BULKFORCE_ACCESS_TOKEN"),
+            env_org: env("BULKFORCE_ORG"),
+        };
+        let target = orgs::resolve(&given, || {
+            OrgStore::locate()?
+                .default_alias()
+                .map_err(|e| format!("reading the default org: {e}"))
+        })
+        .map_err(Error::InvalidArgument)?;
+        match target {
+            Target::Direct {
+                instance_url,
+                access_token,
+            } => Client::new(instance_url, access_token, &self.api_version),
+            Target::Alias(alias) => OrgStore::locate()
+                .and_then(|store| orgs::session_of(&store, &alias))
+                .map_err(Error::InvalidArgument)?
+                .client(&self.api_version),
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The client commands, `bulkforce load`, `export` and `jobs`: thin over `bulkforce-client`.
+//! The client commands, `bulkforce load`, `export`, `jobs` and `login`: thin over `bulkforce-client`.
 //!
 //! One module per command; this one holds what they share: the exit codes, how errors map onto them, and
 //! the connection arguments.
@@ -7,11 +7,14 @@ mod connect;
 pub mod export;
 pub mod jobs;
 pub mod load;
+pub mod login;
+mod orgs;
 
 pub use connect::ConnectArgs;
 pub use export::{ExportArgs, export};
 pub use jobs::{JobsArgs, jobs};
 pub use load::{LoadArgs, load};
+pub use login::{LoginArgs, login};
 
 use bulkforce_client::{Error, JobInfo, PollOptions};
 use std::time::Duration;
@@ -32,7 +35,7 @@ pub const EXIT_UNAVAILABLE: u8 = 69;
 
 /// The exit codes, for `--help`.
 pub const EXIT_CODES_HELP: &str = "\
-Exit codes (load, export, jobs):
+Exit codes (load, export, jobs, login):
   0   done; every row succeeded
   1   other error: request refused by the server (unknown object or job, bad SOQL), a local file error,
       or the job still running at --timeout (it is left running; see `bulkforce jobs show ID`)
