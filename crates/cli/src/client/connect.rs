@@ -7,12 +7,13 @@ use clap::Args;
 /// Where and as whom to connect. Command-line flags beat environment variables, which beat the default org.
 #[derive(Args, Debug)]
 pub struct ConnectArgs {
-    /// A saved login (`bulkforce login … --alias NAME`); env BULKFORCE_ORG. Without it, and without an
-    /// instance URL and token, the default org (`bulkforce login set-default`) is used.
+    /// A saved login (`bulkforce login … --alias NAME`). Credentials are taken from, in order:
+    /// --instance-url/--access-token, --org, env BULKFORCE_INSTANCE_URL + BULKFORCE_ACCESS_TOKEN, env
+    /// BULKFORCE_ORG, the default org (`bulkforce login set-default`).
     #[arg(long, value_name = "ALIAS")]
     org: Option<String>,
-    /// The instance URL, e.g. https://acme.my.salesforce.com or http://127.0.0.1:8080; env
-    /// BULKFORCE_INSTANCE_URL. Goes with --access-token and takes precedence over --org.
+    /// The instance URL, e.g. https://acme.my.salesforce.com or http://127.0.0.1:8080 (env
+    /// BULKFORCE_INSTANCE_URL); with --access-token, it overrides --org.
     #[arg(long)]
     instance_url: Option<String>,
     /// A bearer access token (e.g. from `bulkforce admin token` or `bulkforce serve`'s output); env

@@ -52,7 +52,7 @@ enum LoginCommand {
         save: SaveArgs,
         #[command(flatten)]
         url: LoginUrlArg,
-        /// The username (env BULKFORCE_USERNAME).
+        /// The username.
         #[arg(long, env = "BULKFORCE_USERNAME")]
         username: String,
         /// The password. Prefer env BULKFORCE_PASSWORD or --password-stdin: a command line is visible to
@@ -62,13 +62,13 @@ enum LoginCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
-        /// Salesforce's security token, appended to the password (env BULKFORCE_SECURITY_TOKEN).
+        /// Salesforce's security token, appended to the password.
         #[arg(long, env = "BULKFORCE_SECURITY_TOKEN", hide_env_values = true)]
         security_token: Option<String>,
         /// A connected app's client id (consumer key): log in with OAuth instead of SOAP.
         #[arg(long, env = "BULKFORCE_CLIENT_ID")]
         client_id: Option<String>,
-        /// The connected app's client secret (env BULKFORCE_CLIENT_SECRET).
+        /// The connected app's client secret.
         #[arg(long, env = "BULKFORCE_CLIENT_SECRET", hide_env_values = true)]
         client_secret: Option<String>,
     },
@@ -79,10 +79,10 @@ enum LoginCommand {
         save: SaveArgs,
         #[command(flatten)]
         url: LoginUrlArg,
-        /// The connected app's client id (env BULKFORCE_CLIENT_ID).
+        /// The connected app's client id.
         #[arg(long, env = "BULKFORCE_CLIENT_ID")]
         client_id: String,
-        /// The connected app's client secret (env BULKFORCE_CLIENT_SECRET).
+        /// The connected app's client secret.
         #[arg(long, env = "BULKFORCE_CLIENT_SECRET", hide_env_values = true)]
         client_secret: Option<String>,
     },
@@ -92,13 +92,13 @@ enum LoginCommand {
         save: SaveArgs,
         #[command(flatten)]
         url: LoginUrlArg,
-        /// The connected app's client id (env BULKFORCE_CLIENT_ID).
+        /// The connected app's client id.
         #[arg(long, env = "BULKFORCE_CLIENT_ID")]
         client_id: String,
-        /// The user to log in as (env BULKFORCE_USERNAME).
+        /// The user to log in as.
         #[arg(long, env = "BULKFORCE_USERNAME")]
         username: String,
-        /// The RSA private key in PEM (env BULKFORCE_JWT_KEY_FILE).
+        /// The RSA private key in PEM.
         #[arg(long, env = "BULKFORCE_JWT_KEY_FILE")]
         key_file: PathBuf,
         /// The assertion's `aud` (default: the login URL; with a My Domain login URL Salesforce wants
@@ -110,14 +110,13 @@ enum LoginCommand {
     AccessToken {
         #[command(flatten)]
         save: SaveArgs,
-        /// The instance URL the token belongs to (env BULKFORCE_INSTANCE_URL).
+        /// The instance URL the token belongs to.
         #[arg(long, env = "BULKFORCE_INSTANCE_URL")]
         instance_url: String,
-        /// The token (env BULKFORCE_ACCESS_TOKEN).
+        /// The token.
         #[arg(long, env = "BULKFORCE_ACCESS_TOKEN", hide_env_values = true)]
         access_token: String,
-        /// A refresh token to keep for `bulkforce login refresh` (needs --client-id; env
-        /// BULKFORCE_REFRESH_TOKEN).
+        /// A refresh token to keep for `bulkforce login refresh` (needs --client-id).
         #[arg(
             long,
             env = "BULKFORCE_REFRESH_TOKEN",
@@ -136,8 +135,7 @@ enum LoginCommand {
     Refresh {
         /// The saved login.
         alias: String,
-        /// The connected app's client secret, if the app requires it for refreshes (env
-        /// BULKFORCE_CLIENT_SECRET).
+        /// The connected app's client secret, if the app requires it for refreshes.
         #[arg(long, env = "BULKFORCE_CLIENT_SECRET", hide_env_values = true)]
         client_secret: Option<String>,
         /// The REST API version of the call that checks the new session.
