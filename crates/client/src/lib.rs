@@ -6,6 +6,9 @@
 //! then the result files with [`Client::ingest_results`]. Query jobs: [`Client::create_query_job`],
 //! [`Client::wait_for_job`], [`Client::download_query_results`] (every page, following `Sforce-Locator`).
 //!
+//! Sessions (instance URL and access token) come from [`auth::Login`]: OAuth password, client credentials, JWT
+//! bearer, refresh, or the SOAP login.
+//!
 //! ```no_run
 //! use bulkforce_client::{Client, IngestJobRequest, JobKind, Operation, PollOptions, ResultKind};
 //! # async fn run() -> bulkforce_client::Result<()> {
