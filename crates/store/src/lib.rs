@@ -122,12 +122,36 @@ impl From<RowFailure> for RowOutcome {
     }
 }
 
-/// Whether a chunk was committed.
+/// How a run of chunks ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkCommit {
+    /// Every chunk the source handed over was applied and committed.
     Committed,
-    /// The job left `InProgress` (aborted or deleted) meanwhile; nothing was written.
+    /// The job left `InProgress` (aborted or deleted) meanwhile: the chunks applied before that was seen
+    /// are committed, the one that saw it and any later ones are not.
     JobStopped,
+}
+
+/// One chunk of an ingest job: its rows and the progress it commits.
+pub struct Chunk {
+    pub rows: Vec<Result<RowOp, RowFailure>>,
+    pub progress: ChunkProgress,
+}
+
+/// Where [`Store::apply_chunks`] takes its chunks from, and where it reports their outcomes.
+///
+/// Several chunks share one transaction: a commit writes every page the transaction dirtied to the WAL,
+/// and at a million rows the pages of a random-order unique index are dirtied again by every chunk, so
+/// committing each chunk alone rewrites most of that index each time. The source decides when the
+/// transaction ends by returning `None`: typically when a time budget is spent, or when no chunk is ready
+/// (so the writer never holds the database while waiting for input).
+pub trait ChunkSource {
+    /// The next chunk to apply in the open transaction, or `None` to commit now.
+    fn next_chunk(&mut self) -> Option<Chunk>;
+
+    /// The outcomes of the chunk `next_chunk` last returned, inside the transaction before its commit (to
+    /// write the chunk's result parts). An error rolls the whole transaction back.
+    fn chunk_applied(&mut self, chunk: u64, outcomes: &[RowOutcome]) -> Result<()>;
 }
 
 /// The answer to the start of an upload.
@@ -163,9 +187,6 @@ impl Default for QueryOptions {
         }
     }
 }
-
-/// Called with a chunk's outcomes inside its transaction, before the commit (to write result parts).
-pub type BeforeCommit<'a> = &'a mut dyn FnMut(&[RowOutcome]) -> Result<()>;
 
 /// The persistence the server needs.
 pub trait Store: Send + Sync {
@@ -288,16 +309,16 @@ pub trait Store: Send + Sync {
     fn start_processing(&self, org: SfId, id: SfId, data_offset: u64, data_line: u64)
     -> Result<()>;
 
-    /// Applies one chunk in a single transaction together with its progress. `before_commit` runs inside
-    /// the transaction with the outcomes; if it fails, nothing is committed.
-    fn apply_chunk(
+    /// Applies `first`, then the chunks `source` hands over, in one transaction, each with its progress
+    /// (so a restart resumes after the last committed chunk), then commits. The org's database is held for
+    /// writing until then: sources end the run within a short time budget.
+    fn apply_chunks(
         &self,
         org: SfId,
         job: &Job,
         plan: &IngestPlan,
-        rows: Vec<Result<RowOp, RowFailure>>,
-        progress: ChunkProgress,
-        before_commit: BeforeCommit<'_>,
+        first: Chunk,
+        source: &mut dyn ChunkSource,
     ) -> Result<ChunkCommit>;
 
     /// Ends processing: JobComplete or Failed (with its message), if the job is still InProgress.

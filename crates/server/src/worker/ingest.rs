@@ -10,7 +10,9 @@ use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
 use bulkforce_core::job::{Job, JobState};
 use bulkforce_store::blob::keys::{self, ResultKind};
-use bulkforce_store::{ChunkCommit, ChunkProgress, ClaimedJob, RowOutcome, StoreError};
+use bulkforce_store::{
+    Chunk, ChunkCommit, ChunkProgress, ChunkSource, ClaimedJob, RowOutcome, StoreError,
+};
 use std::io::{BufReader, Read, Write};
 use std::time::Instant;
 
@@ -201,28 +203,31 @@ fn run(
                 }
             }
         });
-        let mut chunk = checkpoint.chunks_done;
-        for prepared in rx {
-            let prepared = prepared?;
-            let progress = ChunkProgress {
-                chunk,
-                next_offset: prepared.next_offset,
-                next_line: prepared.next_line,
-                active_ms: prepared.active_ms,
-            };
-            let mut write_parts = |outcomes: &[RowOutcome]| {
-                write_result_parts(state, org, job, chunk, &prepared.echoes, outcomes)
-            };
-            match state.store.apply_chunk(
-                org,
-                job,
-                plan,
-                prepared.rows,
-                progress,
-                &mut write_parts,
-            )? {
-                ChunkCommit::Committed => chunk += 1,
-                ChunkCommit::JobStopped => return Ok(false),
+        // Owned by this closure, so that returning early (job stopped or failed) closes the channel and
+        // the reader thread, blocked on a full channel, ends: the scope waits for it.
+        let rx = rx;
+        let mut feed = Feed {
+            state,
+            org,
+            job,
+            rx: &rx,
+            next_chunk: checkpoint.chunks_done,
+            echoes: None,
+            started: Instant::now(),
+            stopped: None,
+        };
+        // Blocks here, outside the database, until the reader has a chunk; then applies it and whatever
+        // else is ready in one transaction.
+        while let Ok(prepared) = rx.recv() {
+            feed.started = Instant::now();
+            let first = feed.take(prepared?);
+            if state.store.apply_chunks(org, job, plan, first, &mut feed)?
+                == ChunkCommit::JobStopped
+            {
+                return Ok(false);
+            }
+            if let Some(stop) = feed.stopped.take() {
+                return Err(stop);
             }
             if state.config.chunk_delay_ms > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(
@@ -232,6 +237,70 @@ fn run(
         }
         Ok(true)
     })
+}
+
+/// The longest one transaction of chunks runs. Past a few chunks the gain of sharing a commit is small,
+/// and meanwhile the org's database is held: job state changes wait for it.
+const TRANSACTION_BUDGET: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// Hands the reader thread's chunks to the store, one transaction at a time: a transaction takes the chunks
+/// that are ready until its budget is spent; it never waits for the reader while holding the database.
+struct Feed<'a> {
+    state: &'a AppState,
+    org: SfId,
+    job: &'a Job,
+    rx: &'a std::sync::mpsc::Receiver<Result<PreparedChunk, Stop>>,
+    /// Index of the next chunk handed to the store.
+    next_chunk: u64,
+    /// The echoed cells of the chunk last handed over, for its result parts.
+    echoes: Option<Echoes>,
+    /// When the current transaction started.
+    started: Instant,
+    /// Why the reader stopped, seen while filling a transaction: reported once it is committed.
+    stopped: Option<Stop>,
+}
+
+impl Feed<'_> {
+    fn take(&mut self, prepared: PreparedChunk) -> Chunk {
+        let progress = ChunkProgress {
+            chunk: self.next_chunk,
+            next_offset: prepared.next_offset,
+            next_line: prepared.next_line,
+            active_ms: prepared.active_ms,
+        };
+        self.next_chunk += 1;
+        self.echoes = Some(prepared.echoes);
+        Chunk {
+            rows: prepared.rows,
+            progress,
+        }
+    }
+}
+
+impl ChunkSource for Feed<'_> {
+    fn next_chunk(&mut self) -> Option<Chunk> {
+        // A chunk delay is a test's way to watch a job progress: commit every chunk then.
+        if self.state.config.chunk_delay_ms > 0 || self.started.elapsed() >= TRANSACTION_BUDGET {
+            return None;
+        }
+        match self.rx.try_recv() {
+            Ok(Ok(prepared)) => Some(self.take(prepared)),
+            Ok(Err(stop)) => {
+                self.stopped = Some(stop);
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    fn chunk_applied(&mut self, chunk: u64, outcomes: &[RowOutcome]) -> Result<(), StoreError> {
+        let Some(echoes) = self.echoes.take() else {
+            return Err(StoreError::Invalid(format!(
+                "chunk {chunk} was applied without being handed over"
+            )));
+        };
+        write_result_parts(self.state, self.org, self.job, chunk, &echoes, outcomes)
+    }
 }
 
 /// One chunk, ready for the database: its operations, each row's echoed cells, and where the next begins.

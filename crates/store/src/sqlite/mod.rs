@@ -13,11 +13,11 @@ mod query;
 mod records;
 
 use crate::{
-    App, BeforeCommit, Checkpoint, ChunkCommit, ChunkProgress, ClaimedJob, JobPage, Org, Principal,
+    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobPage, Org, Principal,
     QueryOptions, RecordFields, Result, Store, StoreError, TokenKind, UploadStart,
 };
 use bulkforce_core::id::SfId;
-use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
+use bulkforce_core::ingest::IngestPlan;
 use bulkforce_core::job::{Job, JobKind, JobState};
 use bulkforce_core::schema::Schema;
 use parking_lot::{Mutex, RwLock};
@@ -315,27 +315,17 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn apply_chunk(
+    fn apply_chunks(
         &self,
         org: SfId,
         job: &Job,
         plan: &IngestPlan,
-        rows: Vec<Result<RowOp, RowFailure>>,
-        progress: ChunkProgress,
-        before_commit: BeforeCommit<'_>,
+        first: Chunk,
+        source: &mut dyn ChunkSource,
     ) -> Result<ChunkCommit> {
         let db = self.org(org)?;
         let mut conn = db.writer.lock();
-        records::apply_chunk(
-            &mut conn,
-            db.shard,
-            &self.schema,
-            job,
-            plan,
-            rows,
-            progress,
-            before_commit,
-        )
+        records::apply_chunks(&mut conn, db.shard, &self.schema, job, plan, first, source)
     }
 
     fn finish_job(

@@ -5,7 +5,7 @@ use super::OrgDb;
 use super::ddl::quote;
 use super::jobs::{advance, reserve_sequence};
 use crate::{
-    BeforeCommit, ChunkCommit, ChunkProgress, RecordFields, Result, RowOutcome, StoreError,
+    Chunk, ChunkCommit, ChunkProgress, ChunkSource, RecordFields, Result, RowOutcome, StoreError,
 };
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::{KeyPrefix, SfId};
@@ -66,19 +66,43 @@ struct ChunkWriter<'a> {
     update_sql: HashMap<Vec<usize>, Rc<str>>,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn apply_chunk(
+/// Applies `first` and the chunks `source` hands over in one transaction, then commits it.
+pub(crate) fn apply_chunks(
     conn: &mut Connection,
+    shard: u16,
+    schema: &Schema,
+    job: &Job,
+    plan: &IngestPlan,
+    first: Chunk,
+    source: &mut dyn ChunkSource,
+) -> Result<ChunkCommit> {
+    let tx = conn.transaction()?;
+    let mut chunk = Some(first);
+    let mut ending = ChunkCommit::Committed;
+    while let Some(Chunk { rows, progress }) = chunk {
+        let Some(outcomes) = apply_chunk(&tx, shard, schema, job, plan, rows, progress)? else {
+            ending = ChunkCommit::JobStopped;
+            break;
+        };
+        source.chunk_applied(progress.chunk, &outcomes)?;
+        chunk = source.next_chunk();
+    }
+    tx.commit()?;
+    Ok(ending)
+}
+
+/// Applies one chunk's rows and records its progress in the open transaction; `None` (with nothing
+/// written) when the job is no longer InProgress at this chunk.
+fn apply_chunk(
+    tx: &Connection,
     shard: u16,
     schema: &Schema,
     job: &Job,
     plan: &IngestPlan,
     rows: Vec<Result<RowOp, RowFailure>>,
     progress: ChunkProgress,
-    before_commit: BeforeCommit<'_>,
-) -> Result<ChunkCommit> {
+) -> Result<Option<Vec<RowOutcome>>> {
     let started = Instant::now();
-    let tx = conn.transaction()?;
     let still_running: Option<bool> = tx
         .query_row(
             "SELECT state = 'InProgress' AND chunks_done = ?2 FROM bf_jobs WHERE id = ?1",
@@ -87,7 +111,7 @@ pub(crate) fn apply_chunk(
         )
         .optional()?;
     if still_running != Some(true) {
-        return Ok(ChunkCommit::JobStopped);
+        return Ok(None);
     }
     let object = plan.object().as_ref();
     let mut repeated_keys = HashMap::new();
@@ -102,7 +126,7 @@ pub(crate) fn apply_chunk(
     }
     repeated_keys.retain(|_, n| *n > 1);
     let mut writer = ChunkWriter {
-        conn: &tx,
+        conn: tx,
         schema,
         object,
         plan,
@@ -110,7 +134,7 @@ pub(crate) fn apply_chunk(
         shard,
         user: Value::Text(job.created_by_id.as_str().to_owned()),
         now: Value::Text(format_datetime(&chrono::Utc::now())),
-        next_sequence: reserve_sequence(&tx, object.key_prefix, rows.len() as u64)?,
+        next_sequence: reserve_sequence(tx, object.key_prefix, rows.len() as u64)?,
         repeated_keys,
         system_fields: CREATE_FIELDS
             .iter()
@@ -145,12 +169,10 @@ pub(crate) fn apply_chunk(
         active_ms,
         ..progress
     };
-    if !advance(&tx, job.id, &progress, outcomes.len() as u64, failed)? {
-        return Ok(ChunkCommit::JobStopped);
+    if !advance(tx, job.id, &progress, outcomes.len() as u64, failed)? {
+        return Ok(None);
     }
-    before_commit(&outcomes)?;
-    tx.commit()?;
-    Ok(ChunkCommit::Committed)
+    Ok(Some(outcomes))
 }
 
 impl ChunkWriter<'_> {
