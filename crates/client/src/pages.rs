@@ -41,6 +41,16 @@ pub struct ResultPage {
 }
 
 /// A stream of every result page of a query job, in order; see [`Client::result_pages`].
+///
+/// ```no_run
+/// # async fn run(client: bulkforce_client::Client, job_id: &str) -> bulkforce_client::Result<()> {
+/// use futures::StreamExt;
+/// let mut pages: bulkforce_client::ResultPageStream = client.result_pages(job_id, None);
+/// while let Some(page) = pages.next().await {
+///     println!("{}", page?.result_url);
+/// }
+/// # Ok(()) }
+/// ```
 pub type ResultPageStream = BoxStream<'static, Result<ResultPage>>;
 
 /// One answer of `resultPages`: up to five pages and the link to the next answer.
