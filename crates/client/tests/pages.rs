@@ -1,8 +1,8 @@
 //! Query results by `resultPages` and by locator against the real server (in process, on an ephemeral port):
 //! the listing is followed to its end, the parallel download is byte for byte the sequential one, an API
 //! version or server without `resultPages` falls back to locator paging, and a page broken off mid-body is
-//! fetched again. Faults come from a small proxy in front of the real server that refuses `resultPages` or
-//! cuts responses short.
+//! fetched again. Faults come from a small proxy in front of the real server that refuses `resultPages`,
+//! cuts responses short, or holds pages until several are requested at once.
 
 use bulkforce_client::{
     Client, DownloadSummary, Error, IngestJobRequest, JobKind, JobState, Operation,
@@ -246,38 +246,57 @@ enum Fault {
     NoResultPages,
     /// Sends only the head and the first `n` body bytes of the first response to each results URL.
     CutPagesAfter(usize),
+    /// Holds the first `n` results requests until all `n` have arrived: a client that does not request `n`
+    /// pages at once never gets an answer.
+    HoldUntilConcurrent(usize),
 }
 
-/// A proxy to the real server on `upstream`, one request per connection, with a fault.
+/// A proxy to the real server, one request per connection, with a fault.
 struct Proxy {
     url: String,
+    state: Arc<ProxyState>,
+}
+
+struct ProxyState {
+    upstream: SocketAddr,
+    fault: Fault,
     /// Requests for `resultPages` that reached the proxy.
-    listings: Arc<AtomicUsize>,
+    listings: AtomicUsize,
     /// Responses cut short.
-    cuts: Arc<AtomicUsize>,
+    cuts: AtomicUsize,
+    /// Results URLs requested so far.
+    seen: Mutex<HashSet<String>>,
+    /// Results requests held so far ([`Fault::HoldUntilConcurrent`]).
+    held: AtomicUsize,
+    barrier: tokio::sync::Barrier,
 }
 
 async fn proxy(upstream: SocketAddr, fault: Fault) -> Proxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let listings = Arc::new(AtomicUsize::new(0));
-    let cuts = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::new(Mutex::new(HashSet::new()));
-    let (listed, cut) = (listings.clone(), cuts.clone());
+    let state = Arc::new(ProxyState {
+        upstream,
+        fault,
+        listings: AtomicUsize::new(0),
+        cuts: AtomicUsize::new(0),
+        seen: Mutex::new(HashSet::new()),
+        held: AtomicUsize::new(0),
+        barrier: tokio::sync::Barrier::new(match fault {
+            Fault::HoldUntilConcurrent(n) => n,
+            _ => 1,
+        }),
+    });
+    let shared = state.clone();
     tokio::spawn(async move {
         loop {
             let (socket, _) = listener.accept().await.unwrap();
-            let (listed, cut, seen) = (listed.clone(), cut.clone(), seen.clone());
+            let state = shared.clone();
             tokio::spawn(async move {
-                let _ = forward(socket, upstream, fault, &listed, &cut, &seen).await;
+                let _ = forward(socket, &state).await;
             });
         }
     });
-    Proxy {
-        url,
-        listings,
-        cuts,
-    }
+    Proxy { url, state }
 }
 
 /// Reads until the end of an HTTP head; returns the head and the bytes read past it.
@@ -298,20 +317,13 @@ async fn read_head(socket: &mut TcpStream) -> std::io::Result<(Vec<u8>, Vec<u8>)
 }
 
 /// Forwards one GET (the client's downloads send nothing else through the proxy) with `Connection: close`.
-async fn forward(
-    mut client: TcpStream,
-    upstream: SocketAddr,
-    fault: Fault,
-    listings: &AtomicUsize,
-    cuts: &AtomicUsize,
-    seen: &Mutex<HashSet<String>>,
-) -> std::io::Result<()> {
+async fn forward(mut client: TcpStream, state: &ProxyState) -> std::io::Result<()> {
     let (head, _) = read_head(&mut client).await?;
     let head = String::from_utf8_lossy(&head).into_owned();
     let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
     if target.contains("/resultPages") {
-        listings.fetch_add(1, Ordering::SeqCst);
-        if let Fault::NoResultPages = fault {
+        state.listings.fetch_add(1, Ordering::SeqCst);
+        if let Fault::NoResultPages = state.fault {
             let body =
                 r#"[{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}]"#;
             let answer = format!(
@@ -321,11 +333,15 @@ async fn forward(
             return client.write_all(answer.as_bytes()).await;
         }
     }
-    let limit = match fault {
-        Fault::CutPagesAfter(n)
-            if target.contains("/results") && seen.lock().unwrap().insert(target.clone()) =>
+    let results = target.contains("/results");
+    let first_time = results && state.seen.lock().unwrap().insert(target.clone());
+    let limit = match state.fault {
+        Fault::CutPagesAfter(n) if first_time => Some(n),
+        Fault::HoldUntilConcurrent(n)
+            if results && state.held.fetch_add(1, Ordering::SeqCst) < n =>
         {
-            Some(n)
+            state.barrier.wait().await;
+            None
         }
         _ => None,
     };
@@ -335,7 +351,7 @@ async fn forward(
         .map(|line| format!("{line}\r\n"))
         .collect();
     request.push_str("Connection: close\r\n\r\n");
-    let mut server = TcpStream::connect(upstream).await?;
+    let mut server = TcpStream::connect(state.upstream).await?;
     server.write_all(request.as_bytes()).await?;
     let (response_head, mut body) = read_head(&mut server).await?;
     server.read_to_end(&mut body).await?;
@@ -343,7 +359,7 @@ async fn forward(
     match limit {
         Some(n) if body.len() > n => {
             client.write_all(&body[..n]).await?;
-            cuts.fetch_add(1, Ordering::SeqCst);
+            state.cuts.fetch_add(1, Ordering::SeqCst);
         }
         _ => client.write_all(&body).await?,
     }
@@ -362,7 +378,7 @@ async fn a_server_answering_404_to_result_pages_gets_locator_paging() {
     let proxy = proxy(server.running.addr, Fault::NoResultPages).await;
     let client = fast(Client::new(&proxy.url, TOKEN, "62.0").unwrap());
     let (bytes, summary) = parallel(&client, &job, ParallelDownload::new(4).max_records(100)).await;
-    assert_eq!(proxy.listings.load(Ordering::SeqCst), 1, "asked once");
+    assert_eq!(proxy.state.listings.load(Ordering::SeqCst), 1, "asked once");
     assert_eq!(
         (summary.rows, summary.pages, summary.parallel),
         (350, 4, false)
@@ -386,10 +402,31 @@ async fn parallel_pages_broken_off_mid_body_are_fetched_again_without_a_byte_los
         (1_200, 12, true)
     );
     assert_eq!(
-        proxy.cuts.load(Ordering::SeqCst),
+        proxy.state.cuts.load(Ordering::SeqCst),
         12,
         "the first answer of every page was cut"
     );
-    assert_eq!(proxy.listings.load(Ordering::SeqCst), 3);
+    assert_eq!(proxy.state.listings.load(Ordering::SeqCst), 3);
     assert!(bytes == expected, "the cut pages were resumed exactly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_pages_are_requested_at_once() {
+    let server = Server::start().await;
+    let direct = server.client("62.0");
+    seed(&direct, 1_000).await;
+    let job = query(&direct, SOQL).await;
+    let expected = sequential(&direct, &job, Some(100)).await;
+
+    // The proxy answers no page before four are open at once; a sequential client would wait for ever, so
+    // the download gets a generous bound that only a broken client reaches.
+    let proxy = proxy(server.running.addr, Fault::HoldUntilConcurrent(4)).await;
+    let client = fast(Client::new(&proxy.url, TOKEN, "62.0").unwrap());
+    let download = parallel(&client, &job, ParallelDownload::new(4).max_records(100));
+    let (bytes, summary) = tokio::time::timeout(Duration::from_secs(60), download)
+        .await
+        .expect("four pages were requested at the same time");
+    assert_eq!((summary.rows, summary.pages), (1_000, 10));
+    assert!(proxy.state.held.load(Ordering::SeqCst) >= 4);
+    assert!(bytes == expected);
 }
