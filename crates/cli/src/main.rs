@@ -31,7 +31,7 @@ enum Command {
     /// Export the rows of a SOQL query into a CSV file with one query job.
     #[command(after_help = client::EXIT_CODES_HELP)]
     Export(client::ExportArgs),
-    /// List, show, abort or delete jobs.
+    /// List, show, abort or delete jobs, or download their results.
     #[command(after_help = client::EXIT_CODES_HELP)]
     Jobs(client::JobsArgs),
     /// Log in to an org and save the session under an alias for --org (password, client credentials, JWT,

@@ -4,7 +4,8 @@
 //! One [`Client`] per instance URL and access token. Ingest jobs: [`Client::create_ingest_job`],
 //! [`Client::upload_job_data`] (streamed from any `AsyncRead`), [`Client::close_job`], [`Client::wait_for_job`],
 //! then the result files with [`Client::ingest_results`]. Query jobs: [`Client::create_query_job`],
-//! [`Client::wait_for_job`], [`Client::download_query_results`] (every page, following `Sforce-Locator`).
+//! [`Client::wait_for_job`], [`Client::download_query_results`] (every page, following `Sforce-Locator`) or
+//! [`Client::download_query_results_parallel`] (several pages at once through `resultPages`).
 //!
 //! Sessions (instance URL and access token) come from [`auth::Login`]: OAuth password, client credentials, JWT
 //! bearer, refresh, or the SOAP login.
@@ -29,9 +30,11 @@
 
 pub mod auth;
 mod error;
+mod pages;
 mod types;
 
 pub use error::{Error, Result};
+pub use pages::{DownloadSummary, ParallelDownload, ResultPage, ResultPageStream};
 pub use types::{
     ColumnDelimiter, IngestJobRequest, JobInfo, JobKind, JobState, LineEnding, Operation,
     QueryJobRequest, ResultKind,
@@ -401,126 +404,6 @@ impl Client {
         let response =
             Self::send_once(self.request(Method::POST, "jobs/query").json(request)).await?;
         Self::json(response).await
-    }
-
-    /// Downloads every page of a completed query job into `out` as one CSV: the header row once, then every
-    /// row, following `Sforce-Locator` until it is `null`. `max_records` sets the page size (`None`: the
-    /// server's default). Returns the number of rows (the sum of `Sforce-NumberOfRecords`).
-    /// A page that breaks off mid-body is fetched again with its locator and continued where it stopped.
-    ///
-    /// ```no_run
-    /// # async fn run(client: bulkforce_client::Client, job_id: &str) -> bulkforce_client::Result<()> {
-    /// let mut out = tokio::fs::File::create("accounts.csv").await?;
-    /// let rows = client.download_query_results(job_id, &mut out, Some(50_000)).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn download_query_results<W>(
-        &self,
-        job_id: &str,
-        out: &mut W,
-        max_records: Option<u64>,
-    ) -> Result<u64>
-    where
-        W: AsyncWrite + Unpin,
-    {
-        let path = format!("jobs/query/{job_id}/results");
-        let mut locator: Option<String> = None;
-        let mut rows = 0u64;
-        loop {
-            let (next, page_rows) = self
-                .copy_page(&path, locator.as_deref(), max_records, out)
-                .await?;
-            rows += page_rows;
-            if next == "null" || next.is_empty() {
-                break;
-            }
-            locator = Some(next);
-        }
-        out.flush().await?;
-        Ok(rows)
-    }
-
-    /// Copies one results page into `out` (without its header row unless it is the first page); returns the
-    /// next locator and the page's row count. A page that breaks off mid-body is fetched again with the same
-    /// locator (pages are stable) and the bytes already written are skipped, within the retry policy.
-    async fn copy_page<W>(
-        &self,
-        path: &str,
-        locator: Option<&str>,
-        max_records: Option<u64>,
-        out: &mut W,
-    ) -> Result<(String, u64)>
-    where
-        W: AsyncWrite + Unpin,
-    {
-        // Every page repeats the header row: keep the first page's only.
-        let mut header_pending = locator.is_some();
-        // Body bytes of this page already handled (written, or skipped as the header).
-        let mut consumed = 0u64;
-        let mut attempt = 0;
-        let mut backoff = self.retry.initial_backoff;
-        'attempts: loop {
-            let response = self
-                .send_idempotent(|| {
-                    let mut request = self.request(Method::GET, path);
-                    if let Some(l) = locator {
-                        request = request.query(&[("locator", l)]);
-                    }
-                    if let Some(n) = max_records {
-                        request = request.query(&[("maxRecords", n)]);
-                    }
-                    request
-                })
-                .await?;
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let next = header("Sforce-Locator").ok_or_else(|| {
-                Error::Protocol("a query results page without Sforce-Locator".to_owned())
-            })?;
-            let page_rows = header("Sforce-NumberOfRecords")
-                .and_then(|n| n.trim().parse::<u64>().ok())
-                .unwrap_or(0);
-            let mut stream = response.bytes_stream();
-            let mut position = 0u64;
-            while let Some(chunk) = stream.next().await {
-                let chunk = match chunk {
-                    Ok(chunk) => chunk,
-                    Err(_) if attempt < self.retry.max_retries => {
-                        attempt += 1;
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(self.retry.max_backoff);
-                        continue 'attempts;
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                let start = position;
-                position += chunk.len() as u64;
-                if position <= consumed {
-                    continue;
-                }
-                let mut data = &chunk[(consumed.saturating_sub(start)) as usize..];
-                if header_pending {
-                    match data.iter().position(|&b| b == b'\n') {
-                        Some(end) => {
-                            data = &data[end + 1..];
-                            header_pending = false;
-                        }
-                        None => {
-                            consumed = position;
-                            continue;
-                        }
-                    }
-                }
-                out.write_all(data).await?;
-                consumed = position;
-            }
-            return Ok((next, page_rows));
-        }
     }
 }
 

@@ -1,10 +1,14 @@
-//! `bulkforce export`: the rows of a SOQL query into a CSV file through a query job.
+//! `bulkforce export`: the rows of a SOQL query into a CSV file through a query job, several result pages at
+//! once.
 
 use super::{ConnectArgs, EXIT_JOB_FAILED, EXIT_OK, fail, poll, usage};
-use bulkforce_client::{Error, JobKind, JobState, QueryJobRequest};
+use bulkforce_client::{
+    Client, DownloadSummary, Error, JobInfo, JobKind, JobState, ParallelDownload, QueryJobRequest,
+};
 use clap::Args;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncWriteExt, BufWriter};
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
@@ -17,14 +21,130 @@ pub struct ExportArgs {
     /// The CSV file to write (header once, then every row of every page).
     #[arg(long)]
     out: PathBuf,
-    /// Rows per results page (default: the server's).
-    #[arg(long)]
-    max_records: Option<u64>,
+    #[command(flatten)]
+    pages: PageArgs,
     /// Seconds to wait for the job before giving up (the job keeps running).
     #[arg(long, default_value_t = 3600)]
     timeout: u64,
     #[command(flatten)]
     connect: ConnectArgs,
+}
+
+/// How a query job's result pages are downloaded (`export`, `jobs results`).
+#[derive(Args, Debug)]
+pub struct PageArgs {
+    /// Result pages downloaded at once, through resultPages (API 58.0+; older versions and servers without
+    /// it get one page after another). 1: one page after another, following Sforce-Locator.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) parallel: u16,
+    /// Rows per results page (default: the server's).
+    #[arg(long)]
+    max_records: Option<u64>,
+}
+
+/// Writes `path` through `<path>.part`, renamed into place once `write` has succeeded and the data is on
+/// disk: a failed or interrupted download never leaves a truncated file under the final name.
+pub(crate) async fn write_via_part<T>(
+    path: &Path,
+    write: impl AsyncFnOnce(&mut BufWriter<tokio::fs::File>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".part");
+    let partial = PathBuf::from(partial);
+    let outcome = async {
+        let mut out =
+            BufWriter::with_capacity(256 * 1024, tokio::fs::File::create(&partial).await?);
+        let value = write(&mut out).await?;
+        out.flush().await?;
+        let file = out.into_inner();
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::rename(&partial, path).await?;
+        Ok(value)
+    };
+    let outcome = outcome.await;
+    if outcome.is_err() {
+        let _ = tokio::fs::remove_file(&partial).await;
+    }
+    outcome
+}
+
+/// Downloads every row of the completed query job `job_id` into the file `out`, `pages.parallel` pages at a
+/// time, spooling them next to `out` (never on another file system).
+pub(crate) async fn download_query(
+    client: &Client,
+    job_id: &str,
+    out: &Path,
+    pages: &PageArgs,
+) -> Result<DownloadSummary, Error> {
+    let spool = match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut options = ParallelDownload::new(usize::from(pages.parallel)).spool_dir(spool);
+    if let Some(n) = pages.max_records {
+        options = options.max_records(n);
+    }
+    write_via_part(out, async |file| {
+        client
+            .download_query_results_parallel(job_id, file, &options)
+            .await
+    })
+    .await
+}
+
+/// Reports a query job that did not complete; returns its exit code.
+pub(crate) fn report_unfinished_query(info: &JobInfo, json_output: bool) -> u8 {
+    if json_output {
+        println!("{}", json!({ "job": info, "exitCode": EXIT_JOB_FAILED }));
+    } else {
+        println!("job {}: {}", info.id, info.state);
+        if let Some(message) = &info.error_message {
+            println!("  error: {message}");
+        }
+    }
+    EXIT_JOB_FAILED
+}
+
+/// Reports a finished download.
+pub(crate) fn report_download(
+    info: &JobInfo,
+    summary: &DownloadSummary,
+    out: &Path,
+    parallel: u16,
+    json_output: bool,
+) {
+    if json_output {
+        println!(
+            "{}",
+            json!({
+                "job": info,
+                "records": summary.rows,
+                "pages": summary.pages,
+                "parallel": summary.parallel,
+                "file": out,
+                "exitCode": EXIT_OK,
+            })
+        );
+        return;
+    }
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let how = if summary.parallel && summary.pages > 1 {
+        format!(", up to {parallel} at a time")
+    } else {
+        String::new()
+    };
+    println!(
+        "job {} ({} {}): {} row{} written to {} ({} page{}{how})",
+        info.id,
+        info.operation,
+        info.object,
+        summary.rows,
+        plural(summary.rows),
+        out.display(),
+        summary.pages,
+        plural(summary.pages),
+    );
 }
 
 pub async fn export(args: ExportArgs) -> u8 {
@@ -45,53 +165,22 @@ pub async fn export(args: ExportArgs) -> u8 {
         Err(e) => return fail(&e),
     };
     if info.state != JobState::JobComplete {
-        if args.connect.json {
-            println!("{}", json!({ "job": info, "exitCode": EXIT_JOB_FAILED }));
-        } else {
-            println!("job {}: {}", info.id, info.state);
-            if let Some(message) = &info.error_message {
-                println!("  error: {message}");
-            }
-        }
-        return EXIT_JOB_FAILED;
+        return report_unfinished_query(&info, args.connect.json);
     }
-    // Written beside the target and renamed into place: a failed download never leaves a truncated --out.
-    let mut partial = args.out.clone().into_os_string();
-    partial.push(".part");
-    let partial = PathBuf::from(partial);
-    let rows = async {
-        let mut out = tokio::fs::File::create(&partial).await?;
-        let rows = client
-            .download_query_results(&job.id, &mut out, args.max_records)
-            .await?;
-        out.sync_all().await?;
-        drop(out);
-        tokio::fs::rename(&partial, &args.out).await?;
-        Ok::<_, Error>(rows)
-    };
-    let rows = match rows.await {
-        Ok(rows) => rows,
+    match download_query(&client, &job.id, &args.out, &args.pages).await {
+        Ok(summary) => {
+            report_download(
+                &info,
+                &summary,
+                &args.out,
+                args.pages.parallel,
+                args.connect.json,
+            );
+            EXIT_OK
+        }
         Err(e) => {
-            let _ = tokio::fs::remove_file(&partial).await;
             eprintln!("bulkforce: results of job {}", job.id);
-            return fail(&e);
+            fail(&e)
         }
-    };
-    if args.connect.json {
-        println!(
-            "{}",
-            json!({ "job": info, "records": rows, "file": args.out, "exitCode": EXIT_OK })
-        );
-    } else {
-        println!(
-            "job {} ({} {}): {} row{} written to {}",
-            info.id,
-            info.operation,
-            info.object,
-            rows,
-            if rows == 1 { "" } else { "s" },
-            args.out.display()
-        );
     }
-    EXIT_OK
 }

@@ -1,9 +1,13 @@
-//! `bulkforce jobs`: list, show, abort and delete jobs.
+//! `bulkforce jobs`: list, show, abort and delete jobs, and download their results.
 
-use super::{ConnectArgs, EXIT_OK, fail, usage};
-use bulkforce_client::{Error, JobInfo, JobKind};
+use super::export::{
+    PageArgs, download_query, report_download, report_unfinished_query, write_via_part,
+};
+use super::{ConnectArgs, EXIT_JOB_FAILED, EXIT_OK, EXIT_ROWS_FAILED, counts, fail, usage};
+use bulkforce_client::{Client, Error, JobInfo, JobKind, JobState, ResultKind};
 use clap::{Args, Subcommand};
 use serde_json::json;
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct JobsArgs {
@@ -36,6 +40,22 @@ enum JobsCommand {
     Delete {
         /// The job id (ingest or query).
         id: String,
+        #[command(flatten)]
+        connect: ConnectArgs,
+    },
+    /// Download a job's results: an ingest job's <id>-success.csv, <id>-failed.csv and
+    /// <id>-unprocessed.csv, or every row of a query job (several pages at once).
+    Results {
+        /// The job id (ingest or query).
+        id: String,
+        /// Query jobs: the CSV file to write (default: <id>.csv in --results-dir).
+        #[arg(long, conflicts_with = "results_dir")]
+        out: Option<PathBuf>,
+        /// The directory to write the files in (default: the current directory).
+        #[arg(long)]
+        results_dir: Option<PathBuf>,
+        #[command(flatten)]
+        pages: PageArgs,
         #[command(flatten)]
         connect: ConnectArgs,
     },
@@ -75,7 +95,8 @@ pub async fn jobs(args: JobsArgs) -> u8 {
         JobsCommand::List { connect }
         | JobsCommand::Show { connect, .. }
         | JobsCommand::Abort { connect, .. }
-        | JobsCommand::Delete { connect, .. } => connect,
+        | JobsCommand::Delete { connect, .. }
+        | JobsCommand::Results { connect, .. } => connect,
     };
     let client = match connect.client() {
         Ok(c) => c,
@@ -148,5 +169,119 @@ pub async fn jobs(args: JobsArgs) -> u8 {
                 Err(e) => fail(&e),
             }
         }
+        JobsCommand::Results {
+            id,
+            out,
+            results_dir,
+            pages,
+            ..
+        } => {
+            let info = match either_kind(|kind| client.job_info(kind, &id)).await {
+                Ok(info) => info,
+                Err(e) => return fail(&e),
+            };
+            let dir = results_dir.unwrap_or_default();
+            match info.kind() {
+                JobKind::Ingest if out.is_some() => usage(
+                    "--out is for query jobs; an ingest job has three result files (see --results-dir)",
+                ),
+                JobKind::Ingest => ingest_results(&client, &info, dir, json_output).await,
+                JobKind::Query => {
+                    if info.state != JobState::JobComplete {
+                        return report_unfinished_query(&info, json_output);
+                    }
+                    let out = match out {
+                        Some(out) => out,
+                        None => {
+                            if !dir.as_os_str().is_empty()
+                                && let Err(e) = tokio::fs::create_dir_all(&dir).await
+                            {
+                                return fail(&e.into());
+                            }
+                            dir.join(format!("{}.csv", info.id))
+                        }
+                    };
+                    match download_query(&client, &info.id, &out, &pages).await {
+                        Ok(summary) => {
+                            report_download(&info, &summary, &out, pages.parallel, json_output);
+                            EXIT_OK
+                        }
+                        Err(e) => {
+                            eprintln!("bulkforce: results of job {}", info.id);
+                            fail(&e)
+                        }
+                    }
+                }
+            }
+        }
     }
+}
+
+/// Writes an ingest job's three result files into `dir`; the exit code says how the job went, as `load`'s
+/// does.
+async fn ingest_results(client: &Client, info: &JobInfo, dir: PathBuf, json_output: bool) -> u8 {
+    let files = [
+        (
+            ResultKind::Successful,
+            dir.join(format!("{}-success.csv", info.id)),
+        ),
+        (
+            ResultKind::Failed,
+            dir.join(format!("{}-failed.csv", info.id)),
+        ),
+        (
+            ResultKind::Unprocessed,
+            dir.join(format!("{}-unprocessed.csv", info.id)),
+        ),
+    ];
+    let download = async {
+        if !dir.as_os_str().is_empty() {
+            tokio::fs::create_dir_all(&dir).await?;
+        }
+        for (kind, path) in &files {
+            write_via_part(path, async |out| {
+                client.download_ingest_results(&info.id, *kind, out).await
+            })
+            .await?;
+        }
+        Ok::<_, Error>(())
+    };
+    if let Err(e) = download.await {
+        eprintln!("bulkforce: results of job {}", info.id);
+        return fail(&e);
+    }
+    let (processed, failed) = counts(info);
+    let code = match info.state {
+        JobState::JobComplete if failed == 0 => EXIT_OK,
+        JobState::JobComplete => EXIT_ROWS_FAILED,
+        _ => EXIT_JOB_FAILED,
+    };
+    if json_output {
+        println!(
+            "{}",
+            json!({
+                "job": info,
+                "successFile": files[0].1,
+                "failedFile": files[1].1,
+                "unprocessedFile": files[2].1,
+                "exitCode": code,
+            })
+        );
+    } else {
+        println!(
+            "job {} ({} {}): {}",
+            info.id, info.operation, info.object, info.state
+        );
+        if let Some(message) = &info.error_message {
+            println!("  error: {message}");
+        }
+        println!(
+            "  {processed} processed, {} succeeded, {failed} failed",
+            processed - failed.min(processed)
+        );
+        println!("  successes:   {}", files[0].1.display());
+        println!("  failures:    {}", files[1].1.display());
+        println!("  unprocessed: {}", files[2].1.display());
+    }
+    code
 }
