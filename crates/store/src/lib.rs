@@ -149,9 +149,13 @@ pub trait ChunkSource {
     /// The next chunk to apply in the open transaction, or `None` to commit now.
     fn next_chunk(&mut self) -> Option<Chunk>;
 
-    /// The outcomes of the chunk `next_chunk` last returned, inside the transaction before its commit (to
-    /// write the chunk's result parts). An error rolls the whole transaction back.
-    fn chunk_applied(&mut self, chunk: u64, outcomes: &[RowOutcome]) -> Result<()>;
+    /// The outcomes of the chunk `next_chunk` last returned (to write the chunk's result parts). Takes
+    /// them by value so that the writing can go on elsewhere; an error rolls the whole transaction back.
+    fn chunk_applied(&mut self, chunk: u64, outcomes: Vec<RowOutcome>) -> Result<()>;
+
+    /// Called once before the commit: whatever `chunk_applied` started must be durable when this returns,
+    /// so that a committed chunk always has its result parts. An error rolls the transaction back.
+    fn before_commit(&mut self) -> Result<()>;
 }
 
 /// The answer to the start of an upload.

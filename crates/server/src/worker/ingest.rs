@@ -203,18 +203,38 @@ fn run(
                 }
             }
         });
-        // Owned by this closure, so that returning early (job stopped or failed) closes the channel and
-        // the reader thread, blocked on a full channel, ends: the scope waits for it.
+        // Result parts are formatted and written (and synced) on a third thread while the next chunk is
+        // applied; each transaction waits for its chunks' parts before it commits.
+        let (parts_tx, parts_rx) = std::sync::mpsc::channel::<ResultParts>();
+        let (written_tx, written_rx) = std::sync::mpsc::channel::<Result<(), StoreError>>();
+        scope.spawn(move || {
+            for parts in parts_rx {
+                let written = write_result_parts(
+                    state,
+                    org,
+                    job,
+                    parts.chunk,
+                    &parts.echoes,
+                    &parts.outcomes,
+                );
+                if written_tx.send(written).is_err() {
+                    break;
+                }
+            }
+        });
+        // Owned by this closure, so that returning early (job stopped or failed) closes the channels and
+        // the other threads end (the reader may be blocked on a full channel): the scope waits for them.
         let rx = rx;
         let mut feed = Feed {
             state,
-            org,
-            job,
             rx: &rx,
             next_chunk: checkpoint.chunks_done,
             echoes: None,
             started: Instant::now(),
             stopped: None,
+            parts: parts_tx,
+            written: written_rx,
+            unwritten: 0,
         };
         // Blocks here, outside the database, until the reader has a chunk; then applies it and whatever
         // else is ready in one transaction.
@@ -247,8 +267,6 @@ const TRANSACTION_BUDGET: std::time::Duration = std::time::Duration::from_millis
 /// that are ready until its budget is spent; it never waits for the reader while holding the database.
 struct Feed<'a> {
     state: &'a AppState,
-    org: SfId,
-    job: &'a Job,
     rx: &'a std::sync::mpsc::Receiver<Result<PreparedChunk, Stop>>,
     /// Index of the next chunk handed to the store.
     next_chunk: u64,
@@ -258,6 +276,18 @@ struct Feed<'a> {
     started: Instant,
     /// Why the reader stopped, seen while filling a transaction: reported once it is committed.
     stopped: Option<Stop>,
+    /// To the thread that writes result parts, and its answers, one per chunk.
+    parts: std::sync::mpsc::Sender<ResultParts>,
+    written: std::sync::mpsc::Receiver<Result<(), StoreError>>,
+    /// Chunks whose parts were sent and not yet answered for.
+    unwritten: usize,
+}
+
+/// What the result parts of one chunk are made of.
+struct ResultParts {
+    chunk: u64,
+    echoes: Echoes,
+    outcomes: Vec<RowOutcome>,
 }
 
 impl Feed<'_> {
@@ -293,13 +323,36 @@ impl ChunkSource for Feed<'_> {
         }
     }
 
-    fn chunk_applied(&mut self, chunk: u64, outcomes: &[RowOutcome]) -> Result<(), StoreError> {
+    fn chunk_applied(&mut self, chunk: u64, outcomes: Vec<RowOutcome>) -> Result<(), StoreError> {
         let Some(echoes) = self.echoes.take() else {
             return Err(StoreError::Invalid(format!(
                 "chunk {chunk} was applied without being handed over"
             )));
         };
-        write_result_parts(self.state, self.org, self.job, chunk, &echoes, outcomes)
+        self.parts
+            .send(ResultParts {
+                chunk,
+                echoes,
+                outcomes,
+            })
+            .map_err(|_| StoreError::Invalid("the result writer stopped".into()))?;
+        self.unwritten += 1;
+        Ok(())
+    }
+
+    fn before_commit(&mut self) -> Result<(), StoreError> {
+        let mut first_error = None;
+        while self.unwritten > 0 {
+            let written = self
+                .written
+                .recv()
+                .map_err(|_| StoreError::Invalid("the result writer stopped".into()))?;
+            self.unwritten -= 1;
+            if let Err(e) = written {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 }
 

@@ -84,9 +84,10 @@ pub(crate) fn apply_chunks(
             ending = ChunkCommit::JobStopped;
             break;
         };
-        source.chunk_applied(progress.chunk, &outcomes)?;
+        source.chunk_applied(progress.chunk, outcomes)?;
         chunk = source.next_chunk();
     }
+    source.before_commit()?;
     tx.commit()?;
     Ok(ending)
 }
