@@ -45,6 +45,9 @@ pub enum Error {
     /// An argument given to the client cannot work (e.g. an instance URL that is not a URL).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A split load cannot go on: the file cannot be split as it is, or its journal cannot be used.
+    #[error(transparent)]
+    Load(#[from] crate::load::LoadError),
 }
 
 impl Error {

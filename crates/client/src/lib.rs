@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod load;
 mod types;
 
 pub use error::{Error, Result};
@@ -241,7 +242,10 @@ impl Client {
     where
         R: AsyncRead + Send + 'static,
     {
-        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(data));
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+            data,
+            64 * 1024,
+        ));
         let response = Self::send_once(
             self.request(Method::PUT, &format!("jobs/ingest/{job_id}/batches"))
                 .header(reqwest::header::CONTENT_TYPE, "text/csv")
