@@ -7,6 +7,7 @@ mod connect;
 pub mod export;
 pub mod jobs;
 pub mod load;
+mod progress;
 
 pub use connect::ConnectArgs;
 pub use export::{ExportArgs, export};
@@ -39,7 +40,8 @@ Exit codes (load, export, jobs):
   2   the job completed but some rows failed (see the -failed.csv file)
   3   a job failed or was aborted
   64  usage error
-  69  authentication refused or server unreachable";
+  69  authentication refused or server unreachable
+  130 load interrupted by Ctrl-C (143: SIGTERM); closed jobs keep running, --resume continues";
 
 pub(crate) fn fail(e: &Error) -> u8 {
     eprintln!("bulkforce: {e}");
@@ -62,6 +64,7 @@ pub(crate) fn poll(timeout: u64) -> PollOptions {
     }
 }
 
+#[allow(dead_code)] // used by the jobs command on the export branch
 pub(crate) fn counts(info: &JobInfo) -> (u64, u64) {
     let processed = info.number_records_processed.unwrap_or(0);
     let failed = info.number_records_failed.unwrap_or(0);

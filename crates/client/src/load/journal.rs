@@ -184,6 +184,10 @@ pub struct PartEntry {
     /// When its job was seen finished.
     #[serde(default)]
     pub finished_ms: Option<u64>,
+    /// How long the job took by the server's clock (`createdDate` to `systemModstamp`), when it says; exact
+    /// even when the job finished while no client was watching.
+    #[serde(default)]
+    pub server_ms: Option<u64>,
     /// Jobs of this part aborted while still `Open` (they processed nothing), kept for the record.
     #[serde(default)]
     pub abandoned_jobs: Vec<String>,
@@ -207,6 +211,7 @@ impl PartEntry {
             error_message: None,
             started_ms: None,
             finished_ms: None,
+            server_ms: None,
             abandoned_jobs: Vec::new(),
         }
     }

@@ -925,6 +925,7 @@ impl Ctx<'_> {
                         p.failed = failed;
                         p.error_message = info.error_message.clone();
                         p.finished_ms = Some(now_ms());
+                        p.server_ms = server_duration(&info);
                     })
                     .await?;
                     self.emit(LoadEvent::PartFinished {
@@ -954,7 +955,17 @@ impl Ctx<'_> {
         let mut interval = self.poll.initial_interval;
         let mut last = (entry.state, entry.processed, entry.failed);
         loop {
-            let info = self.client.job_info(JobKind::Ingest, job_id).await?;
+            let info = match self.client.job_info(JobKind::Ingest, job_id).await {
+                Ok(info) => info,
+                Err(Error::Api { status: 404, .. }) => {
+                    return Err(LoadError::JobLost {
+                        part: part + 1,
+                        job_id: job_id.to_owned(),
+                    }
+                    .into());
+                }
+                Err(e) => return Err(e),
+            };
             let (processed, failed) = counts(&info);
             if (Some(info.state), processed, failed) != last {
                 last = (Some(info.state), processed, failed);
@@ -1054,6 +1065,81 @@ impl Ctx<'_> {
         remove_dir_if_exists(&journal.results.parts_dir).await?;
         Ok(unprocessed)
     }
+}
+
+/// A part's job time: as the client saw it (milliseconds), unless it saw the end much later than the server
+/// says the job ended (it finished while no client was polling), then by the server's clock (whole seconds).
+fn elapsed(p: &PartEntry) -> Option<Duration> {
+    let client = match (p.started_ms, p.finished_ms) {
+        (Some(start), Some(end)) => Some(end.saturating_sub(start)),
+        _ => None,
+    };
+    let ms = match (client, p.server_ms) {
+        (Some(client), Some(server)) if client > server + 1000 => server,
+        (Some(client), _) => client,
+        (None, server) => server?,
+    };
+    Some(Duration::from_millis(ms))
+}
+
+/// The job's lifetime by the server's clock: `createdDate` to `systemModstamp` (its last change, the end for a
+/// finished job), both like `2023-01-26T10:09:27.000+0000`.
+fn server_duration(info: &JobInfo) -> Option<u64> {
+    let created = timestamp_ms(info.created_date.as_deref()?)?;
+    let modified = timestamp_ms(info.system_modstamp.as_deref()?)?;
+    modified.checked_sub(created)
+}
+
+/// Milliseconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS[.mmm](+|-)HHMM` (or `Z`).
+fn timestamp_ms(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut rest = &text[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        millis = fraction.get(..digits.min(3))?.parse::<i64>().ok()?
+            * 10_i64.pow(3 - digits.min(3) as u32);
+        rest = &fraction[digits..];
+    }
+    let offset_minutes = match rest {
+        "" | "Z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let digits = rest[1..].replace(':', "");
+            let h: i64 = digits.get(0..2)?.parse().ok()?;
+            let m: i64 = digits.get(2..4)?.parse().ok()?;
+            sign * (h * 60 + m)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    u64::try_from(seconds * 1000 + millis).ok()
 }
 
 fn counts(info: &JobInfo) -> (u64, u64) {
@@ -1192,10 +1278,7 @@ fn report(
             state: p.state,
             phase: p.phase,
             error_message: p.error_message.clone(),
-            elapsed: match (p.started_ms, p.finished_ms) {
-                (Some(start), Some(end)) => Some(Duration::from_millis(end.saturating_sub(start))),
-                _ => None,
-            },
+            elapsed: elapsed(p),
         })
         .collect();
     LoadReport {
@@ -1235,5 +1318,28 @@ impl<R: AsyncRead + Unpin> AsyncRead for Counting<R> {
             });
         }
         poll
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn salesforce_timestamps_read_as_unix_milliseconds() {
+        assert_eq!(timestamp_ms("1970-01-01T00:00:00.000+0000"), Some(0));
+        assert_eq!(
+            timestamp_ms("2023-01-26T10:09:27.000+0000"),
+            Some(1_674_727_767_000)
+        );
+        assert_eq!(
+            timestamp_ms("2023-01-26T11:09:27.250+0100"),
+            Some(1_674_727_767_250)
+        );
+        assert_eq!(
+            timestamp_ms("2024-02-29T00:00:00Z"),
+            Some(1_709_164_800_000)
+        );
+        assert_eq!(timestamp_ms("yesterday"), None);
     }
 }
