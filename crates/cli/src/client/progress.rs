@@ -29,6 +29,8 @@ struct Bars {
 struct Phase {
     started: Option<Instant>,
     ended: bool,
+    /// The phase's length once it ended, so that its rate stops moving.
+    length: Option<Duration>,
 }
 
 impl Phase {
@@ -36,10 +38,22 @@ impl Phase {
         self.started.get_or_insert_with(Instant::now);
     }
 
+    /// Marks the end; false if it had already ended.
+    fn end(&mut self) -> bool {
+        if self.ended {
+            return false;
+        }
+        self.ended = true;
+        self.length = self.started.map(|s| s.elapsed());
+        true
+    }
+
     fn seconds(&self) -> f64 {
-        self.started
-            .map(|s| s.elapsed().as_secs_f64())
-            .unwrap_or(0.0)
+        match (self.length, self.started) {
+            (Some(length), _) => length.as_secs_f64(),
+            (None, Some(started)) => started.elapsed().as_secs_f64(),
+            _ => 0.0,
+        }
     }
 }
 
@@ -203,8 +217,7 @@ impl State {
                 if let Some(bars) = &self.bars {
                     bars.upload.inc(*bytes);
                 }
-                if self.uploaded >= self.upload_total && !self.upload.ended {
-                    self.upload.ended = true;
+                if self.uploaded >= self.upload_total && self.upload.end() {
                     let secs = self.upload.seconds();
                     self.phase_line(format!(
                         "upload done: {} in {} ({}/s)",
@@ -240,8 +253,7 @@ impl State {
                         ))
                     ));
                 }
-                if Self::count(&self.finished) == self.parts && !self.processing.ended {
-                    self.processing.ended = true;
+                if Self::count(&self.finished) == self.parts && self.processing.end() {
                     let secs = self.processing.seconds();
                     self.phase_line(format!(
                         "processing done: {} rows in {} ({} rows/s)",
@@ -266,8 +278,7 @@ impl State {
                     bars.results
                         .set_position(Self::count(&self.downloaded) as u64);
                 }
-                if Self::count(&self.downloaded) == self.parts && !self.download.ended {
-                    self.download.ended = true;
+                if Self::count(&self.downloaded) == self.parts && self.download.end() {
                     self.phase_line(format!(
                         "results done: {} jobs, {} in {}",
                         self.parts,

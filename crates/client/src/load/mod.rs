@@ -658,6 +658,9 @@ impl Load {
             halt: halt.clone(),
         };
         let outcome = run_parts(&ctx, options, &stop, &halt).await;
+        // A last write keeps the time spent and the counters last seen. Every transition was written before
+        // it, so a failure here loses nothing a resume needs.
+        let _ = ctx.update(|_| ()).await;
         let journal = ctx.journal.into_inner();
         report(journal, outcome, &self.journal_path)
     }
@@ -976,13 +979,13 @@ impl Ctx<'_> {
                     failed,
                 });
                 if !info.state.is_terminal() {
-                    self.update(|j| {
-                        let p = &mut j.parts[part];
-                        p.state = Some(info.state);
-                        p.processed = processed;
-                        p.failed = failed;
-                    })
-                    .await?;
+                    // Counters are kept in memory only (the report shows them); the journal is written on
+                    // transitions, so that a load of many parts does not rewrite it on every poll.
+                    let mut journal = self.journal.lock().await;
+                    let p = &mut journal.parts[part];
+                    p.state = Some(info.state);
+                    p.processed = processed;
+                    p.failed = failed;
                 }
             }
             if info.state.is_terminal() {
@@ -1067,17 +1070,15 @@ impl Ctx<'_> {
     }
 }
 
-/// A part's job time: as the client saw it (milliseconds), unless it saw the end much later than the server
-/// says the job ended (it finished while no client was polling), then by the server's clock (whole seconds).
+/// A part's job time: by the server's clock (`createdDate` to `systemModstamp`, whole seconds) when it says,
+/// since the client sees the end only at its next poll (up to the longest poll interval late, or much later
+/// when the job finished while no client was running); else from the job's creation to when it was seen
+/// finished.
 fn elapsed(p: &PartEntry) -> Option<Duration> {
-    let client = match (p.started_ms, p.finished_ms) {
-        (Some(start), Some(end)) => Some(end.saturating_sub(start)),
-        _ => None,
-    };
-    let ms = match (client, p.server_ms) {
-        (Some(client), Some(server)) if client > server + 1000 => server,
-        (Some(client), _) => client,
-        (None, server) => server?,
+    let ms = match (p.server_ms, p.started_ms, p.finished_ms) {
+        (Some(server), _, _) => server,
+        (None, Some(start), Some(end)) => end.saturating_sub(start),
+        _ => return None,
     };
     Some(Duration::from_millis(ms))
 }
