@@ -1,7 +1,7 @@
 //! `bulkforce load`: a CSV file of any size into an sObject, split into ingest jobs run a few at a time, with a
 //! journal to resume from, progress on stderr and a summary table (or one JSON document) on stdout.
 
-use super::progress::{Progress, mb, seconds, thousands};
+use super::progress::{Progress, mb, plural, seconds, thousands};
 use super::{ConnectArgs, EXIT_JOB_FAILED, EXIT_OK, EXIT_OTHER, EXIT_ROWS_FAILED, fail, usage};
 use bulkforce_client::load::split::{DEFAULT_MAX_BYTES, SplitOptions};
 use bulkforce_client::load::{
@@ -295,10 +295,9 @@ async fn watch_signals(stop: CancellationToken, signal: Arc<AtomicU8>, notice: i
 fn limits(split: &SplitOptions) -> String {
     match split.max_rows {
         Some(rows) => format!(
-            "at most {} and {} row{} per job",
+            "at most {} and {} per job",
             mb(split.max_bytes),
-            thousands(rows),
-            if rows == 1 { "" } else { "s" }
+            plural(rows, "row")
         ),
         None => format!("at most {} per job", mb(split.max_bytes)),
     }
@@ -312,17 +311,16 @@ fn plan_line(args: &LoadArgs, load: &Load) -> String {
         .filter(|p| p.phase == bulkforce_client::load::journal::Phase::Downloaded)
         .count();
     format!(
-        "{}: {} rows, {}, {} {}{} -> {} {} in {} job{} ({}), {} at a time{}",
+        "{}: {}, {}, {} {}{} -> {} {} in {} ({}), {} at a time{}",
         args.file.display(),
-        thousands(j.rows),
+        plural(j.rows, "row"),
         mb(j.file.size),
         j.column_delimiter,
         j.line_ending,
         if j.bom { ", BOM not sent" } else { "" },
         j.operation,
         j.object,
-        j.parts.len(),
-        if j.parts.len() == 1 { "" } else { "s" },
+        plural(j.parts.len() as u64, "job"),
         limits(&j.split),
         args.parallel,
         if load.is_resumed() {

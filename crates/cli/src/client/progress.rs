@@ -280,8 +280,8 @@ impl State {
                 }
                 if Self::count(&self.downloaded) == self.parts && self.download.end() {
                     self.phase_line(format!(
-                        "results done: {} jobs, {} in {}",
-                        self.parts,
+                        "results done: {}, {} in {}",
+                        plural(self.parts as u64, "job"),
                         mb(self.download_bytes),
                         seconds(self.download.seconds())
                     ));
@@ -337,6 +337,11 @@ fn rate(amount: u64, secs: f64) -> u64 {
     }
 }
 
+/// `1 row`, `2,000 rows`.
+pub fn plural(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -350,9 +355,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Bytes in decimal megabytes, as the limits are given: `226.4 MB`.
+/// Bytes in decimal units, as the limits are given: `226.4 MB`, `65.5 kB`, `22 B`.
 pub fn mb(bytes: u64) -> String {
-    if bytes < 100_000 {
+    if bytes < 1_000 {
+        format!("{bytes} B")
+    } else if bytes < 100_000 {
         format!("{:.1} kB", bytes as f64 / 1e3)
     } else {
         format!("{:.1} MB", bytes as f64 / 1e6)
@@ -386,6 +393,7 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(mb(226_400_000), "226.4 MB");
         assert_eq!(mb(65_536), "65.5 kB");
+        assert_eq!(mb(22), "22 B");
         assert_eq!(seconds(12.34), "12.3s");
         assert_eq!(seconds(125.0), "2m05s");
         assert_eq!(seconds(3720.0), "1h02m");
