@@ -21,12 +21,16 @@
 //! client.download_ingest_results(&job.id, ResultKind::Failed, &mut out).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Files of any size: [`load`] splits them into parts run as parallel jobs, journaled so that an interrupted
+//! load resumes without sending a finished part again.
 
 #![deny(missing_docs)]
 
 mod error;
-pub mod load;
 mod types;
+
+pub mod load;
 
 pub use error::{Error, Result};
 pub use types::{

@@ -17,7 +17,14 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-/// The journal format written by this version.
+/// The journal format written by this version; [`Journal::read`] refuses others.
+///
+/// ```no_run
+/// use bulkforce_client::load::journal::{Journal, JOURNAL_VERSION};
+/// let journal = Journal::read("accounts.journal.json".as_ref())?;
+/// assert_eq!(journal.version, JOURNAL_VERSION);
+/// # Ok::<(), bulkforce_client::Error>(())
+/// ```
 pub const JOURNAL_VERSION: u32 = 1;
 
 /// Bytes hashed at each end of the input to notice a change that keeps its size and time.

@@ -288,6 +288,20 @@ pub enum LoadEvent {
 }
 
 /// Where [`LoadEvent`]s go. Called from the tasks of the run: keep it quick.
+///
+/// ```
+/// use bulkforce_client::load::{EventSink, LoadEvent};
+/// use std::sync::{Arc, atomic::{AtomicU64, Ordering}};
+/// let sent = Arc::new(AtomicU64::new(0));
+/// let counter = sent.clone();
+/// let sink: EventSink = Arc::new(move |event: &LoadEvent| {
+///     if let LoadEvent::Uploaded { bytes, .. } = event {
+///         counter.fetch_add(*bytes, Ordering::Relaxed);
+///     }
+/// });
+/// sink(&LoadEvent::Merging);
+/// assert_eq!(sent.load(Ordering::Relaxed), 0);
+/// ```
 pub type EventSink = Arc<dyn Fn(&LoadEvent) + Send + Sync>;
 
 /// How a run ended.

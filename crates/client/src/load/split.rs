@@ -18,9 +18,20 @@ use std::path::Path;
 
 /// The default largest upload of one part, header included: 100 MB, the raw size Salesforce documents as
 /// fitting its 150 MB limit per job once it has base64-encoded the data.
+///
+/// ```
+/// use bulkforce_client::load::split::{DEFAULT_MAX_BYTES, SplitOptions};
+/// assert_eq!(SplitOptions::default().max_bytes, DEFAULT_MAX_BYTES);
+/// ```
 pub const DEFAULT_MAX_BYTES: u64 = 100_000_000;
 
 /// The longest header line the splitter keeps in memory (it is sent at the start of every part).
+///
+/// ```
+/// use bulkforce_client::load::split::{plan_reader, SplitOptions, MAX_HEADER_BYTES};
+/// let header = "x".repeat(MAX_HEADER_BYTES as usize + 1) + "\n";
+/// assert!(plan_reader(header.as_bytes(), &SplitOptions::default()).is_err());
+/// ```
 pub const MAX_HEADER_BYTES: u64 = 1 << 20;
 
 /// The read buffer of one planning pass: memory stays at this size whatever the file's.
