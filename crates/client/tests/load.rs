@@ -424,18 +424,19 @@ async fn a_stopped_run_resumes_without_sending_a_finished_part_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_out_run_leaves_closed_jobs_running_and_resumes() {
-    // 5 rows a chunk, 100 ms after each: a 100-row part takes at least 2 s to process.
-    let server = serve(5, 100).await;
+    // 10 rows a chunk, 100 ms after each: a 150-row part takes at least 1.5 s to process (the pauses alone),
+    // past the deadline of 1 s, which leaves ample time to create, upload and close the jobs first.
+    let server = serve(10, 100).await;
     let client = server.client();
     let file = server.path("slow.csv");
-    write_csv(&file, 200, false, false, &[]);
+    write_csv(&file, 300, false, false, &[]);
     let spec = LoadSpec::new(&file, "Account", Operation::Insert).split(SplitOptions {
         max_bytes: 1 << 20,
-        max_rows: Some(100),
+        max_rows: Some(150),
     });
     let load = Load::plan(&spec).await.unwrap();
     let options = RunOptions {
-        timeout: Duration::from_millis(700),
+        timeout: Duration::from_millis(1000),
         ..fast_poll()
     };
     let report = load
@@ -471,8 +472,8 @@ async fn a_timed_out_run_leaves_closed_jobs_running_and_resumes() {
         )
         .await;
     assert!(report.outcome.is_complete(), "{:?}", report.outcome);
-    assert_eq!(report.processed(), 200);
-    assert_eq!(stored_ids(&client).await.len(), 200);
+    assert_eq!(report.processed(), 300);
+    assert_eq!(stored_ids(&client).await.len(), 300);
 }
 
 /// The journal's resume rules, with the crash states made by hand: a journaled job still `Open` is aborted
