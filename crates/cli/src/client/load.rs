@@ -250,7 +250,10 @@ fn spec(args: &LoadArgs, operation: Operation) -> LoadSpec {
 fn refuse(args: &LoadArgs, e: &Error) -> u8 {
     match e {
         Error::Io(io) => {
-            eprintln!("bulkforce: cannot read {}: {io}", args.file.display());
+            eprintln!(
+                "bulkforce: cannot prepare the load of {}: {io}",
+                args.file.display()
+            );
             EXIT_OTHER
         }
         Error::Load(LoadError::InvalidOptions(_)) => usage(&e.to_string()),
