@@ -25,7 +25,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Manage orgs, users, connected apps and tokens in a data directory.
     Admin(admin::AdminArgs),
-    /// Load a CSV file into an sObject with one ingest job; writes <stem>-success.csv and <stem>-failed.csv.
+    /// Load a CSV file of any size into an sObject: split into ingest jobs run in parallel, journaled for
+    /// --resume; writes <stem>-success.csv and <stem>-failed.csv.
     #[command(after_help = client::EXIT_CODES_HELP)]
     Load(client::LoadArgs),
     /// Export the rows of a SOQL query into a CSV file with one query job.

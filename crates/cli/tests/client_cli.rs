@@ -162,9 +162,9 @@ fn load_with_quotes_commas_newlines_and_failing_rows_exits_2_with_result_files()
         String::from_utf8_lossy(&output.stderr)
     );
     let report = json_out(&output);
-    assert_eq!(report["job"]["state"], "JobComplete");
-    assert_eq!(report["job"]["numberRecordsProcessed"], 4);
-    assert_eq!(report["job"]["numberRecordsFailed"], 2);
+    assert_eq!(report["jobs"][0]["state"], "JobComplete");
+    assert_eq!(report["jobs"][0]["processed"], 4);
+    assert_eq!(report["jobs"][0]["failed"], 2);
     assert_eq!(report["columnDelimiter"], "COMMA");
 
     let success = read_csv(&results.join("accounts-success.csv"), ',');
@@ -229,9 +229,9 @@ fn semicolon_crlf_file_is_declared_as_such_and_loads_clean() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report = json_out(&output);
-    assert_eq!(report["job"]["columnDelimiter"], "SEMICOLON");
-    assert_eq!(report["job"]["lineEnding"], "CRLF");
-    assert_eq!(report["job"]["numberRecordsFailed"], 0);
+    assert_eq!(report["columnDelimiter"], "SEMICOLON");
+    assert_eq!(report["lineEnding"], "CRLF");
+    assert_eq!(report["total"]["failed"], 0);
     let success = read_csv(&server.path("semi-success.csv"), ';');
     assert!(success.iter().any(|r| r[2] == "A;B" && r[3] == "x, y"));
 }

@@ -55,6 +55,9 @@ pub enum Error {
         /// OAuth's `error_description` or the SOAP `exceptionMessage`.
         message: String,
     },
+    /// A split load cannot go on: the file cannot be split as it is, or its journal cannot be used.
+    #[error(transparent)]
+    Load(#[from] crate::load::LoadError),
 }
 
 impl Error {

@@ -25,6 +25,9 @@
 //! client.download_ingest_results(&job.id, ResultKind::Failed, &mut out).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Files of any size: [`load`] splits them into parts run as parallel jobs, journaled so that an interrupted
+//! load resumes without sending a finished part again.
 
 #![deny(missing_docs)]
 
@@ -32,6 +35,8 @@ pub mod auth;
 mod error;
 mod pages;
 mod types;
+
+pub mod load;
 
 pub use error::{Error, Result};
 pub use pages::{DownloadSummary, ParallelDownload, ResultPage, ResultPageStream};
@@ -248,7 +253,10 @@ impl Client {
     where
         R: AsyncRead + Send + 'static,
     {
-        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(data));
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+            data,
+            64 * 1024,
+        ));
         let response = Self::send_once(
             self.request(Method::PUT, &format!("jobs/ingest/{job_id}/batches"))
                 .header(reqwest::header::CONTENT_TYPE, "text/csv")

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod load;
 pub mod login;
 mod orgs;
+mod progress;
 
 pub use connect::ConnectArgs;
 pub use export::{ExportArgs, export};
@@ -42,7 +43,8 @@ Exit codes (load, export, jobs, login):
   2   the job completed but some rows failed (see the -failed.csv file)
   3   a job failed or was aborted
   64  usage error
-  69  authentication refused or server unreachable";
+  69  authentication refused or server unreachable
+  130 load interrupted by Ctrl-C (143: SIGTERM); closed jobs keep running, --resume continues";
 
 pub(crate) fn fail(e: &Error) -> u8 {
     eprintln!("bulkforce: {e}");
