@@ -265,7 +265,7 @@ impl User {
         args.extend(extra);
         let output = self.run(&args, &[]);
         assert_code(&output, 0);
-        json_of(&output)["job"]["id"].as_str().unwrap().to_owned()
+        json_of(&output)["jobs"][0]["id"].as_str().unwrap().to_owned()
     }
 }
 
