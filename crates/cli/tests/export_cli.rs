@@ -332,19 +332,24 @@ fn many_small_pages_and_jobs_results_for_query_and_ingest_jobs() {
 
     // 25 pages of 100: five resultPages answers of five pages, four pages at a time.
     let query = "SELECT Name, Description, External_Id__c FROM Account ORDER BY External_Id__c";
-    let out = report(
-        &server.cli(&[
-            "export",
-            "--query",
-            query,
-            "--out",
-            "small.csv",
-            "--max-records",
-            "100",
-            "--json",
-        ]),
-        0,
+    let output = server.cli(&[
+        "export",
+        "--query",
+        query,
+        "--out",
+        "small.csv",
+        "--max-records",
+        "100",
+        "--json",
+    ]);
+    // Off a terminal, progress is plain lines on stderr: one per phase at least.
+    let progress = String::from_utf8_lossy(&output.stderr);
+    assert!(progress.contains("query: done in"), "{progress}");
+    assert!(
+        progress.contains("download: done in") && progress.contains("2,500 rows"),
+        "{progress}"
     );
+    let out = report(&output, 0);
     assert_eq!(
         (&out["records"], &out["pages"], &out["parallel"]),
         (&2_500.into(), &25.into(), &true.into())

@@ -1,6 +1,7 @@
 //! `bulkforce export`: the rows of a SOQL query into a CSV file through a query job, several result pages at
 //! once.
 
+use super::download_progress::PhaseProgress;
 use super::{ConnectArgs, EXIT_JOB_FAILED, EXIT_OK, fail, poll, usage};
 use bulkforce_client::{
     Client, DownloadSummary, Error, JobInfo, JobKind, JobState, ParallelDownload, QueryJobRequest,
@@ -85,12 +86,15 @@ pub(crate) async fn download_query(
     if let Some(n) = pages.max_records {
         options = options.max_records(n);
     }
-    write_via_part(out, async |file| {
+    let progress = PhaseProgress::start("download", true);
+    let summary = write_via_part(out, async |file| {
         client
-            .download_query_results_parallel(job_id, file, &options)
+            .download_query_results_parallel(job_id, &mut progress.counting(file), &options)
             .await
     })
-    .await
+    .await?;
+    progress.finish("download", Some(summary.rows));
+    Ok(summary)
 }
 
 /// Reports a query job that did not complete; returns its exit code.
@@ -157,6 +161,8 @@ pub async fn export(args: ExportArgs) -> u8 {
         Ok(job) => job,
         Err(e) => return fail(&e),
     };
+    let waiting = PhaseProgress::start("query", false);
+    waiting.message(format!("job {} running", job.id));
     let info = match client
         .wait_for_job(JobKind::Query, &job.id, &poll(args.timeout))
         .await
@@ -164,6 +170,7 @@ pub async fn export(args: ExportArgs) -> u8 {
         Ok(info) => info,
         Err(e) => return fail(&e),
     };
+    waiting.finish("query", None);
     if info.state != JobState::JobComplete {
         return report_unfinished_query(&info, args.connect.json);
     }

@@ -4,6 +4,7 @@
 //! the connection arguments.
 
 mod connect;
+mod download_progress;
 pub mod export;
 pub mod jobs;
 pub mod load;
