@@ -4,6 +4,20 @@ use crate::JobState;
 use std::time::Duration;
 
 /// Everything a call of [`crate::Client`] can fail with.
+///
+/// ```
+/// use bulkforce_client::{Error, JobState};
+/// use std::time::Duration;
+/// let e = Error::from_response_body(404, br#"[{"errorCode":"NOT_FOUND","message":"no such job"}]"#);
+/// assert!(matches!(e, Error::Api { status: 404, ref code, .. } if code == "NOT_FOUND"));
+/// assert_eq!(e.to_string(), "NOT_FOUND: no such job (HTTP 404)");
+/// let e = Error::Timeout {
+///     job_id: "750000000000001AAA".into(),
+///     state: JobState::InProgress,
+///     waited: Duration::from_secs(90),
+/// };
+/// assert!(e.to_string().starts_with("job 750000000000001AAA did not finish within 90s"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The server answered with an error status. `code` and `message` come from Salesforce's error envelope
@@ -63,6 +77,16 @@ pub enum Error {
 impl Error {
     /// True when the server refused the credentials: a refused login ([`Error::Auth`]), HTTP 401, or a 403 about
     /// the session or the login.
+    ///
+    /// ```
+    /// use bulkforce_client::Error;
+    /// let expired = br#"[{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}]"#;
+    /// assert!(Error::from_response_body(401, expired).is_auth());
+    /// let refused = Error::Auth { code: "invalid_grant".into(), message: "authentication failure".into() };
+    /// assert!(refused.is_auth());
+    /// let denied = br#"[{"errorCode":"INSUFFICIENT_ACCESS","message":"no access"}]"#;
+    /// assert!(!Error::from_response_body(403, denied).is_auth());
+    /// ```
     pub fn is_auth(&self) -> bool {
         match self {
             Error::Auth { .. } => true,
@@ -80,6 +104,14 @@ impl Error {
 
     /// True when the server could not be reached or kept failing: connection and transport errors, and
     /// 429/5xx answers still failing after the retries.
+    ///
+    /// ```
+    /// use bulkforce_client::Error;
+    /// assert!(Error::from_response_body(503, b"Service Unavailable").is_network());
+    /// assert!(Error::from_response_body(429, b"").is_network());
+    /// let bad_state = br#"[{"errorCode":"INVALIDJOBSTATE","message":"Job is not open"}]"#;
+    /// assert!(!Error::from_response_body(400, bad_state).is_network());
+    /// ```
     pub fn is_network(&self) -> bool {
         match self {
             Error::Http(_) => true,
@@ -89,6 +121,18 @@ impl Error {
     }
 
     /// Builds [`Error::Api`] from an error response's status and body.
+    ///
+    /// ```
+    /// use bulkforce_client::Error;
+    /// let body = br#"[{"errorCode":"MALFORMED_QUERY","message":"unexpected token"}]"#;
+    /// let e = Error::from_response_body(400, body);
+    /// assert!(matches!(e, Error::Api { ref code, ref message, .. }
+    ///     if code == "MALFORMED_QUERY" && message == "unexpected token"));
+    /// let e = Error::from_response_body(400, br#"{"error":"invalid_grant","error_description":"expired"}"#);
+    /// assert!(matches!(e, Error::Api { ref code, .. } if code == "invalid_grant"));
+    /// let e = Error::from_response_body(502, b"Bad Gateway\n");
+    /// assert_eq!(e.to_string(), "UNKNOWN: Bad Gateway (HTTP 502)");
+    /// ```
     pub fn from_response_body(status: u16, body: &[u8]) -> Error {
         #[derive(serde::Deserialize)]
         struct SfError {
@@ -135,6 +179,15 @@ impl Error {
 }
 
 /// `Result` with [`Error`].
+///
+/// ```
+/// use bulkforce_client::{Client, Result};
+/// fn local(port: u16) -> Result<Client> {
+///     Client::new(format!("http://127.0.0.1:{port}"), "00D000000000001!token", "62.0")
+/// }
+/// assert_eq!(local(8080)?.instance_url(), "http://127.0.0.1:8080");
+/// # Ok::<(), bulkforce_client::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -54,11 +54,34 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 /// A stream of the bytes of a downloaded file.
+///
+/// ```no_run
+/// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+/// use bulkforce_client::{ByteStream, ResultKind};
+/// use futures::TryStreamExt;
+/// let mut stream: ByteStream = client.ingest_results("750000000000001AAA", ResultKind::Failed).await?;
+/// let mut bytes = 0;
+/// while let Some(chunk) = stream.try_next().await? {
+///     bytes += chunk.len();
+/// }
+/// println!("{bytes} bytes of failed rows");
+/// # Ok(()) }
+/// ```
 pub type ByteStream = BoxStream<'static, Result<Bytes>>;
 
 /// How idempotent calls (GET, DELETE) are retried on 429, 5xx and connection errors: exponential backoff from
 /// `initial_backoff`, doubling up to `max_backoff`, at most `max_retries` times. Uploads, job creation and
 /// state changes are never retried (a second attempt could act twice).
+///
+/// ```
+/// use bulkforce_client::{Client, RetryPolicy};
+/// use std::time::Duration;
+/// let patient = RetryPolicy { max_retries: 8, ..RetryPolicy::default() };
+/// assert_eq!(patient.initial_backoff, Duration::from_millis(250));
+/// let client = Client::new("http://127.0.0.1:8080", "00D000000000001!token", "62.0")?
+///     .with_retry_policy(patient);
+/// # Ok::<(), bulkforce_client::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0: no retry).
@@ -82,6 +105,14 @@ impl Default for RetryPolicy {
 
 /// How [`Client::wait_for_job`] polls: every `initial_interval` at first, the interval growing by half each
 /// time up to `max_interval`, until `timeout` has passed.
+///
+/// ```
+/// use bulkforce_client::PollOptions;
+/// use std::time::Duration;
+/// let options = PollOptions { timeout: Duration::from_secs(600), ..PollOptions::default() };
+/// assert_eq!(options.initial_interval, Duration::from_millis(100));
+/// assert_eq!(options.max_interval, Duration::from_secs(5));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PollOptions {
     /// Wait before the second poll (the first one is immediate).
@@ -104,6 +135,16 @@ impl Default for PollOptions {
 }
 
 /// A Bulk API 2.0 client for one instance URL, access token and API version. Cheap to clone.
+///
+/// ```
+/// use bulkforce_client::Client;
+/// let client = Client::new("https://acme.my.salesforce.com/", "00D000000000001!secret", "v62.0")?;
+/// assert_eq!(client.instance_url(), "https://acme.my.salesforce.com");
+/// assert_eq!(client.api_version(), "62.0");
+/// assert!(!format!("{client:?}").contains("secret"));
+/// assert!(Client::new("acme.my.salesforce.com", "token", "62.0").is_err());
+/// # Ok::<(), bulkforce_client::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -171,17 +212,36 @@ impl Client {
     }
 
     /// Replaces the retry policy of idempotent calls.
+    ///
+    /// ```
+    /// use bulkforce_client::{Client, RetryPolicy};
+    /// let no_retries = RetryPolicy { max_retries: 0, ..RetryPolicy::default() };
+    /// let client = Client::new("http://127.0.0.1:8080", "token", "62.0")?.with_retry_policy(no_retries);
+    /// # Ok::<(), bulkforce_client::Error>(())
+    /// ```
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Client {
         self.retry = retry;
         self
     }
 
     /// The instance URL, without a trailing slash.
+    ///
+    /// ```
+    /// let client = bulkforce_client::Client::new("http://127.0.0.1:8080/", "token", "62.0")?;
+    /// assert_eq!(client.instance_url(), "http://127.0.0.1:8080");
+    /// # Ok::<(), bulkforce_client::Error>(())
+    /// ```
     pub fn instance_url(&self) -> &str {
         &self.instance_url
     }
 
     /// The API version, e.g. `62.0`.
+    ///
+    /// ```
+    /// let client = bulkforce_client::Client::new("http://127.0.0.1:8080", "token", "v62.0")?;
+    /// assert_eq!(client.api_version(), "62.0");
+    /// # Ok::<(), bulkforce_client::Error>(())
+    /// ```
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
@@ -235,6 +295,14 @@ impl Client {
     }
 
     /// Creates an ingest job (`POST /jobs/ingest`); the job is `Open`, waiting for its data.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::{IngestJobRequest, JobState, Operation};
+    /// let job = client.create_ingest_job(&IngestJobRequest::new("Contact", Operation::Update)).await?;
+    /// assert_eq!(job.state, JobState::Open);
+    /// # Ok(()) }
+    /// ```
     pub async fn create_ingest_job(&self, request: &IngestJobRequest) -> Result<JobInfo> {
         let response =
             Self::send_once(self.request(Method::POST, "jobs/ingest").json(request)).await?;
@@ -282,17 +350,43 @@ impl Client {
     }
 
     /// Closes an ingest job (`{"state":"UploadComplete"}`): its data is complete and processing starts.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client, job_id: &str) -> bulkforce_client::Result<()> {
+    /// let info = client.close_job(job_id).await?;
+    /// println!("job {} is {}", info.id, info.state);
+    /// # Ok(()) }
+    /// ```
     pub async fn close_job(&self, job_id: &str) -> Result<JobInfo> {
         self.patch_state(JobKind::Ingest, job_id, "UploadComplete")
             .await
     }
 
     /// Aborts a job (`{"state":"Aborted"}`); finished jobs answer `INVALIDJOBSTATE`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client, job_id: &str) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::{Error, JobKind};
+    /// match client.abort_job(JobKind::Ingest, job_id).await {
+    ///     Ok(info) => println!("job {} is {}", info.id, info.state),
+    ///     Err(Error::Api { code, .. }) if code == "INVALIDJOBSTATE" => println!("already finished"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn abort_job(&self, kind: JobKind, job_id: &str) -> Result<JobInfo> {
         self.patch_state(kind, job_id, "Aborted").await
     }
 
     /// The job's current info (`GET /jobs/{kind}/{id}`); retried.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::JobKind;
+    /// let info = client.job_info(JobKind::Query, "750000000000001AAA").await?;
+    /// println!("{}: {} rows", info.state, info.number_records_processed.unwrap_or(0));
+    /// # Ok(()) }
+    /// ```
     pub async fn job_info(&self, kind: JobKind, job_id: &str) -> Result<JobInfo> {
         let path = format!("jobs/{}/{job_id}", kind.path());
         let response = self
@@ -302,6 +396,12 @@ impl Client {
     }
 
     /// Deletes a finished job and its data (`DELETE /jobs/{kind}/{id}`, 204); retried.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// client.delete_job(bulkforce_client::JobKind::Ingest, "750000000000001AAA").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_job(&self, kind: JobKind, job_id: &str) -> Result<()> {
         let path = format!("jobs/{}/{job_id}", kind.path());
         self.send_idempotent(|| self.request(Method::DELETE, &path))
@@ -310,6 +410,15 @@ impl Client {
     }
 
     /// Every job of one kind, following the list's pages (1,000 jobs each).
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::JobKind;
+    /// for job in client.list_jobs(JobKind::Ingest).await? {
+    ///     println!("{} {} {} {}", job.id, job.operation, job.object, job.state);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_jobs(&self, kind: JobKind) -> Result<Vec<JobInfo>> {
         let path = format!("jobs/{}", kind.path());
         let mut jobs = Vec::new();
@@ -377,6 +486,15 @@ impl Client {
 
     /// One result file of an ingest job, as a stream of bytes (the request is retried until the response
     /// starts; a failure mid-stream is an `Err` item).
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::ResultKind;
+    /// use futures::TryStreamExt;
+    /// let stream = client.ingest_results("750000000000001AAA", ResultKind::Successful).await?;
+    /// let chunks: Vec<bytes::Bytes> = stream.try_collect().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn ingest_results(&self, job_id: &str, kind: ResultKind) -> Result<ByteStream> {
         let path = format!("jobs/ingest/{job_id}/{}", kind.path());
         let response = self
@@ -386,6 +504,16 @@ impl Client {
     }
 
     /// Writes one result file of an ingest job into `out`; returns the number of bytes written.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::ResultKind;
+    /// let mut out = tokio::fs::File::create("unprocessed.csv").await?;
+    /// let bytes = client
+    ///     .download_ingest_results("750000000000001AAA", ResultKind::Unprocessed, &mut out)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn download_ingest_results<W>(
         &self,
         job_id: &str,
@@ -408,6 +536,14 @@ impl Client {
 
     /// Creates a query job (`POST /jobs/query`); the server compiles the SOQL at once (errors are
     /// [`Error::Api`], e.g. `MALFORMED_QUERY`, `INVALID_FIELD`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: bulkforce_client::Client) -> bulkforce_client::Result<()> {
+    /// use bulkforce_client::{JobKind, PollOptions, QueryJobRequest};
+    /// let job = client.create_query_job(&QueryJobRequest::new("SELECT Id, Name FROM Account")).await?;
+    /// let done = client.wait_for_job(JobKind::Query, &job.id, &PollOptions::default()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_query_job(&self, request: &QueryJobRequest) -> Result<JobInfo> {
         let response =
             Self::send_once(self.request(Method::POST, "jobs/query").json(request)).await?;

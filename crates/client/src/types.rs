@@ -5,6 +5,14 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What a job does: the five ingest operations and the two query operations.
+///
+/// ```
+/// use bulkforce_client::Operation;
+/// let op: Operation = "hardDelete".parse().unwrap();
+/// assert_eq!(op, Operation::HardDelete);
+/// assert_eq!(op.to_string(), "hardDelete");
+/// assert!("HardDelete".parse::<Operation>().is_err());
+/// ```
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[serde(rename_all = "camelCase")]
 pub enum Operation {
@@ -26,6 +34,11 @@ pub enum Operation {
 
 impl Operation {
     /// The name on the wire: `insert`, `hardDelete`, `queryAll`, …
+    ///
+    /// ```
+    /// use bulkforce_client::Operation;
+    /// assert_eq!(Operation::QueryAll.as_str(), "queryAll");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Operation::Insert => "insert",
@@ -65,6 +78,15 @@ impl FromStr for Operation {
 }
 
 /// The six states of a Bulk API 2.0 job.
+///
+/// ```
+/// use bulkforce_client::JobState;
+/// let state: JobState = serde_json::from_str(r#""UploadComplete""#).unwrap();
+/// assert_eq!(state, JobState::UploadComplete);
+/// assert_eq!(state.to_string(), "UploadComplete");
+/// let state: JobState = serde_json::from_str(r#""Paused""#).unwrap();
+/// assert_eq!(state, JobState::Unknown);
+/// ```
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JobState {
     /// Created, waiting for its data (ingest only).
@@ -86,6 +108,12 @@ pub enum JobState {
 
 impl JobState {
     /// `JobComplete`, `Failed` and `Aborted`: the job will not change any more.
+    ///
+    /// ```
+    /// use bulkforce_client::JobState;
+    /// assert!(JobState::Failed.is_terminal());
+    /// assert!(!JobState::InProgress.is_terminal());
+    /// ```
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -110,9 +138,24 @@ impl fmt::Display for JobState {
 
 /// The column delimiter and line ending of a job's CSV: the same types the server uses, with the same
 /// wire names (`COMMA`, `TAB`, …; `LF`, `CRLF`).
+///
+/// ```
+/// use bulkforce_client::{ColumnDelimiter, LineEnding};
+/// assert_eq!("SEMICOLON".parse::<ColumnDelimiter>(), Ok(ColumnDelimiter::Semicolon));
+/// assert_eq!(ColumnDelimiter::Tab.to_string(), "TAB");
+/// assert_eq!(ColumnDelimiter::Pipe.byte(), b'|');
+/// assert_eq!("CRLF".parse::<LineEnding>(), Ok(LineEnding::Crlf));
+/// assert_eq!(LineEnding::Crlf.bytes(), b"\r\n");
+/// ```
 pub use bulkforce_core::csv::{ColumnDelimiter, LineEnding};
 
 /// Ingest or query: the two families of Bulk API 2.0 jobs (`/jobs/ingest`, `/jobs/query`).
+///
+/// ```
+/// use bulkforce_client::JobKind;
+/// assert_eq!(JobKind::Ingest.path(), "ingest");
+/// assert_ne!(JobKind::Ingest, JobKind::Query);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JobKind {
     /// `/jobs/ingest`
@@ -123,6 +166,10 @@ pub enum JobKind {
 
 impl JobKind {
     /// The path segment after `jobs/`.
+    ///
+    /// ```
+    /// assert_eq!(bulkforce_client::JobKind::Query.path(), "query");
+    /// ```
     pub fn path(self) -> &'static str {
         match self {
             JobKind::Ingest => "ingest",
@@ -133,6 +180,18 @@ impl JobKind {
 
 /// A job as the server describes it (create, close/abort, info and list responses). Fields the server omits
 /// in a given response are `None`; see the Bulk API 2.0 reference for which appear when.
+///
+/// ```
+/// use bulkforce_client::{JobInfo, JobState, Operation};
+/// let info: JobInfo = serde_json::from_str(
+///     r#"{"id":"750000000000001AAA","operation":"upsert","object":"Account","state":"JobComplete",
+///         "externalIdFieldName":"External_Id__c","numberRecordsProcessed":10,"numberRecordsFailed":1}"#,
+/// )?;
+/// assert_eq!((info.operation, info.state), (Operation::Upsert, JobState::JobComplete));
+/// assert_eq!(info.number_records_failed, Some(1));
+/// assert_eq!(info.error_message, None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct JobInfo {
@@ -205,6 +264,15 @@ pub struct JobInfo {
 
 impl JobInfo {
     /// Ingest or query, from the operation.
+    ///
+    /// ```
+    /// use bulkforce_client::{JobInfo, JobKind};
+    /// let info: JobInfo = serde_json::from_str(
+    ///     r#"{"id":"750000000000001AAA","operation":"queryAll","object":"Account","state":"InProgress"}"#,
+    /// )?;
+    /// assert_eq!(info.kind(), JobKind::Query);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn kind(&self) -> JobKind {
         match self.operation {
             Operation::Query | Operation::QueryAll => JobKind::Query,
@@ -242,6 +310,13 @@ pub struct IngestJobRequest {
 
 impl IngestJobRequest {
     /// A job on `object` doing `operation`, for comma-separated, LF-terminated CSV.
+    ///
+    /// ```
+    /// use bulkforce_client::{ColumnDelimiter, IngestJobRequest, LineEnding, Operation};
+    /// let request = IngestJobRequest::new("Contact", Operation::Insert);
+    /// assert_eq!((request.column_delimiter, request.line_ending), (ColumnDelimiter::Comma, LineEnding::Lf));
+    /// assert_eq!(request.external_id_field_name, None);
+    /// ```
     pub fn new(object: impl Into<String>, operation: Operation) -> Self {
         IngestJobRequest {
             object: object.into(),
@@ -254,18 +329,37 @@ impl IngestJobRequest {
     }
 
     /// Sets the field upserts match on.
+    ///
+    /// ```
+    /// use bulkforce_client::{IngestJobRequest, Operation};
+    /// let request = IngestJobRequest::new("Account", Operation::Upsert).external_id_field_name("Id");
+    /// assert_eq!(request.external_id_field_name.as_deref(), Some("Id"));
+    /// ```
     pub fn external_id_field_name(mut self, field: impl Into<String>) -> Self {
         self.external_id_field_name = Some(field.into());
         self
     }
 
     /// Sets the column delimiter of the data.
+    ///
+    /// ```
+    /// use bulkforce_client::{ColumnDelimiter, IngestJobRequest, Operation};
+    /// let request = IngestJobRequest::new("Account", Operation::Insert)
+    ///     .column_delimiter(ColumnDelimiter::Tab);
+    /// assert_eq!(request.column_delimiter, ColumnDelimiter::Tab);
+    /// ```
     pub fn column_delimiter(mut self, delimiter: ColumnDelimiter) -> Self {
         self.column_delimiter = delimiter;
         self
     }
 
     /// Sets the line ending of the data.
+    ///
+    /// ```
+    /// use bulkforce_client::{IngestJobRequest, LineEnding, Operation};
+    /// let request = IngestJobRequest::new("Account", Operation::Delete).line_ending(LineEnding::Crlf);
+    /// assert_eq!(request.line_ending, LineEnding::Crlf);
+    /// ```
     pub fn line_ending(mut self, line_ending: LineEnding) -> Self {
         self.line_ending = line_ending;
         self
@@ -296,6 +390,13 @@ pub struct QueryJobRequest {
 
 impl QueryJobRequest {
     /// A `query` job for `soql`, with comma-separated, LF-terminated results.
+    ///
+    /// ```
+    /// use bulkforce_client::{Operation, QueryJobRequest};
+    /// let request = QueryJobRequest::new("SELECT Id FROM Contact");
+    /// assert_eq!(request.operation, Operation::Query);
+    /// assert_eq!(request.query, "SELECT Id FROM Contact");
+    /// ```
     pub fn new(soql: impl Into<String>) -> Self {
         QueryJobRequest {
             operation: Operation::Query,
@@ -307,6 +408,13 @@ impl QueryJobRequest {
     }
 
     /// `queryAll` (deleted and archived records too) instead of `query`.
+    ///
+    /// ```
+    /// use bulkforce_client::{Operation, QueryJobRequest};
+    /// let request = QueryJobRequest::new("SELECT Id FROM Task").query_all(true);
+    /// assert_eq!(request.operation, Operation::QueryAll);
+    /// assert_eq!(request.query_all(false).operation, Operation::Query);
+    /// ```
     pub fn query_all(mut self, all: bool) -> Self {
         self.operation = if all {
             Operation::QueryAll
@@ -317,12 +425,24 @@ impl QueryJobRequest {
     }
 
     /// Sets the column delimiter of the results.
+    ///
+    /// ```
+    /// use bulkforce_client::{ColumnDelimiter, QueryJobRequest};
+    /// let request = QueryJobRequest::new("SELECT Id FROM Account").column_delimiter(ColumnDelimiter::Pipe);
+    /// assert_eq!(request.column_delimiter, ColumnDelimiter::Pipe);
+    /// ```
     pub fn column_delimiter(mut self, delimiter: ColumnDelimiter) -> Self {
         self.column_delimiter = delimiter;
         self
     }
 
     /// Sets the line ending of the results.
+    ///
+    /// ```
+    /// use bulkforce_client::{LineEnding, QueryJobRequest};
+    /// let request = QueryJobRequest::new("SELECT Id FROM Account").line_ending(LineEnding::Crlf);
+    /// assert_eq!(request.line_ending, LineEnding::Crlf);
+    /// ```
     pub fn line_ending(mut self, line_ending: LineEnding) -> Self {
         self.line_ending = line_ending;
         self
@@ -330,6 +450,12 @@ impl QueryJobRequest {
 }
 
 /// The three result files of an ingest job.
+///
+/// ```
+/// use bulkforce_client::ResultKind;
+/// let paths = [ResultKind::Successful, ResultKind::Failed, ResultKind::Unprocessed].map(ResultKind::path);
+/// assert_eq!(paths, ["successfulResults", "failedResults", "unprocessedrecords"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ResultKind {
     /// `successfulResults`: `sf__Id`, `sf__Created`, then the uploaded columns.
@@ -342,6 +468,10 @@ pub enum ResultKind {
 
 impl ResultKind {
     /// The path segment after `jobs/ingest/{id}/`.
+    ///
+    /// ```
+    /// assert_eq!(bulkforce_client::ResultKind::Failed.path(), "failedResults");
+    /// ```
     pub fn path(self) -> &'static str {
         match self {
             ResultKind::Successful => "successfulResults",

@@ -7,6 +7,18 @@
 //! a job and journaling it leaves an `Open` job the journal does not know: it never processes a row (Salesforce
 //! removes such jobs after a day; `bulkforce jobs abort` removes them sooner). A journaled job still `Open` on
 //! resume is aborted and its part sent again under a new job.
+//!
+//! ```
+//! use bulkforce_client::{Error, load::{LoadError, journal::{Journal, Phase}}};
+//! match Journal::read("out/accounts.journal.json".as_ref()) {
+//!     Ok(journal) => {
+//!         let done = journal.parts.iter().filter(|p| p.phase == Phase::Downloaded).count();
+//!         println!("{done} of {} parts done", journal.parts.len());
+//!     }
+//!     Err(Error::Load(LoadError::NoJournal { .. })) => println!("no load to resume"),
+//!     Err(e) => panic!("{e}"),
+//! }
+//! ```
 
 use super::LoadError;
 use super::split::{Part, SplitOptions};

@@ -29,6 +29,15 @@ mod merge;
 pub mod split;
 
 pub use error::LoadError;
+/// Stops a [`Load::run`] from outside (a Ctrl-C handler, another task): cancel it, or any of its clones.
+///
+/// ```
+/// use bulkforce_client::load::CancellationToken;
+/// let stop = CancellationToken::new();
+/// let for_ctrl_c = stop.clone();
+/// for_ctrl_c.cancel();
+/// assert!(stop.is_cancelled());
+/// ```
 pub use tokio_util::sync::CancellationToken;
 
 use crate::{

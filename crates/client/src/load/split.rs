@@ -9,6 +9,17 @@
 //! record only outside quotes. Blank lines, which the server skips, are not counted as rows. Every record must
 //! end with the header line's ending (the file's declared `lineEnding`), otherwise the file is refused before
 //! any job exists: Salesforce would fail each job for it.
+//!
+//! ```
+//! use bulkforce_client::load::split::{plan_reader, SplitOptions};
+//! let csv = b"Name,Note\nA,\"two\nlines\"\nB,x\nC,y\n";
+//! let plan = plan_reader(&csv[..], &SplitOptions { max_bytes: 1000, max_rows: Some(2) })?;
+//! let uploads: Vec<Vec<u8>> = plan.parts.iter()
+//!     .map(|p| [&plan.header[..], &csv[p.start as usize..p.end as usize]].concat())
+//!     .collect();
+//! assert_eq!(uploads, [&b"Name,Note\nA,\"two\nlines\"\nB,x\n"[..], b"Name,Note\nC,y\n"]);
+//! # Ok::<(), bulkforce_client::Error>(())
+//! ```
 
 use super::LoadError;
 use crate::{ColumnDelimiter, LineEnding, Result};
