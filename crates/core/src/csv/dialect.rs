@@ -18,6 +18,7 @@ pub enum ColumnDelimiter {
 }
 
 impl ColumnDelimiter {
+    /// The six delimiters Bulk API 2.0 accepts, in alphabetical order of their names.
     pub const ALL: [ColumnDelimiter; 6] = [
         ColumnDelimiter::Backquote,
         ColumnDelimiter::Caret,
@@ -82,6 +83,7 @@ pub enum LineEnding {
 }
 
 impl LineEnding {
+    /// The bytes that end a row: `\n` or `\r\n`.
     pub fn bytes(self) -> &'static [u8] {
         match self {
             LineEnding::Lf => b"\n",
@@ -89,6 +91,7 @@ impl LineEnding {
         }
     }
 
+    /// The name used in job JSON: `LF` or `CRLF`.
     pub fn name(self) -> &'static str {
         match self {
             LineEnding::Lf => "LF",
