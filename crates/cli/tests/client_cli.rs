@@ -1,99 +1,43 @@
 //! The client side: `bulkforce load`, `export` and `jobs`, and the `bulkforce-client` library, driven against
 //! the real `bulkforce serve` on an ephemeral port.
 
+mod support;
+
 use bulkforce_client::{
     Client, Error, IngestJobRequest, JobKind, JobState, Operation, PollOptions,
 };
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
+use support::{Server, code, json_out};
 
 const TOKEN: &str = "00D000000000001!client.cli.test.token";
 
-struct Server {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the real binary on an ephemeral port, with `External_Id__c` on Account, and extra flags.
 fn serve(extra: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let schema = dir.path().join("schema");
-    std::fs::create_dir(&schema).unwrap();
-    std::fs::write(
-        schema.join("account.json"),
-        r#"{"name":"Account","fields":[{"name":"External_Id__c","type":"string","length":80,
+    support::serve(
+        TOKEN,
+        Some(
+            r#"{"name":"Account","fields":[{"name":"External_Id__c","type":"string","length":80,
             "externalId":true,"unique":true,"nillable":true,"createable":true,"updateable":true}]}"#,
+        ),
+        extra,
     )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--access-token", TOKEN])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--schema")
-        .arg(&schema)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bulkforce starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("server prints its URL").unwrap();
-        if let Some(url) = line.trim().strip_prefix("instance URL:") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url, dir }
 }
 
 impl Server {
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.dir.path().join(name)
-    }
-
     /// Runs `bulkforce ARGS` against this server (auth from the environment, as users would set it).
     fn cli(&self, args: &[&str]) -> Output {
         self.cli_with_token(args, TOKEN)
     }
 
     fn cli_with_token(&self, args: &[&str], token: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_bulkforce"))
-            .args(args)
-            .env("BULKFORCE_INSTANCE_URL", &self.url)
-            .env("BULKFORCE_ACCESS_TOKEN", token)
-            .current_dir(self.dir.path())
-            .output()
-            .expect("bulkforce runs")
+        self.cli_as(token, args)
     }
 
     fn client(&self) -> Client {
         Client::new(&self.url, TOKEN, "62.0").unwrap()
     }
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
-
-fn json_out(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
 }
 
 /// Parses CSV (quoted cells with delimiters, doubled quotes and newlines) into rows of cells.

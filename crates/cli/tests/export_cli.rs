@@ -2,70 +2,27 @@
 //! `bulkforce serve` on an ephemeral port: a 1,000,000-row export, many small pages, and the result files of
 //! ingest and query jobs.
 
+mod support;
+
 use bulkforce_bench::data;
 use bulkforce_client::{Client, IngestJobRequest, JobKind, JobState, Operation, PollOptions};
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 use std::time::Instant;
+use support::{Server, code};
 
 const TOKEN: &str = "00D000000000001!export.cli.test.token";
 
-struct Server {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the real binary on an ephemeral port, with the bench's `External_Id__c` on Account, and extra flags.
 fn serve(extra: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let schema = dir.path().join("schema");
-    std::fs::create_dir(&schema).unwrap();
-    std::fs::write(schema.join("account.json"), data::SCHEMA_FILE).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--access-token", TOKEN])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--schema")
-        .arg(&schema)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bulkforce starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("server prints its URL").unwrap();
-        if let Some(url) = line.trim().strip_prefix("instance URL:") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url, dir }
+    support::serve(TOKEN, Some(data::SCHEMA_FILE), extra)
 }
 
 impl Server {
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     /// Runs `bulkforce ARGS` against this server (auth from the environment, as users would set it).
     fn cli(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_bulkforce"))
-            .args(args)
-            .env("BULKFORCE_INSTANCE_URL", &self.url)
-            .env("BULKFORCE_ACCESS_TOKEN", TOKEN)
-            .current_dir(self.dir.path())
-            .output()
-            .expect("bulkforce runs")
+        self.cli_as(TOKEN, args)
     }
 
     fn client(&self) -> Client {
@@ -94,10 +51,6 @@ impl Server {
                 job.id
             })
     }
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
 }
 
 /// The JSON report on stdout, after checking the exit code.

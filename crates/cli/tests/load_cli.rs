@@ -3,70 +3,27 @@
 //! and resumed with nothing lost or duplicated, Ctrl-C and --timeout with the resume command, refusals (changed
 //! file, unfinished journal, a record too large), and the exit codes not covered by client_cli.rs.
 
+mod support;
+
 use bulkforce_bench::data::{self, DEFAULT_SEED, SCHEMA_FILE};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::{Server, code, json_out};
 
 const TOKEN: &str = "00D000000000001!load.cli.test.token";
 
-struct Server {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the real binary on an ephemeral port with the bench's Account schema (a unique `External_Id__c`).
 fn serve(extra: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let schema = dir.path().join("schema");
-    std::fs::create_dir(&schema).unwrap();
-    std::fs::write(schema.join("account.json"), SCHEMA_FILE).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--access-token", TOKEN])
-        .args(["--ignore-api-limits"])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--schema")
-        .arg(&schema)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bulkforce starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("server prints its URL").unwrap();
-        if let Some(url) = line.trim().strip_prefix("instance URL:") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url, dir }
+    let flags = [&["--ignore-api-limits"], extra].concat();
+    support::serve(TOKEN, Some(SCHEMA_FILE), &flags)
 }
 
 impl Server {
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_bulkforce"));
-        command
-            .args(args)
-            .env("BULKFORCE_INSTANCE_URL", &self.url)
-            .env("BULKFORCE_ACCESS_TOKEN", TOKEN)
-            .current_dir(self.dir.path());
-        command
+        self.command_as(TOKEN, args)
     }
 
     fn cli(&self, args: &[&str]) -> Output {
@@ -107,22 +64,8 @@ impl Server {
     }
 }
 
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json_out(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is JSON ({e}): {}\nstderr: {}",
-            text(&output.stdout),
-            text(&output.stderr)
-        )
-    })
 }
 
 /// Streams the records of a CSV file (quoted cells with commas, doubled quotes and line breaks), one at a

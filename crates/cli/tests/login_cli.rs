@@ -4,9 +4,12 @@
 //! aliases. Orgs, users and connected apps are made with `bulkforce admin` on the server's data dir; every
 //! test has its own config dir (`BULKFORCE_CONFIG_DIR`) and its own HOME.
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
+use support::{Server, code};
 
 const ADMIN_TOKEN: &str = "00D000000000001!login.cli.test.token";
 const USERNAME: &str = "ann@acme.test";
@@ -30,19 +33,6 @@ const CLEARED: &[&str] = &[
     "XDG_CONFIG_HOME",
 ];
 
-struct Server {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The org a test logs in to: a second org with a password user and a connected app.
 struct Tenant {
     org_id: String,
@@ -51,35 +41,7 @@ struct Tenant {
 }
 
 fn serve() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--access-token",
-            ADMIN_TOKEN,
-        ])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env_remove("BULKFORCE_ACCESS_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bulkforce starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("server prints its URL").unwrap();
-        if let Some(url) = line.trim().strip_prefix("instance URL:") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url, dir }
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
+    support::serve(ADMIN_TOKEN, None, &[])
 }
 
 fn stdout(output: &Output) -> String {
@@ -265,7 +227,10 @@ impl User {
         args.extend(extra);
         let output = self.run(&args, &[]);
         assert_code(&output, 0);
-        json_of(&output)["jobs"][0]["id"].as_str().unwrap().to_owned()
+        json_of(&output)["jobs"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 }
 
