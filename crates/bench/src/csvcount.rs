@@ -55,22 +55,29 @@ impl CsvCounter {
         }
     }
 
-    pub fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+    /// Counts `bytes`, the next piece of the stream. Runs of ordinary bytes (inside quotes, or between
+    /// separators) are skipped with `memchr` rather than looked at one by one: the bench measures the
+    /// server, and its own check of 25 MB of results should not weigh in the figures.
+    pub fn feed(&mut self, mut bytes: &[u8]) {
+        while let Some(&b) = bytes.first() {
             if self.in_quotes {
-                if b == b'"' {
+                let end = memchr::memchr(b'"', bytes).unwrap_or(bytes.len());
+                self.keep_run(&bytes[..end]);
+                if end < bytes.len() {
                     self.in_quotes = false;
                     self.after_quote = true;
+                    bytes = &bytes[end + 1..];
                 } else {
-                    self.keep(b);
+                    bytes = &[];
                 }
                 continue;
             }
             if self.after_quote {
                 self.after_quote = false;
                 if b == b'"' {
-                    self.keep(b'"');
+                    self.keep_run(b"\"");
                     self.in_quotes = true;
+                    bytes = &bytes[1..];
                     continue;
                 }
             }
@@ -78,16 +85,27 @@ impl CsvCounter {
                 b'"' => {
                     self.in_quotes = true;
                     self.record_started = true;
+                    bytes = &bytes[1..];
                 }
                 b',' => {
                     self.field += 1;
                     self.record_started = true;
+                    bytes = &bytes[1..];
                 }
-                b'\n' => self.end_record(),
-                b'\r' => {}
+                b'\n' => {
+                    self.end_record();
+                    bytes = &bytes[1..];
+                }
                 _ => {
-                    self.record_started = true;
-                    self.keep(b);
+                    // An unquoted run; carriage returns in it neither start a record nor belong to a value.
+                    let end = memchr::memchr3(b'"', b',', b'\n', bytes).unwrap_or(bytes.len());
+                    for piece in bytes[..end].split(|&c| c == b'\r') {
+                        if !piece.is_empty() {
+                            self.record_started = true;
+                            self.keep_run(piece);
+                        }
+                    }
+                    bytes = &bytes[end..];
                 }
             }
         }
@@ -101,12 +119,14 @@ impl CsvCounter {
         self.summary
     }
 
-    fn keep(&mut self, b: u8) {
+    /// Keeps the bytes of the watched field, up to one more than the watched value (enough to tell a longer
+    /// value from it).
+    fn keep_run(&mut self, run: &[u8]) {
         if let Some((field, value)) = self.watch
             && self.field == field
-            && self.watched.len() <= value.len()
         {
-            self.watched.push(b);
+            let room = (value.len() + 1).saturating_sub(self.watched.len());
+            self.watched.extend_from_slice(&run[..run.len().min(room)]);
         }
     }
 
@@ -158,6 +178,14 @@ mod tests {
         assert_eq!(count("a,b\n\n1,2", 4).records, 2);
         assert_eq!(count("", 4).records, 0);
         assert_eq!(count("\"\"\n", 4).records, 1);
+    }
+
+    #[test]
+    fn crlf_blank_lines_are_not_records_and_cr_is_not_part_of_a_value() {
+        for chunk in [1, 2, 5, 100] {
+            let summary = count("a,b\r\n\r\nx,true\r\n\r\n", chunk);
+            assert_eq!((summary.records, summary.matches), (2, 1), "chunk {chunk}");
+        }
     }
 
     #[test]
