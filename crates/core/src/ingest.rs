@@ -197,7 +197,7 @@ impl IngestPlan {
         if record.len() != self.columns.len() {
             return Err(RowError::column_count(self.columns.len(), record.len()).into());
         }
-        let cell = |i: usize| String::from_utf8_lossy(record.get(i).unwrap_or_default());
+        let cell = |i: usize| cell_text(record.get(i).unwrap_or_default());
         let id_text = self
             .columns
             .iter()
@@ -224,7 +224,11 @@ impl IngestPlan {
             error,
         };
 
-        let mut values = RowValues::default();
+        // Room for every column and default, so that filling it never reallocates.
+        let mut values = RowValues {
+            assignments: Vec::with_capacity(self.columns.len() + self.insert_defaults.len()),
+            lookups: Vec::new(),
+        };
         let mut not_writable = Vec::new();
         for (col, column) in self.columns.iter().enumerate() {
             let text = cell(col);
@@ -347,7 +351,7 @@ impl IngestPlan {
 
     fn upsert_key(&self, record: &Record) -> Result<UpsertKey, RowFailure> {
         let (col, field) = self.upsert_key.expect("upsert plans have a key");
-        let text = String::from_utf8_lossy(record.get(col).unwrap_or_default()).into_owned();
+        let text = cell_text(record.get(col).unwrap_or_default()).into_owned();
         match field {
             None if text.is_empty() => Ok(UpsertKey::Id(None)),
             None => Ok(UpsertKey::Id(Some(self.parse_record_id(&text)?))),
@@ -390,6 +394,15 @@ impl IngestPlan {
             return Cow::Owned(format_double(n).into_bytes());
         }
         Cow::Borrowed(raw)
+    }
+}
+
+/// A cell as text. Uploads are UTF-8, so the strict check (fast on ASCII) nearly always succeeds; invalid
+/// bytes become U+FFFD as before.
+fn cell_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

@@ -113,7 +113,9 @@ pub fn parse_value(
 }
 
 fn check_length(field: &Field, text: &str) -> Result<(), RowError> {
-    if field.length > 0 && text.chars().count() > field.length as usize {
+    // A text never has more characters than bytes: only long ones need counting.
+    let limit = field.length as usize;
+    if limit > 0 && text.len() > limit && text.chars().count() > limit {
         return Err(RowError::string_too_long(
             &field.label,
             &field.name,

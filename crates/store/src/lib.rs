@@ -12,7 +12,7 @@ pub mod sqlite;
 
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::SfId;
-use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
+use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
 use bulkforce_core::job::{Job, JobKind, JobState};
 use bulkforce_core::schema::Schema;
 use std::sync::Arc;
@@ -151,7 +151,14 @@ pub trait ChunkSource {
 
     /// The outcomes of the chunk `next_chunk` last returned (to write the chunk's result parts). Takes
     /// them by value so that the writing can go on elsewhere; an error rolls the whole transaction back.
-    fn chunk_applied(&mut self, chunk: u64, outcomes: Vec<RowOutcome>) -> Result<()>;
+    /// `spent` holds the values of the applied rows: freeing them is work the single writer need not do,
+    /// so a source with another thread at hand drops them there.
+    fn chunk_applied(
+        &mut self,
+        chunk: u64,
+        outcomes: Vec<RowOutcome>,
+        spent: Vec<RowValues>,
+    ) -> Result<()>;
 
     /// Called once before the commit: whatever `chunk_applied` started must be durable when this returns,
     /// so that a committed chunk always has its result parts. An error rolls the transaction back.

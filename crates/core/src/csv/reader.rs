@@ -230,9 +230,7 @@ impl<R: BufRead> RecordReader<R> {
                         }
                     }
                     State::Unquoted => {
-                        let run = buf[i..]
-                            .iter()
-                            .position(|&b| b == delimiter || b == b'\n' || b == b'\r')
+                        let run = memchr::memchr3(delimiter, b'\n', b'\r', &buf[i..])
                             .unwrap_or(buf.len() - i);
                         rec.data.extend_from_slice(&buf[i..i + run]);
                         i += run;
@@ -251,10 +249,7 @@ impl<R: BufRead> RecordReader<R> {
                         }
                     }
                     State::Quoted => {
-                        let run = buf[i..]
-                            .iter()
-                            .position(|&b| b == b'"')
-                            .unwrap_or(buf.len() - i);
+                        let run = memchr::memchr(b'"', &buf[i..]).unwrap_or(buf.len() - i);
                         rec.data.extend_from_slice(&buf[i..i + run]);
                         i += run;
                         if i < buf.len() {
@@ -321,7 +316,7 @@ impl<R: BufRead> RecordReader<R> {
 }
 
 fn count_lines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::Dialect;
 pub fn write_quoted_cell(out: &mut Vec<u8>, cell: &[u8]) {
     out.push(b'"');
     let mut rest = cell;
-    while let Some(pos) = rest.iter().position(|&b| b == b'"') {
+    while let Some(pos) = memchr::memchr(b'"', rest) {
         out.extend_from_slice(&rest[..=pos]);
         out.push(b'"');
         rest = &rest[pos + 1..];

@@ -7,7 +7,7 @@ use bulkforce_core::csv::{
     CsvError, LineEnding, Record, RecordReader, Terminator, write_quoted_cell,
 };
 use bulkforce_core::id::SfId;
-use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
+use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
 use bulkforce_core::job::{Job, JobState};
 use bulkforce_store::blob::keys::{self, ResultKind};
 use bulkforce_store::{
@@ -159,6 +159,7 @@ fn run(
     )
     .map_err(JobFailure)?;
     let (data_start, data_line) = (reader.offset(), record.line() + 1 + count_newlines(&record));
+    let started = Instant::now();
     if checkpoint.next_offset == 0 {
         while reader.read(&mut record).map_err(csv_error)? {
             if !terminator_fits(record.terminator(), dialect.line_ending) {
@@ -174,6 +175,8 @@ fn run(
     } else {
         (checkpoint.next_offset, checkpoint.next_line)
     };
+
+    let checked = started.elapsed();
 
     // Chunks: a reader thread parses rows, builds their operations and formats their echoed cells while
     // this thread applies the previous chunk to the database (SQLite has one writer; parsing needs none).
@@ -208,18 +211,19 @@ fn run(
         let (parts_tx, parts_rx) = std::sync::mpsc::channel::<ResultParts>();
         let (written_tx, written_rx) = std::sync::mpsc::channel::<Result<(), StoreError>>();
         scope.spawn(move || {
-            for parts in parts_rx {
-                let written = write_result_parts(
-                    state,
-                    org,
-                    job,
-                    parts.chunk,
-                    &parts.echoes,
-                    &parts.outcomes,
-                );
+            for ResultParts {
+                chunk,
+                echoes,
+                outcomes,
+                spent,
+            } in parts_rx
+            {
+                let written = write_result_parts(state, org, job, chunk, &echoes, &outcomes);
                 if written_tx.send(written).is_err() {
                     break;
                 }
+                // Freed here, after the answer, so that neither the writer nor its commit waits for it.
+                drop(spent);
             }
         });
         // Owned by this closure, so that returning early (job stopped or failed) closes the channels and
@@ -235,15 +239,20 @@ fn run(
             parts: parts_tx,
             written: written_rx,
             unwritten: 0,
+            waited_for_parts: std::time::Duration::ZERO,
         };
+        let (mut waited_for_rows, mut in_store) =
+            (std::time::Duration::ZERO, std::time::Duration::ZERO);
         // Blocks here, outside the database, until the reader has a chunk; then applies it and whatever
         // else is ready in one transaction.
+        let mut waiting = Instant::now();
         while let Ok(prepared) = rx.recv() {
             feed.started = Instant::now();
+            waited_for_rows += waiting.elapsed();
             let first = feed.take(prepared?);
-            if state.store.apply_chunks(org, job, plan, first, &mut feed)?
-                == ChunkCommit::JobStopped
-            {
+            let applied = state.store.apply_chunks(org, job, plan, first, &mut feed)?;
+            in_store += feed.started.elapsed();
+            if applied == ChunkCommit::JobStopped {
                 return Ok(false);
             }
             if let Some(stop) = feed.stopped.take() {
@@ -254,7 +263,18 @@ fn run(
                     state.config.chunk_delay_ms,
                 ));
             }
+            waiting = Instant::now();
         }
+        // Where the time went, for whoever tunes the pipeline (`BULKFORCE_LOG=bulkforce_server=debug`).
+        tracing::debug!(
+            job = %job.id,
+            checked_ms = checked.as_millis() as u64,
+            applied_ms = (started.elapsed() - checked).as_millis() as u64,
+            in_store_ms = in_store.as_millis() as u64,
+            waited_for_rows_ms = waited_for_rows.as_millis() as u64,
+            waited_for_results_ms = feed.waited_for_parts.as_millis() as u64,
+            "ingest job processed"
+        );
         Ok(true)
     })
 }
@@ -281,6 +301,8 @@ struct Feed<'a> {
     written: std::sync::mpsc::Receiver<Result<(), StoreError>>,
     /// Chunks whose parts were sent and not yet answered for.
     unwritten: usize,
+    /// Time commits spent waiting for result parts to be written.
+    waited_for_parts: std::time::Duration,
 }
 
 /// What the result parts of one chunk are made of.
@@ -288,6 +310,8 @@ struct ResultParts {
     chunk: u64,
     echoes: Echoes,
     outcomes: Vec<RowOutcome>,
+    /// The applied rows' values, dropped on the result thread rather than the writer's.
+    spent: Vec<RowValues>,
 }
 
 impl Feed<'_> {
@@ -323,7 +347,12 @@ impl ChunkSource for Feed<'_> {
         }
     }
 
-    fn chunk_applied(&mut self, chunk: u64, outcomes: Vec<RowOutcome>) -> Result<(), StoreError> {
+    fn chunk_applied(
+        &mut self,
+        chunk: u64,
+        outcomes: Vec<RowOutcome>,
+        spent: Vec<RowValues>,
+    ) -> Result<(), StoreError> {
         let Some(echoes) = self.echoes.take() else {
             return Err(StoreError::Invalid(format!(
                 "chunk {chunk} was applied without being handed over"
@@ -334,6 +363,7 @@ impl ChunkSource for Feed<'_> {
                 chunk,
                 echoes,
                 outcomes,
+                spent,
             })
             .map_err(|_| StoreError::Invalid("the result writer stopped".into()))?;
         self.unwritten += 1;
@@ -342,6 +372,7 @@ impl ChunkSource for Feed<'_> {
 
     fn before_commit(&mut self) -> Result<(), StoreError> {
         let mut first_error = None;
+        let waiting = Instant::now();
         while self.unwritten > 0 {
             let written = self
                 .written
@@ -352,6 +383,7 @@ impl ChunkSource for Feed<'_> {
                 first_error.get_or_insert(e);
             }
         }
+        self.waited_for_parts += waiting.elapsed();
         first_error.map_or(Ok(()), Err)
     }
 }
