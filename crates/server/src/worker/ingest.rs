@@ -160,26 +160,16 @@ fn run(
     .map_err(JobFailure)?;
     let (data_start, data_line) = (reader.offset(), record.line() + 1 + count_newlines(&record));
     let started = Instant::now();
-    if checkpoint.next_offset == 0 {
-        while reader.read(&mut record).map_err(csv_error)? {
-            if !terminator_fits(record.terminator(), dialect.line_ending) {
-                return Err(line_ending_error(dialect.line_ending).into());
-            }
-        }
-        state
-            .store
-            .start_processing(org, job.id, data_start, data_line)?;
-    }
-    let (start, line) = if checkpoint.next_offset == 0 {
+    let fresh = checkpoint.next_offset == 0;
+    let (start, line) = if fresh {
         (data_start, data_line)
     } else {
         (checkpoint.next_offset, checkpoint.next_line)
     };
 
-    let checked = started.elapsed();
-
     // Chunks: a reader thread parses rows, builds their operations and formats their echoed cells while
     // this thread applies the previous chunk to the database (SQLite has one writer; parsing needs none).
+    // It starts before the structure check below, so its first chunks are ready when the check passes.
     let upload = open_upload(state, &key, start)?;
     let chunk_rows = state.config.chunk_rows.max(1);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<PreparedChunk, Stop>>(1);
@@ -229,6 +219,19 @@ fn run(
         // Owned by this closure, so that returning early (job stopped or failed) closes the channels and
         // the other threads end (the reader may be blocked on a full channel): the scope waits for them.
         let rx = rx;
+        // On a fresh start, the whole upload's structure is checked before any row is written: a job-level
+        // problem fails the job with nothing applied.
+        if fresh {
+            while reader.read(&mut record).map_err(csv_error)? {
+                if !terminator_fits(record.terminator(), dialect.line_ending) {
+                    return Err(line_ending_error(dialect.line_ending).into());
+                }
+            }
+            state
+                .store
+                .start_processing(org, job.id, data_start, data_line)?;
+        }
+        let checked = started.elapsed();
         let mut feed = Feed {
             state,
             rx: &rx,
