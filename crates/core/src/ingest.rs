@@ -113,6 +113,8 @@ pub struct IngestPlan {
     upsert_key: Option<(usize, Option<usize>)>,
     /// Values every insert gets when the row does not set them (booleans false, default picklist values).
     insert_defaults: Vec<(usize, Value)>,
+    /// Fields an insert must set, found once rather than for every row.
+    required_on_create: Vec<usize>,
 }
 
 impl IngestPlan {
@@ -166,12 +168,20 @@ impl IngestPlan {
                 _ => None,
             })
             .collect();
+        let required_on_create = object
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.required_on_create())
+            .map(|(i, _)| i)
+            .collect();
         Ok(IngestPlan {
             object,
             operation,
             columns,
             upsert_key,
             insert_defaults,
+            required_on_create,
         })
     }
 
@@ -308,16 +318,13 @@ impl IngestPlan {
             }
         }
         let missing: Vec<String> = self
-            .object
-            .fields()
+            .required_on_create
             .iter()
-            .enumerate()
-            .filter(|(i, f)| {
-                f.required_on_create()
-                    && matches!(values.get(*i), None | Some(Value::Null))
-                    && !values.lookups.iter().any(|l| l.lookup_field == *i)
+            .filter(|&&i| {
+                matches!(values.get(i), None | Some(Value::Null))
+                    && !values.lookups.iter().any(|l| l.lookup_field == i)
             })
-            .map(|(_, f)| f.name.clone())
+            .map(|&i| self.object.fields()[i].name.clone())
             .collect();
         if missing.is_empty() {
             Ok(())

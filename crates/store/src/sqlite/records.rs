@@ -43,6 +43,9 @@ impl ToSql for Sql<'_> {
     }
 }
 
+/// A field the row being bound does not set.
+const NO_SLOT: usize = usize::MAX;
+
 /// System fields set on every insert, where the object has them.
 const AUDIT_FIELDS: [&str; 3] = ["LastModifiedDate", "LastModifiedById", "SystemModstamp"];
 const CREATE_FIELDS: [&str; 3] = ["CreatedDate", "CreatedById", "IsDeleted"];
@@ -79,6 +82,8 @@ struct ChunkWriter<'a> {
     /// lookup of the statement text, no reset of every binding when it goes back to the cache). The
     /// system fields, the same for every row of the chunk, are literals in it rather than binds.
     chunk_insert: Option<rusqlite::Statement<'a>>,
+    /// Per field of the object, its position in the row being bound, or `NO_SLOT`.
+    field_slots: Vec<usize>,
     update_sql: HashMap<Vec<usize>, Rc<str>>,
 }
 
@@ -170,6 +175,7 @@ fn apply_chunk(
         update_sql: HashMap::new(),
         insert_columns: Vec::new(),
         chunk_insert: None,
+        field_slots: vec![NO_SLOT; object.fields().len()],
         spent: Vec::with_capacity(rows.len()),
         upsert_matches: None,
     };
@@ -386,19 +392,27 @@ impl ChunkWriter<'_> {
             )));
         };
         let null = Value::Null;
+        // Where each field's value is in the row, so that binding is one lookup per column (the last
+        // assignment of a field wins, as in `RowValues::get`).
+        let slots = &mut self.field_slots;
+        for (k, (field, _)) in values.assignments.iter().enumerate() {
+            slots[*field] = k;
+        }
         let mut bind = 1;
-        stmt.raw_bind_parameter(bind, id.as_str())
-            .map_err(Failure::store)?;
+        let mut bound = stmt.raw_bind_parameter(bind, id.as_str());
         for field in &self.insert_columns {
-            let value = match values.get(*field) {
-                Some(value) => value,
-                None if Some(*field) == self.owner => &self.user,
-                None => &null,
+            let value = match slots[*field] {
+                NO_SLOT if Some(*field) == self.owner => &self.user,
+                NO_SLOT => &null,
+                k => &values.assignments[k].1,
             };
             bind += 1;
-            stmt.raw_bind_parameter(bind, Sql(value))
-                .map_err(Failure::store)?;
+            bound = bound.and_then(|_| stmt.raw_bind_parameter(bind, Sql(value)));
         }
+        for (field, _) in &values.assignments {
+            slots[*field] = NO_SLOT;
+        }
+        bound.map_err(Failure::store)?;
         match stmt.raw_execute() {
             Ok(_) => Ok(RowOutcome::Created(id)),
             Err(e) => Err(self.unique_violation(e, values, None)),
