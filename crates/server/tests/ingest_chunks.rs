@@ -157,3 +157,39 @@ async fn aborting_a_job_in_progress_splits_rows_into_processed_and_unprocessed()
     let reply = s.send(s.request(Method::DELETE, &s.job_url(&id))).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
 }
+
+/// The structure check runs beside the writer; a problem near the end of a long upload must still fail the
+/// job whole, after many chunks were applied in the open transaction, with nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_problem_at_the_end_of_a_many_chunk_upload_fails_the_job_with_nothing_written() {
+    let s = start_with(|c| c.chunk_rows = 5).await;
+    let job = json!({"object": "Account", "operation": "insert"});
+    let rows: String = (0..3000).map(|i| format!("Row {i},N{i}\n")).collect();
+    let cases = [
+        (
+            format!("Name,AccountNumber\n{rows}\"never closed,N\n"),
+            "InvalidBatch : Failed to parse CSV. a quoted value that starts on line 3002 is never closed",
+        ),
+        (
+            format!("Name,AccountNumber\n{rows}Last,N\r\n"),
+            "ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is LF",
+        ),
+        // Both: the first problem in the file wins, though the reader meets only the second.
+        (
+            format!("Name,AccountNumber\nFirst,N\r\n{rows}\"never closed,N\n"),
+            "ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is LF",
+        ),
+    ];
+    for (csv, message) in cases {
+        let (info, results) = s.run(&job, csv.clone()).await;
+        assert_eq!(info["state"], "Failed", "{info}");
+        assert_eq!(info["errorMessage"], message);
+        assert_eq!(info["numberRecordsProcessed"], 0);
+        assert_eq!(s.count("Account", true).await, 0, "no rows written");
+        assert_eq!(
+            results.successful,
+            "\"sf__Id\",\"sf__Created\",\"Name\",\"AccountNumber\"\n"
+        );
+        assert_eq!(results.unprocessed, csv, "every row comes back unprocessed");
+    }
+}

@@ -316,10 +316,6 @@ pub trait Store: Send + Sync {
     /// Makes every InProgress job claimable again: called once at start, when no worker can hold one.
     fn release_claims(&self) -> Result<()>;
 
-    /// Records where processing starts (just after the header) before the first chunk.
-    fn start_processing(&self, org: SfId, id: SfId, data_offset: u64, data_line: u64)
-    -> Result<()>;
-
     /// Applies `first`, then the chunks `source` hands over, in one transaction, each with its progress
     /// (so a restart resumes after the last committed chunk), then commits. The org's database is held for
     /// writing until then: sources end the run within a short time budget.

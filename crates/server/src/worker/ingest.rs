@@ -14,9 +14,12 @@ use bulkforce_store::{
     Chunk, ChunkCommit, ChunkProgress, ChunkSource, ClaimedJob, RowOutcome, StoreError,
 };
 use std::io::{BufReader, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 const READ_BUFFER: usize = 1024 * 1024;
+/// Rows in a job's first chunk (unless `chunk_rows` is smaller).
+const FIRST_CHUNK_ROWS: usize = 1000;
 /// Salesforce's limit on the header row.
 const MAX_HEADER_CHARS: usize = 32_000;
 
@@ -169,12 +172,26 @@ fn run(
 
     // Chunks: a reader thread parses rows, builds their operations and formats their echoed cells while
     // this thread applies the previous chunk to the database (SQLite has one writer; parsing needs none).
-    // It starts before the structure check below, so its first chunks are ready when the check passes.
+    // On a fresh start a third thread checks the whole upload's structure meanwhile: no transaction
+    // commits before that check has passed, so a job-level problem fails the job with nothing applied.
     let upload = open_upload(state, &key, start)?;
     let chunk_rows = state.config.chunk_rows.max(1);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<PreparedChunk, Stop>>(1);
+    let (check_tx, check_rx) = std::sync::mpsc::channel::<Result<(), Stop>>();
+    let cancelled = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let plan = &plan;
+        let cancelled = &cancelled;
+        // Tells the check to stop reading however this closure returns (the scope waits for it).
+        let _cancel = CancelOnDrop(cancelled);
+        if fresh {
+            scope.spawn(move || {
+                let _ = check_tx.send(check_structure(reader, dialect.line_ending, cancelled));
+            });
+        } else {
+            // Checked before the first chunk of the previous run committed.
+            let _ = check_tx.send(Ok(()));
+        }
         scope.spawn(move || {
             let mut reader = RecordReader::new(
                 BufReader::with_capacity(READ_BUFFER, upload),
@@ -182,8 +199,11 @@ fn run(
                 start,
             );
             reader.set_line(line);
+            // The first chunks are small, so that the writer starts early; they double up to `chunk_rows`.
+            let mut rows = chunk_rows.min(FIRST_CHUNK_ROWS);
             loop {
-                let prepared = prepare_chunk(&mut reader, plan, dialect, chunk_rows);
+                let prepared = prepare_chunk(&mut reader, plan, dialect, rows);
+                rows = (rows * 2).min(chunk_rows);
                 let last = !matches!(prepared, Ok(Some(_)));
                 let sent = match prepared {
                     Ok(Some(chunk)) => tx.send(Ok(chunk)),
@@ -219,19 +239,6 @@ fn run(
         // Owned by this closure, so that returning early (job stopped or failed) closes the channels and
         // the other threads end (the reader may be blocked on a full channel): the scope waits for them.
         let rx = rx;
-        // On a fresh start, the whole upload's structure is checked before any row is written: a job-level
-        // problem fails the job with nothing applied.
-        if fresh {
-            while reader.read(&mut record).map_err(csv_error)? {
-                if !terminator_fits(record.terminator(), dialect.line_ending) {
-                    return Err(line_ending_error(dialect.line_ending).into());
-                }
-            }
-            state
-                .store
-                .start_processing(org, job.id, data_start, data_line)?;
-        }
-        let checked = started.elapsed();
         let mut feed = Feed {
             state,
             rx: &rx,
@@ -243,6 +250,8 @@ fn run(
             written: written_rx,
             unwritten: 0,
             waited_for_parts: std::time::Duration::ZERO,
+            check: Check::Pending(check_rx),
+            waited_for_check: std::time::Duration::ZERO,
         };
         let (mut waited_for_rows, mut in_store) =
             (std::time::Duration::ZERO, std::time::Duration::ZERO);
@@ -252,9 +261,17 @@ fn run(
         while let Ok(prepared) = rx.recv() {
             feed.started = Instant::now();
             waited_for_rows += waiting.elapsed();
-            let first = feed.take(prepared?);
-            let applied = state.store.apply_chunks(org, job, plan, first, &mut feed)?;
+            let first = match prepared {
+                Ok(chunk) => feed.take(chunk),
+                // The check reads the same bytes, and line endings too: its finding comes first.
+                Err(stop) => return Err(feed.check_failure().unwrap_or(stop)),
+            };
+            let applied = state.store.apply_chunks(org, job, plan, first, &mut feed);
             in_store += feed.started.elapsed();
+            let applied = match applied {
+                Ok(applied) => applied,
+                Err(e) => return Err(feed.failed_check().unwrap_or(Stop::Store(e))),
+            };
             if applied == ChunkCommit::JobStopped {
                 return Ok(false);
             }
@@ -268,14 +285,18 @@ fn run(
             }
             waiting = Instant::now();
         }
+        // An upload with no data rows (or only blank ones) still has to pass the check.
+        if let Some(stop) = feed.check_failure() {
+            return Err(stop);
+        }
         // Where the time went, for whoever tunes the pipeline (`BULKFORCE_LOG=bulkforce_server=debug`).
         tracing::debug!(
             job = %job.id,
-            checked_ms = checked.as_millis() as u64,
-            applied_ms = (started.elapsed() - checked).as_millis() as u64,
+            processed_ms = started.elapsed().as_millis() as u64,
             in_store_ms = in_store.as_millis() as u64,
             waited_for_rows_ms = waited_for_rows.as_millis() as u64,
             waited_for_results_ms = feed.waited_for_parts.as_millis() as u64,
+            waited_for_check_ms = feed.waited_for_check.as_millis() as u64,
             "ingest job processed"
         );
         Ok(true)
@@ -306,6 +327,44 @@ struct Feed<'a> {
     unwritten: usize,
     /// Time commits spent waiting for result parts to be written.
     waited_for_parts: std::time::Duration,
+    /// The structure check's verdict, and how long commits waited for it.
+    check: Check,
+    waited_for_check: std::time::Duration,
+}
+
+/// Where the structure check of the upload stands.
+enum Check {
+    Pending(std::sync::mpsc::Receiver<Result<(), Stop>>),
+    Passed,
+    Failed(Stop),
+}
+
+/// Reads the whole upload (after its header) for job-level problems: a line ending other than the job's,
+/// or CSV that cannot be parsed. Stops early, with no verdict worth reading, when `cancelled` is set.
+fn check_structure<R: std::io::BufRead>(
+    mut reader: RecordReader<R>,
+    line_ending: LineEnding,
+    cancelled: &AtomicBool,
+) -> Result<(), Stop> {
+    let mut record = Record::default();
+    while reader.read(&mut record).map_err(csv_error)? {
+        if !terminator_fits(record.terminator(), line_ending) {
+            return Err(line_ending_error(line_ending).into());
+        }
+        if cancelled.load(Ordering::Relaxed) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Sets its flag when dropped.
+struct CancelOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// What the result parts of one chunk are made of.
@@ -318,6 +377,33 @@ struct ResultParts {
 }
 
 impl Feed<'_> {
+    /// Waits for the structure check; the problem it found, if any.
+    fn check_failure(&mut self) -> Option<Stop> {
+        if let Check::Pending(verdict) = &self.check {
+            let waiting = Instant::now();
+            self.check = match verdict.recv() {
+                Ok(Ok(())) => Check::Passed,
+                Ok(Err(stop)) => Check::Failed(stop),
+                Err(_) => Check::Failed(Stop::Store(StoreError::Invalid(
+                    "the structure check of the upload stopped".into(),
+                ))),
+            };
+            self.waited_for_check += waiting.elapsed();
+        }
+        self.failed_check()
+    }
+
+    /// The problem the structure check found, when it has already reported one.
+    fn failed_check(&mut self) -> Option<Stop> {
+        match std::mem::replace(&mut self.check, Check::Passed) {
+            Check::Failed(stop) => Some(stop),
+            other => {
+                self.check = other;
+                None
+            }
+        }
+    }
+
     fn take(&mut self, prepared: PreparedChunk) -> Chunk {
         let progress = ChunkProgress {
             chunk: self.next_chunk,
@@ -336,17 +422,35 @@ impl Feed<'_> {
 
 impl ChunkSource for Feed<'_> {
     fn next_chunk(&mut self) -> Option<Chunk> {
+        // A failed structure check ends the transaction now (its commit will not happen).
+        if let Check::Pending(verdict) = &self.check
+            && let Ok(found) = verdict.try_recv()
+        {
+            self.check = match found {
+                Ok(()) => Check::Passed,
+                Err(stop) => Check::Failed(stop),
+            };
+        }
+        if matches!(self.check, Check::Failed(_)) {
+            return None;
+        }
         // A chunk delay is a test's way to watch a job progress: commit every chunk then.
         if self.state.config.chunk_delay_ms > 0 || self.started.elapsed() >= TRANSACTION_BUDGET {
             return None;
         }
-        match self.rx.try_recv() {
-            Ok(Ok(prepared)) => Some(self.take(prepared)),
-            Ok(Err(stop)) => {
+        // While the check runs, the commit would wait for it anyway: wait for the next chunk instead.
+        let next = if matches!(self.check, Check::Pending(_)) {
+            self.rx.recv().ok()
+        } else {
+            self.rx.try_recv().ok()
+        };
+        match next {
+            Some(Ok(prepared)) => Some(self.take(prepared)),
+            Some(Err(stop)) => {
                 self.stopped = Some(stop);
                 None
             }
-            Err(_) => None,
+            None => None,
         }
     }
 
@@ -374,6 +478,14 @@ impl ChunkSource for Feed<'_> {
     }
 
     fn before_commit(&mut self) -> Result<(), StoreError> {
+        // Nothing commits before the upload passed its check; a failure rolls the transaction back (and is
+        // put back for the caller to report).
+        if let Some(stop) = self.check_failure() {
+            self.check = Check::Failed(stop);
+            return Err(StoreError::Invalid(
+                "the upload failed its structure check".into(),
+            ));
+        }
         let mut first_error = None;
         let waiting = Instant::now();
         while self.unwritten > 0 {

@@ -21,7 +21,7 @@ use bulkforce_core::ingest::IngestPlan;
 use bulkforce_core::job::{Job, JobKind, JobState};
 use bulkforce_core::schema::Schema;
 use parking_lot::{Mutex, RwLock};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -298,20 +298,6 @@ impl Store for SqliteStore {
                 .lock()
                 .execute("UPDATE bf_jobs SET claimed = 0 WHERE claimed = 1", [])?;
         }
-        Ok(())
-    }
-
-    fn start_processing(
-        &self,
-        org: SfId,
-        id: SfId,
-        data_offset: u64,
-        data_line: u64,
-    ) -> Result<()> {
-        self.org(org)?.writer.lock().execute(
-            "UPDATE bf_jobs SET next_offset = ?2, next_line = ?3 WHERE id = ?1 AND chunks_done = 0",
-            params![id.as_str(), data_offset as i64, data_line as i64],
-        )?;
         Ok(())
     }
 
