@@ -398,15 +398,14 @@ impl ChunkWriter<'_> {
         for (k, (field, _)) in values.assignments.iter().enumerate() {
             slots[*field] = k;
         }
-        let mut bind = 1;
-        let mut bound = stmt.raw_bind_parameter(bind, id.as_str());
-        for field in &self.insert_columns {
+        // The id is parameter 1; the columns follow.
+        let mut bound = stmt.raw_bind_parameter(1, id.as_str());
+        for (bind, field) in (2..).zip(&self.insert_columns) {
             let value = match slots[*field] {
                 NO_SLOT if Some(*field) == self.owner => &self.user,
                 NO_SLOT => &null,
                 k => &values.assignments[k].1,
             };
-            bind += 1;
             bound = bound.and_then(|_| stmt.raw_bind_parameter(bind, Sql(value)));
         }
         for (field, _) in &values.assignments {
