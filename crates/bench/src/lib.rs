@@ -49,6 +49,9 @@ pub struct Config {
     pub progress: bool,
     /// How long one job may take.
     pub job_timeout: Duration,
+    /// Times each size is measured; the report keeps each operation's median run. On a shared machine one
+    /// run's figures (ours and the reference's alike) can be off by a third; the median of three is not.
+    pub runs: usize,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             keep: false,
             progress: false,
             job_timeout: Duration::from_secs(3600),
+            runs: 1,
         }
     }
 }
@@ -169,6 +173,8 @@ impl Measurement {
 #[derive(Clone, Debug, Serialize)]
 pub struct SizeReport {
     pub rows: u64,
+    /// Runs measured at this size; each measurement is its operation's median run.
+    pub runs: usize,
     pub insert_csv_bytes: u64,
     pub upsert_csv_bytes: u64,
     pub measurements: Vec<Measurement>,
@@ -278,14 +284,49 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         .with_context(|| format!("creating {}", config.work_dir.display()))?;
     for &rows in &config.rows {
         let dir = config.work_dir.join(format!("rows-{rows}"));
-        let size = measure_size(config, sqlite3.as_deref(), rows, &dir, &mut report)
-            .with_context(|| format!("{rows} rows (files kept in {})", dir.display()))?;
+        let mut runs = Vec::new();
+        for run in 1..=config.runs.max(1) {
+            if config.runs > 1 {
+                progress(config, format!("{rows} rows: run {run} of {}", config.runs));
+            }
+            let size = measure_size(config, sqlite3.as_deref(), rows, &dir, &mut report)
+                .with_context(|| format!("{rows} rows (files kept in {})", dir.display()))?;
+            runs.push(size);
+        }
         if !config.keep {
             std::fs::remove_dir_all(&dir).ok();
         }
-        report.sizes.push(size);
+        report.sizes.push(median_runs(runs));
     }
     Ok(report)
+}
+
+/// One report of several runs at a size: each operation's median run (by seconds), with the highest peak
+/// RSS any run saw, and ratios between the medians.
+fn median_runs(mut runs: Vec<SizeReport>) -> SizeReport {
+    if runs.len() == 1 {
+        return runs.remove(0);
+    }
+    let count = runs.len();
+    let mut median = runs[0].clone();
+    median.runs = count;
+    for m in &mut median.measurements {
+        let mut same: Vec<&Measurement> = runs.iter().filter_map(|r| r.get(m.operation)).collect();
+        same.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+        let peak = same.iter().filter_map(|r| r.peak_rss_bytes).max();
+        *m = same[same.len() / 2].clone();
+        m.peak_rss_bytes = peak;
+    }
+    for (ours, reference) in [
+        (Operation::Insert, Operation::SqliteImport),
+        (Operation::Export, Operation::SqliteExport),
+    ] {
+        let reference = median.get(reference).map(Measurement::rows_per_second);
+        if let Some(m) = median.measurements.iter_mut().find(|m| m.operation == ours) {
+            m.ratio = reference.map(|r| m.rows_per_second() / r);
+        }
+    }
+    median
 }
 
 fn progress(config: &Config, text: impl AsRef<str>) {
@@ -336,6 +377,7 @@ fn measure_size(
     };
     let mut size = SizeReport {
         rows,
+        runs: 1,
         insert_csv_bytes: inserted.bytes,
         upsert_csv_bytes: upserted.bytes,
         measurements: Vec::new(),

@@ -43,6 +43,9 @@ struct Args {
     /// Longest a single job may take, in seconds.
     #[arg(long, default_value_t = 3600)]
     job_timeout: u64,
+    /// Times each size is measured; the table shows each operation's median run (and the highest peak RSS)
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=99))]
+    runs: u64,
     /// No progress lines on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
     config.keep = args.keep;
     config.progress = !args.quiet;
     config.job_timeout = Duration::from_secs(args.job_timeout);
+    config.runs = args.runs as usize;
     let report = match run(&config) {
         Ok(report) => report,
         Err(e) => {

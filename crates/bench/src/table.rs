@@ -104,6 +104,13 @@ pub fn render_table(report: &Report) -> String {
         "ratio: rows/s over the sqlite3 reference's on the same CSV (insert: .import, export: .mode csv); \
          MB/s: the CSV bytes uploaded or downloaded"
     );
+    if let Some(runs) = report.sizes.iter().map(|s| s.runs).max().filter(|&n| n > 1) {
+        let _ = writeln!(
+            out,
+            "seconds: each operation's median of {runs} runs (each on a fresh server and data directory); \
+             peak RSS: the highest of them"
+        );
+    }
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }

@@ -8,10 +8,12 @@ const ROWS: u64 = 10_000;
 #[test]
 fn the_bench_runs_end_to_end_at_ten_thousand_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::new(env!("CARGO_BIN_EXE_bulkforce"), vec![ROWS], dir.path());
+    let mut config = Config::new(env!("CARGO_BIN_EXE_bulkforce"), vec![ROWS], dir.path());
+    config.runs = 3;
     let report = run(&config).expect("the bench runs");
     assert!(report.problems.is_empty(), "{:#?}", report.problems);
     let size = report.size(ROWS).expect("the size was measured");
+    assert_eq!(size.runs, 3);
 
     let insert = size.get(Operation::Insert).expect("insert measured");
     assert_eq!(insert.processed, Some(ROWS));
@@ -44,7 +46,10 @@ fn the_bench_runs_end_to_end_at_ten_thousand_rows() {
             size.get(Operation::SqliteExport).unwrap().records,
             Some(ROWS)
         );
-        assert!(insert.ratio.is_some() && export.ratio.is_some());
+        // Ratios are between the medians shown.
+        let ratio = insert.rows_per_second() / import.rows_per_second();
+        assert!((insert.ratio.unwrap() - ratio).abs() < 1e-9, "{insert:?}");
+        assert!(export.ratio.is_some());
     }
 
     let table = render_table(&report);
@@ -56,6 +61,7 @@ fn the_bench_runs_end_to_end_at_ten_thousand_rows() {
         "upsert (external id)",
         "export (query job)",
         "10,000",
+        "median of 3 runs",
     ] {
         assert!(table.contains(label), "the table shows {label}:\n{table}");
     }
