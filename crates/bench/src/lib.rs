@@ -361,11 +361,15 @@ fn measure_size(
     let largest = inserted.bytes.max(upserted.bytes);
     let max_upload_bytes = (largest > DEFAULT_MAX_UPLOAD_BYTES).then(|| {
         let raised = largest.next_multiple_of(1 << 20) + (1 << 20);
-        report.notes.push(format!(
+        let note = format!(
             "{rows} rows: the {:.0} MB upload is past the server's default 150 MiB limit; started with \
              --max-upload-bytes {raised} (one job per operation)",
             largest as f64 / 1e6
-        ));
+        );
+        // Once per size, not once per run.
+        if !report.notes.contains(&note) {
+            report.notes.push(note);
+        }
         raised
     });
     let spec = process::ServerSpec {
