@@ -1,6 +1,8 @@
-//! The ingest pipeline of one job: check the whole upload (header, line endings, CSV structure) before any
-//! row is written, then apply it chunk by chunk, each chunk committed with its progress and preceded by its
-//! result parts, so a restart resumes after the last committed chunk with nothing applied or reported twice.
+//! The ingest pipeline of one job: check the header, then apply the upload chunk by chunk while another
+//! thread checks the whole upload's structure (line endings, CSV); nothing commits before that check has
+//! passed, so a job that fails for its file has nothing written. Each chunk commits with its progress and
+//! after its result parts, so a restart resumes after the last committed chunk with nothing applied or
+//! reported twice.
 
 use crate::state::AppState;
 use bulkforce_core::csv::{
