@@ -82,6 +82,12 @@ struct ChunkWriter<'a> {
     /// lookup of the statement text, no reset of every binding when it goes back to the cache). The
     /// system fields, the same for every row of the chunk, are literals in it rather than binds.
     chunk_insert: Option<rusqlite::Statement<'a>>,
+    /// Every field any update of this chunk may write, and one UPDATE over them all: each field is
+    /// `IIF(?set, ?value, field)`, so rows that set different fields share it (an empty cell leaves a field
+    /// as it is, `#N/A` sets it null), instead of one statement per set of fields, which with a few optional
+    /// columns meant preparing a statement every dozen rows.
+    update_columns: Vec<usize>,
+    chunk_update: Option<rusqlite::Statement<'a>>,
     /// Per field of the object, its position in the row being bound, or `NO_SLOT`.
     field_slots: Vec<usize>,
     update_sql: HashMap<Vec<usize>, Rc<str>>,
@@ -175,11 +181,14 @@ fn apply_chunk(
         update_sql: HashMap::new(),
         insert_columns: Vec::new(),
         chunk_insert: None,
+        update_columns: Vec::new(),
+        chunk_update: None,
         field_slots: vec![NO_SLOT; object.fields().len()],
         spent: Vec::with_capacity(rows.len()),
         upsert_matches: None,
     };
     writer.prepare_chunk_insert(&rows)?;
+    writer.prepare_chunk_update(&rows)?;
     writer.find_upsert_matches(&rows)?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
@@ -355,6 +364,15 @@ impl ChunkWriter<'_> {
 
     fn update(&mut self, id: SfId, mut values: RowValues) -> Result<RowOutcome, Failure> {
         self.resolve(&mut values).map_err(|e| e.on(Some(id)))?;
+        if values
+            .assignments
+            .iter()
+            .all(|(f, _)| self.update_columns.binary_search(f).is_ok())
+        {
+            let outcome = self.update_with_chunk_statement(id, &values);
+            self.spent.push(values);
+            return outcome;
+        }
         let key: Vec<usize> = values.assignments.iter().map(|(f, _)| *f).collect();
         let sql = self.update_sql(key);
         let mut binds: Vec<&Value> = Vec::with_capacity(values.assignments.len() + 4);
@@ -379,6 +397,87 @@ impl ChunkWriter<'_> {
         drop(stmt);
         self.spent.push(values);
         outcome
+    }
+
+    /// The fields the chunk's updates may write (those of update and upsert rows, lookups included), and
+    /// the one UPDATE over them.
+    fn prepare_chunk_update(&mut self, rows: &[Result<RowOp, RowFailure>]) -> Result<()> {
+        let mut fields: Vec<usize> = Vec::new();
+        for row in rows {
+            let values = match row {
+                Ok(RowOp::Update { values, .. }) | Ok(RowOp::Upsert { values, .. }) => values,
+                _ => continue,
+            };
+            fields.extend(values.assignments.iter().map(|(f, _)| *f));
+            fields.extend(values.lookups.iter().map(|l| l.lookup_field));
+        }
+        if fields.is_empty() {
+            return Ok(());
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        // ?1 is the id; field k takes ?(2k+2) (whether the row sets it) and ?(2k+3) (its value).
+        let mut sets: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(k, f)| {
+                let column = quote(&self.object.fields()[*f].name);
+                format!("{column} = IIF(?{}, ?{}, {column})", 2 * k + 2, 2 * k + 3)
+            })
+            .collect();
+        for name in &self.audit_fields {
+            let value = if *name == "LastModifiedById" {
+                &self.user
+            } else {
+                &self.now
+            };
+            sets.push(format!("{} = {}", quote(name), literal(value)));
+        }
+        let sql = format!(
+            "UPDATE {} SET {} WHERE \"Id\" = ?1 AND \"IsDeleted\" = 0",
+            self.table,
+            sets.join(", ")
+        );
+        // Each chunk's text differs (its timestamp): prepared uncached, so it does not evict the others.
+        self.chunk_update = Some(self.conn.prepare(&sql)?);
+        self.update_columns = fields;
+        Ok(())
+    }
+
+    fn update_with_chunk_statement(
+        &mut self,
+        id: SfId,
+        values: &RowValues,
+    ) -> Result<RowOutcome, Failure> {
+        let Some(stmt) = self.chunk_update.as_mut() else {
+            return Err(Failure::store(StoreError::Invalid(
+                "the chunk's UPDATE was not prepared".into(),
+            )));
+        };
+        let null = Value::Null;
+        let slots = &mut self.field_slots;
+        for (k, (field, _)) in values.assignments.iter().enumerate() {
+            slots[*field] = k;
+        }
+        let mut bound = stmt.raw_bind_parameter(1, id.as_str());
+        for (bind, field) in (0..).zip(&self.update_columns) {
+            let (set, value) = match slots[*field] {
+                NO_SLOT => (false, &null),
+                k => (true, &values.assignments[k].1),
+            };
+            bound = bound
+                .and_then(|_| stmt.raw_bind_parameter(2 * bind + 2, set))
+                .and_then(|_| stmt.raw_bind_parameter(2 * bind + 3, Sql(value)));
+        }
+        for (field, _) in &values.assignments {
+            slots[*field] = NO_SLOT;
+        }
+        bound.map_err(Failure::store)?;
+        match stmt.raw_execute() {
+            Ok(0) => Err(self.missing_or_deleted(id)),
+            Ok(_) => Ok(RowOutcome::Updated(id)),
+            Err(e) => Err(self.unique_violation(e, values, Some(id))),
+        }
     }
 
     fn insert_with_chunk_statement(
