@@ -46,6 +46,33 @@ impl ToSql for Sql<'_> {
 /// A field the row being bound does not set.
 const NO_SLOT: usize = usize::MAX;
 
+/// Per field of the object, where its value is in the row being bound (or `NO_SLOT`): binding a chunk
+/// statement's columns is then one lookup per column instead of a search of the row.
+struct FieldSlots(Vec<usize>);
+
+impl FieldSlots {
+    /// Runs `bind` with a lookup of `values` by field (the last assignment of a field wins, as in
+    /// `RowValues::get`), and leaves every slot empty again.
+    fn with<'v, T>(
+        &mut self,
+        values: &'v RowValues,
+        bind: impl FnOnce(&dyn Fn(usize) -> Option<&'v Value>) -> T,
+    ) -> T {
+        for (k, (field, _)) in values.assignments.iter().enumerate() {
+            self.0[*field] = k;
+        }
+        let slots = &self.0;
+        let bound = bind(&|field| match slots[field] {
+            NO_SLOT => None,
+            k => Some(&values.assignments[k].1),
+        });
+        for (field, _) in &values.assignments {
+            self.0[*field] = NO_SLOT;
+        }
+        bound
+    }
+}
+
 /// System fields set on every insert, where the object has them.
 const AUDIT_FIELDS: [&str; 3] = ["LastModifiedDate", "LastModifiedById", "SystemModstamp"];
 const CREATE_FIELDS: [&str; 3] = ["CreatedDate", "CreatedById", "IsDeleted"];
@@ -88,8 +115,7 @@ struct ChunkWriter<'a> {
     /// columns meant preparing a statement every dozen rows.
     update_columns: Vec<usize>,
     chunk_update: Option<rusqlite::Statement<'a>>,
-    /// Per field of the object, its position in the row being bound, or `NO_SLOT`.
-    field_slots: Vec<usize>,
+    field_slots: FieldSlots,
     update_sql: HashMap<Vec<usize>, Rc<str>>,
 }
 
@@ -183,7 +209,7 @@ fn apply_chunk(
         chunk_insert: None,
         update_columns: Vec::new(),
         chunk_update: None,
-        field_slots: vec![NO_SLOT; object.fields().len()],
+        field_slots: FieldSlots(vec![NO_SLOT; object.fields().len()]),
         spent: Vec::with_capacity(rows.len()),
         upsert_matches: None,
     };
@@ -455,23 +481,18 @@ impl ChunkWriter<'_> {
             )));
         };
         let null = Value::Null;
-        let slots = &mut self.field_slots;
-        for (k, (field, _)) in values.assignments.iter().enumerate() {
-            slots[*field] = k;
-        }
-        let mut bound = stmt.raw_bind_parameter(1, id.as_str());
-        for (bind, field) in (0..).zip(&self.update_columns) {
-            let (set, value) = match slots[*field] {
-                NO_SLOT => (false, &null),
-                k => (true, &values.assignments[k].1),
-            };
-            bound = bound
-                .and_then(|_| stmt.raw_bind_parameter(2 * bind + 2, set))
-                .and_then(|_| stmt.raw_bind_parameter(2 * bind + 3, Sql(value)));
-        }
-        for (field, _) in &values.assignments {
-            slots[*field] = NO_SLOT;
-        }
+        let bound = self.field_slots.with(values, |value_of| {
+            let mut bound = stmt.raw_bind_parameter(1, id.as_str());
+            for (bind, field) in (0..).zip(&self.update_columns) {
+                let value = value_of(*field);
+                bound = bound
+                    .and_then(|_| stmt.raw_bind_parameter(2 * bind + 2, value.is_some()))
+                    .and_then(|_| {
+                        stmt.raw_bind_parameter(2 * bind + 3, Sql(value.unwrap_or(&null)))
+                    });
+            }
+            bound
+        });
         bound.map_err(Failure::store)?;
         match stmt.raw_execute() {
             Ok(0) => Err(self.missing_or_deleted(id)),
@@ -491,25 +512,19 @@ impl ChunkWriter<'_> {
             )));
         };
         let null = Value::Null;
-        // Where each field's value is in the row, so that binding is one lookup per column (the last
-        // assignment of a field wins, as in `RowValues::get`).
-        let slots = &mut self.field_slots;
-        for (k, (field, _)) in values.assignments.iter().enumerate() {
-            slots[*field] = k;
-        }
-        // The id is parameter 1; the columns follow.
-        let mut bound = stmt.raw_bind_parameter(1, id.as_str());
-        for (bind, field) in (2..).zip(&self.insert_columns) {
-            let value = match slots[*field] {
-                NO_SLOT if Some(*field) == self.owner => &self.user,
-                NO_SLOT => &null,
-                k => &values.assignments[k].1,
-            };
-            bound = bound.and_then(|_| stmt.raw_bind_parameter(bind, Sql(value)));
-        }
-        for (field, _) in &values.assignments {
-            slots[*field] = NO_SLOT;
-        }
+        let bound = self.field_slots.with(values, |value_of| {
+            // The id is parameter 1; the columns follow.
+            let mut bound = stmt.raw_bind_parameter(1, id.as_str());
+            for (bind, field) in (2..).zip(&self.insert_columns) {
+                let value = match value_of(*field) {
+                    Some(value) => value,
+                    None if Some(*field) == self.owner => &self.user,
+                    None => &null,
+                };
+                bound = bound.and_then(|_| stmt.raw_bind_parameter(bind, Sql(value)));
+            }
+            bound
+        });
         bound.map_err(Failure::store)?;
         match stmt.raw_execute() {
             Ok(_) => Ok(RowOutcome::Created(id)),
