@@ -8,6 +8,8 @@
 //! [`blob::BlobStore`] keeps uploads and result parts out of the database.
 
 pub mod blob;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod sqlite;
 
 use bulkforce_core::error::RowError;
