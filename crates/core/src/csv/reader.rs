@@ -1,28 +1,8 @@
-//! A streaming CSV record reader over any `BufRead`, allocation-free per record once warmed up.
+//! A streaming CSV record reader over any `BufRead`, allocation-free per record once warmed up: the
+//! [`Scanner`] finds the records, this reader keeps one record's unescaped cells and enforces the limits.
 
+use super::scanner::{Fed, RecordSpan, ScanError, Scanner, Sink, Terminator};
 use std::io::BufRead;
-
-/// What ended a record. Jobs accept only their declared line ending (or the end of the upload).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Terminator {
-    #[default]
-    Lf,
-    CrLf,
-    /// A carriage return that is not followed by a line feed, outside quotes.
-    Cr,
-    /// The upload ended without a line ending after its last record.
-    Eof,
-}
-
-impl Terminator {
-    fn len(self) -> u64 {
-        match self {
-            Terminator::Lf | Terminator::Cr => 1,
-            Terminator::CrLf => 2,
-            Terminator::Eof => 0,
-        }
-    }
-}
 
 /// Structural problems that make an upload unreadable as CSV.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +21,15 @@ pub enum CsvError {
     Io(#[from] std::io::Error),
 }
 
+impl From<ScanError> for CsvError {
+    fn from(e: ScanError) -> Self {
+        match e {
+            ScanError::UnterminatedQuote { line, .. } => CsvError::UnterminatedQuote { line },
+            ScanError::TextAfterQuote { line, .. } => CsvError::TextAfterQuote { line },
+        }
+    }
+}
+
 /// Salesforce's limits on one record: 400,000 characters (at most 4 bytes each in UTF-8) and 5,000 fields.
 pub const MAX_RECORD_BYTES: usize = 4 * 400_000;
 pub const MAX_FIELDS: usize = 5_000;
@@ -50,10 +39,7 @@ pub const MAX_FIELDS: usize = 5_000;
 pub struct Record {
     data: Vec<u8>,
     ends: Vec<usize>,
-    start: u64,
-    end: u64,
-    terminator: Terminator,
-    line: u64,
+    span: RecordSpan,
 }
 
 impl Record {
@@ -79,60 +65,67 @@ impl Record {
 
     /// Byte offset of the record's first byte in the input.
     pub fn start(&self) -> u64 {
-        self.start
+        self.span.start
     }
 
     /// Byte offset just past the record's terminator.
     pub fn end(&self) -> u64 {
-        self.end
+        self.span.end
     }
 
     /// The record's raw bytes without its terminator span `start()..raw_end()`.
     pub fn raw_end(&self) -> u64 {
-        self.end - self.terminator.len()
+        self.span.raw_end()
     }
 
     pub fn terminator(&self) -> Terminator {
-        self.terminator
+        self.span.terminator
     }
 
     /// 1-based physical line on which the record starts.
     pub fn line(&self) -> u64 {
-        self.line
+        self.span.line
     }
 
     /// A line with nothing but its terminator.
     pub fn is_blank(&self) -> bool {
-        self.raw_end() == self.start
+        self.span.is_blank()
     }
 
     fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();
     }
-
-    fn end_cell(&mut self) {
-        self.ends.push(self.data.len());
-    }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    StartCell,
-    Unquoted,
-    Quoted,
-    /// A quote inside a quoted value: either the first of a doubled quote or the closing one.
-    QuoteInQuoted,
-    /// A carriage return outside quotes: a CRLF terminator if a line feed follows.
-    AfterCr,
+/// Fills one [`Record`] from the scanner, and stops the scan when it ends.
+struct Fill<'a> {
+    rec: &'a mut Record,
+}
+
+impl Sink for Fill<'_> {
+    #[inline]
+    fn value(&mut self, bytes: &[u8]) {
+        self.rec.data.extend_from_slice(bytes);
+    }
+
+    #[inline]
+    fn end_cell(&mut self) {
+        self.rec.ends.push(self.rec.data.len());
+    }
+
+    #[inline]
+    fn record(&mut self, span: RecordSpan) -> bool {
+        self.end_cell();
+        self.rec.span = span;
+        false
+    }
 }
 
 /// Reads records one at a time, tracking byte offsets from `start_offset`.
 pub struct RecordReader<R> {
     inner: R,
-    delimiter: u8,
-    offset: u64,
-    line: u64,
+    scanner: Scanner,
     max_record_bytes: usize,
     max_fields: usize,
 }
@@ -142,9 +135,7 @@ impl<R: BufRead> RecordReader<R> {
     pub fn new(inner: R, delimiter: u8, start_offset: u64) -> Self {
         RecordReader {
             inner,
-            delimiter,
-            offset: start_offset,
-            line: 1,
+            scanner: Scanner::new(delimiter, start_offset),
             max_record_bytes: MAX_RECORD_BYTES,
             max_fields: MAX_FIELDS,
         }
@@ -163,7 +154,7 @@ impl<R: BufRead> RecordReader<R> {
         let buf = self.inner.fill_buf()?;
         if buf.starts_with(b"\xEF\xBB\xBF") {
             self.inner.consume(3);
-            self.offset += 3;
+            self.scanner.skip(3);
             return Ok(true);
         }
         Ok(false)
@@ -171,152 +162,50 @@ impl<R: BufRead> RecordReader<R> {
 
     /// Byte offset of the next unread byte.
     pub fn offset(&self) -> u64 {
-        self.offset
+        self.scanner.offset()
     }
 
     /// Sets the line number reported for the next record (after a seek).
     pub fn set_line(&mut self, line: u64) {
-        self.line = line;
+        self.scanner.set_line(line);
     }
 
     /// Reads the next record into `rec`. Returns `Ok(false)` at the end of the input.
     pub fn read(&mut self, rec: &mut Record) -> Result<bool, CsvError> {
         rec.clear();
-        rec.start = self.offset;
-        rec.line = self.line;
-        let delimiter = self.delimiter;
-        let mut state = State::StartCell;
-        let mut started = false;
+        rec.span.start = self.scanner.offset();
+        rec.span.line = self.scanner.line();
+        let mut fill = Fill { rec };
         loop {
             let buf = self.inner.fill_buf()?;
             if buf.is_empty() {
-                return match state {
-                    State::StartCell if !started => Ok(false),
-                    State::Quoted => Err(CsvError::UnterminatedQuote { line: rec.line }),
-                    State::AfterCr => {
-                        rec.end_cell();
-                        self.finish(rec, Terminator::Cr);
-                        Ok(true)
-                    }
-                    _ => {
-                        rec.end_cell();
-                        self.finish(rec, Terminator::Eof);
-                        Ok(true)
-                    }
-                };
+                return Ok(self.scanner.finish(&mut fill)?);
             }
-            started = true;
-            let mut i = 0;
-            let mut ended = None;
-            while i < buf.len() && ended.is_none() {
-                match state {
-                    State::StartCell => {
-                        let b = buf[i];
-                        if b == b'"' {
-                            state = State::Quoted;
-                            i += 1;
-                        } else if b == delimiter {
-                            rec.end_cell();
-                            i += 1;
-                        } else if b == b'\n' {
-                            rec.end_cell();
-                            i += 1;
-                            ended = Some(Terminator::Lf);
-                        } else if b == b'\r' {
-                            state = State::AfterCr;
-                            i += 1;
-                        } else {
-                            state = State::Unquoted;
-                        }
-                    }
-                    State::Unquoted => {
-                        let run = memchr::memchr3(delimiter, b'\n', b'\r', &buf[i..])
-                            .unwrap_or(buf.len() - i);
-                        rec.data.extend_from_slice(&buf[i..i + run]);
-                        i += run;
-                        if i < buf.len() {
-                            let b = buf[i];
-                            i += 1;
-                            if b == delimiter {
-                                rec.end_cell();
-                                state = State::StartCell;
-                            } else if b == b'\n' {
-                                rec.end_cell();
-                                ended = Some(Terminator::Lf);
-                            } else {
-                                state = State::AfterCr;
-                            }
-                        }
-                    }
-                    State::Quoted => {
-                        let run = memchr::memchr(b'"', &buf[i..]).unwrap_or(buf.len() - i);
-                        rec.data.extend_from_slice(&buf[i..i + run]);
-                        i += run;
-                        if i < buf.len() {
-                            i += 1;
-                            state = State::QuoteInQuoted;
-                        }
-                    }
-                    State::QuoteInQuoted => {
-                        let b = buf[i];
-                        i += 1;
-                        if b == b'"' {
-                            rec.data.push(b'"');
-                            state = State::Quoted;
-                        } else if b == delimiter {
-                            rec.end_cell();
-                            state = State::StartCell;
-                        } else if b == b'\n' {
-                            rec.end_cell();
-                            ended = Some(Terminator::Lf);
-                        } else if b == b'\r' {
-                            state = State::AfterCr;
-                        } else {
-                            let line = self.line + count_lines(&buf[..i]);
-                            return Err(CsvError::TextAfterQuote { line });
-                        }
-                    }
-                    State::AfterCr => {
-                        rec.end_cell();
-                        if buf[i] == b'\n' {
-                            i += 1;
-                            ended = Some(Terminator::CrLf);
-                        } else {
-                            ended = Some(Terminator::Cr);
-                        }
-                    }
-                }
-            }
-            self.line += count_lines(&buf[..i]);
-            self.inner.consume(i);
-            self.offset += i as u64;
-            if rec.data.len() > self.max_record_bytes {
-                return Err(CsvError::RecordTooLarge {
-                    line: rec.line,
-                    limit: self.max_record_bytes,
-                });
-            }
-            if rec.ends.len() > self.max_fields {
-                return Err(CsvError::TooManyFields {
-                    line: rec.line,
-                    limit: self.max_fields,
-                });
-            }
-            if let Some(terminator) = ended {
-                self.finish(rec, terminator);
+            let Fed { consumed, stopped } = self.scanner.feed(buf, &mut fill)?;
+            self.inner.consume(consumed);
+            self.check_limits(fill.rec)?;
+            if stopped {
                 return Ok(true);
             }
         }
     }
 
-    fn finish(&mut self, rec: &mut Record, terminator: Terminator) {
-        rec.end = self.offset;
-        rec.terminator = terminator;
+    /// Stops a record that outgrows the limits, checked once per buffer so that memory stays bounded.
+    fn check_limits(&self, rec: &Record) -> Result<(), CsvError> {
+        if rec.data.len() > self.max_record_bytes {
+            return Err(CsvError::RecordTooLarge {
+                line: rec.line(),
+                limit: self.max_record_bytes,
+            });
+        }
+        if rec.ends.len() > self.max_fields {
+            return Err(CsvError::TooManyFields {
+                line: rec.line(),
+                limit: self.max_fields,
+            });
+        }
+        Ok(())
     }
-}
-
-fn count_lines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 #[cfg(test)]
