@@ -1,0 +1,89 @@
+//! Lookups a row needs before it is written: relationship columns resolved to parent ids, reference
+//! fields checked against live records, and live records found by a field's value.
+
+use super::bind::Sql;
+use super::failure::RowProblem;
+use super::{ChunkWriter, quote};
+use crate::{Result, StoreError};
+use bulkforce_core::error::RowError;
+use bulkforce_core::id::SfId;
+use bulkforce_core::ingest::{ParentLookup, RowValues};
+use bulkforce_core::schema::FieldType;
+use bulkforce_core::value::Value;
+use rusqlite::OptionalExtension;
+
+impl ChunkWriter<'_> {
+    /// Resolves relationship columns to ids and checks that every lookup points at a live record.
+    pub(super) fn resolve(&self, values: &mut RowValues) -> Result<(), RowProblem> {
+        for lookup in std::mem::take(&mut values.lookups) {
+            let id = self.resolve_parent(&lookup)?;
+            values.set(lookup.lookup_field, Value::Text(id.as_str().to_owned()));
+        }
+        for (field, value) in &values.assignments {
+            let def = &self.object.fields()[*field];
+            let Value::Text(text) = value else { continue };
+            if def.ftype != FieldType::Reference {
+                continue;
+            }
+            let target = SfId::parse(text)
+                .ok()
+                .and_then(|id| self.schema.object_by_prefix(id.key_prefix()))
+                .ok_or(RowProblem::Row(RowError::invalid_cross_reference()))?;
+            let sql = format!(
+                "SELECT \"IsDeleted\" FROM {} WHERE \"Id\" = ?1",
+                quote(&target.name)
+            );
+            let deleted: Option<i64> = self
+                .conn
+                .prepare_cached(&sql)?
+                .query_row([text.as_str()], |r| r.get(0))
+                .optional()?;
+            match deleted {
+                Some(0) => {}
+                Some(_) => return Err(RowProblem::Row(RowError::entity_is_deleted())),
+                None => return Err(RowProblem::Row(RowError::invalid_cross_reference())),
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_parent(&self, lookup: &ParentLookup) -> Result<SfId, RowProblem> {
+        let parent = self.schema.object(&lookup.parent_object).ok_or_else(|| {
+            StoreError::Corrupt(format!("unknown parent {}", lookup.parent_object))
+        })?;
+        let key = Value::Text(lookup.value.clone());
+        let matches = self.find_by(&quote(&parent.name), &lookup.parent_field, &key)?;
+        match matches.as_slice() {
+            [id] => Ok(*id),
+            [] => Err(RowProblem::Row(RowError::foreign_key_not_found(
+                &lookup.value,
+                &lookup.parent_field,
+                &parent.name,
+            ))),
+            ids => {
+                let label = parent
+                    .field(&lookup.parent_field)
+                    .map(|f| f.label.clone())
+                    .unwrap_or_default();
+                let ids: Vec<String> = ids.iter().map(|i| i.as_str().to_owned()).collect();
+                Err(RowProblem::Row(RowError::duplicate_external_id(
+                    &label, &ids,
+                )))
+            }
+        }
+    }
+
+    /// Live records of `table` whose `field` equals `value` (at most two: enough to tell one from many).
+    pub(super) fn find_by(&self, table: &str, field: &str, value: &Value) -> Result<Vec<SfId>> {
+        let sql = format!(
+            "SELECT \"Id\" FROM {table} WHERE {} = ?1 AND \"IsDeleted\" = 0 LIMIT 2",
+            quote(field)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let ids = stmt
+            .query_map([Sql(value)], |r| r.get::<_, String>(0))?
+            .map(|id| SfId::parse(&id?).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+}

@@ -1,0 +1,156 @@
+//! Updates: one UPDATE per chunk over the union of the fields its updates write, each field
+//! `IIF(?set, ?value, field)`, and a statement of its own for a row outside that union.
+
+use super::bind::{Sql, literal};
+use super::failure::Failure;
+use super::{ChunkWriter, quote};
+use crate::{Result, RowOutcome, StoreError};
+use bulkforce_core::id::SfId;
+use bulkforce_core::ingest::{RowFailure, RowOp, RowValues};
+use bulkforce_core::value::Value;
+use rusqlite::params_from_iter;
+use std::rc::Rc;
+
+impl ChunkWriter<'_> {
+    pub(super) fn update(
+        &mut self,
+        id: SfId,
+        mut values: RowValues,
+    ) -> Result<RowOutcome, Failure> {
+        self.resolve(&mut values).map_err(|e| e.on(Some(id)))?;
+        if values
+            .assignments
+            .iter()
+            .all(|(f, _)| self.update_columns.binary_search(f).is_ok())
+        {
+            let outcome = self.update_with_chunk_statement(id, &values);
+            self.spent.push(values);
+            return outcome;
+        }
+        let key: Vec<usize> = values.assignments.iter().map(|(f, _)| *f).collect();
+        let sql = self.update_sql(key);
+        let mut binds: Vec<&Value> = Vec::with_capacity(values.assignments.len() + 4);
+        for (_, value) in &values.assignments {
+            binds.push(value);
+        }
+        for name in &self.audit_fields {
+            binds.push(if *name == "LastModifiedById" {
+                &self.user
+            } else {
+                &self.now
+            });
+        }
+        let id_value = Value::Text(id.as_str().to_owned());
+        binds.push(&id_value);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(Failure::store)?;
+        let outcome = match stmt.execute(params_from_iter(binds.iter().map(|v| Sql(v)))) {
+            Ok(0) => Err(self.missing_or_deleted(id)),
+            Ok(_) => Ok(RowOutcome::Updated(id)),
+            Err(e) => Err(self.unique_violation(e, &values, Some(id))),
+        };
+        drop(stmt);
+        self.spent.push(values);
+        outcome
+    }
+
+    /// The fields the chunk's updates may write (those of update and upsert rows, lookups included), and
+    /// the one UPDATE over them.
+    pub(super) fn prepare_chunk_update(
+        &mut self,
+        rows: &[Result<RowOp, RowFailure>],
+    ) -> Result<()> {
+        let mut fields: Vec<usize> = Vec::new();
+        for row in rows {
+            let values = match row {
+                Ok(RowOp::Update { values, .. }) | Ok(RowOp::Upsert { values, .. }) => values,
+                _ => continue,
+            };
+            fields.extend(values.assignments.iter().map(|(f, _)| *f));
+            fields.extend(values.lookups.iter().map(|l| l.lookup_field));
+        }
+        if fields.is_empty() {
+            return Ok(());
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        // ?1 is the id; field k takes ?(2k+2) (whether the row sets it) and ?(2k+3) (its value).
+        let mut sets: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(k, f)| {
+                let column = quote(&self.object.fields()[*f].name);
+                format!("{column} = IIF(?{}, ?{}, {column})", 2 * k + 2, 2 * k + 3)
+            })
+            .collect();
+        for name in &self.audit_fields {
+            let value = if *name == "LastModifiedById" {
+                &self.user
+            } else {
+                &self.now
+            };
+            sets.push(format!("{} = {}", quote(name), literal(value)));
+        }
+        let sql = format!(
+            "UPDATE {} SET {} WHERE \"Id\" = ?1 AND \"IsDeleted\" = 0",
+            self.table,
+            sets.join(", ")
+        );
+        // Each chunk's text differs (its timestamp): prepared uncached, so it does not evict the others.
+        self.chunk_update = Some(self.conn.prepare(&sql)?);
+        self.update_columns = fields;
+        Ok(())
+    }
+
+    fn update_with_chunk_statement(
+        &mut self,
+        id: SfId,
+        values: &RowValues,
+    ) -> Result<RowOutcome, Failure> {
+        let Some(stmt) = self.chunk_update.as_mut() else {
+            return Err(Failure::store(StoreError::Invalid(
+                "the chunk's UPDATE was not prepared".into(),
+            )));
+        };
+        let null = Value::Null;
+        let bound = self.field_slots.with(values, |value_of| {
+            let mut bound = stmt.raw_bind_parameter(1, id.as_str());
+            for (bind, field) in (0..).zip(&self.update_columns) {
+                let value = value_of(*field);
+                bound = bound
+                    .and_then(|_| stmt.raw_bind_parameter(2 * bind + 2, value.is_some()))
+                    .and_then(|_| {
+                        stmt.raw_bind_parameter(2 * bind + 3, Sql(value.unwrap_or(&null)))
+                    });
+            }
+            bound
+        });
+        bound.map_err(Failure::store)?;
+        match stmt.raw_execute() {
+            Ok(0) => Err(self.missing_or_deleted(id)),
+            Ok(_) => Ok(RowOutcome::Updated(id)),
+            Err(e) => Err(self.unique_violation(e, values, Some(id))),
+        }
+    }
+
+    /// The UPDATE for rows that set `fields`, built once per chunk.
+    fn update_sql(&mut self, fields: Vec<usize>) -> Rc<str> {
+        let (object, table, audit) = (self.object, &self.table, &self.audit_fields);
+        self.update_sql
+            .entry(fields)
+            .or_insert_with_key(|fields| {
+                let sets: Vec<String> = fields
+                    .iter()
+                    .map(|f| &object.fields()[*f].name)
+                    .map(String::as_str)
+                    .chain(audit.iter().copied())
+                    .map(|name| format!("{} = ?", quote(name)))
+                    .collect();
+                format!(
+                    "UPDATE {table} SET {} WHERE \"Id\" = ? AND \"IsDeleted\" = 0",
+                    sets.join(", ")
+                )
+                .into()
+            })
+            .clone()
+    }
+}
