@@ -101,88 +101,27 @@ impl<'a> Parser<'a> {
     /// [ORDER BY …] [LIMIT n] [OFFSET n] [FOR VIEW|REFERENCE|UPDATE]`.
     fn select(&mut self) -> Result<Select, SoqlError> {
         self.expect_keyword("SELECT")?;
-        let items = self.select_list()?;
+        let items = self.comma_separated(Self::select_item)?;
         self.expect_keyword("FROM")?;
         let from = self.ident()?;
-        let alias = if self.peek().kind == TokenKind::Ident
-            && !CLAUSE_KEYWORDS.iter().any(|k| self.at_keyword(k))
-        {
-            Some(self.ident()?)
-        } else {
-            None
-        };
+        let alias = self.object_alias()?;
         if self.eat_keyword("USING") {
             self.expect_keyword("SCOPE")?;
             self.ident()?;
         }
-        let filter = if self.eat_keyword("WHERE") {
-            Some(self.condition()?)
-        } else {
-            None
-        };
+        let filter = self.optional_condition("WHERE")?;
         if self.eat_keyword("WITH") {
             // Security modes change nothing for a single-user local server.
-            let mode = self.peek().clone();
-            if !["SECURITY_ENFORCED", "USER_MODE", "SYSTEM_MODE"]
-                .iter()
-                .any(|m| mode.is_keyword(self.text, m))
-            {
-                return Err(self.unexpected(&mode));
-            }
-            self.bump();
+            self.one_of(&["SECURITY_ENFORCED", "USER_MODE", "SYSTEM_MODE"])?;
         }
-        let mut group_by = Vec::new();
-        if self.eat_keyword("GROUP") {
-            self.expect_keyword("BY")?;
-            loop {
-                group_by.push(self.expr()?);
-                if self.peek().kind != TokenKind::Comma {
-                    break;
-                }
-                self.bump();
-            }
-        }
-        let having = if self.eat_keyword("HAVING") {
-            Some(self.condition()?)
-        } else {
-            None
-        };
-        let mut order_by = Vec::new();
-        if self.eat_keyword("ORDER") {
-            self.expect_keyword("BY")?;
-            loop {
-                order_by.push(self.order_key()?);
-                if self.peek().kind != TokenKind::Comma {
-                    break;
-                }
-                self.bump();
-            }
-        }
-        let limit = if self.eat_keyword("LIMIT") {
-            Some(self.count()?)
-        } else {
-            None
-        };
-        let offset = if self.eat_keyword("OFFSET") {
-            Some(self.count()?)
-        } else {
-            None
-        };
+        let group_by = self.by_list("GROUP", Self::expr)?;
+        let having = self.optional_condition("HAVING")?;
+        let order_by = self.by_list("ORDER", Self::order_key)?;
+        let limit = self.optional_count("LIMIT")?;
+        let offset = self.optional_count("OFFSET")?;
         if self.eat_keyword("FOR") {
-            loop {
-                let what = self.peek().clone();
-                if !["VIEW", "REFERENCE", "UPDATE"]
-                    .iter()
-                    .any(|m| what.is_keyword(self.text, m))
-                {
-                    return Err(self.unexpected(&what));
-                }
-                self.bump();
-                if self.peek().kind != TokenKind::Comma {
-                    break;
-                }
-                self.bump();
-            }
+            // Record locking and view tracking change nothing either.
+            self.comma_separated(|p| p.one_of(&["VIEW", "REFERENCE", "UPDATE"]))?;
         }
         Ok(Select {
             items,
@@ -197,68 +136,81 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn select_list(&mut self) -> Result<Vec<SelectItem>, SoqlError> {
-        let mut items = vec![self.select_item()?];
+    /// One or more `item`s separated by commas.
+    fn comma_separated<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<T, SoqlError>,
+    ) -> Result<Vec<T>, SoqlError> {
+        let mut items = vec![item(self)?];
         while self.peek().kind == TokenKind::Comma {
             self.bump();
-            items.push(self.select_item()?);
+            items.push(item(self)?);
         }
         Ok(items)
+    }
+
+    /// The next token, which must be one of `keywords`.
+    fn one_of(&mut self, keywords: &[&str]) -> Result<Token, SoqlError> {
+        let token = self.peek().clone();
+        if !keywords.iter().any(|k| token.is_keyword(self.text, k)) {
+            return Err(self.unexpected(&token));
+        }
+        Ok(self.bump())
+    }
+
+    /// The FROM alias: an identifier that is not a clause keyword.
+    fn object_alias(&mut self) -> Result<Option<Ident>, SoqlError> {
+        if self.peek().kind == TokenKind::Ident
+            && !CLAUSE_KEYWORDS.iter().any(|k| self.at_keyword(k))
+        {
+            Ok(Some(self.ident()?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `keyword condition` (WHERE, HAVING), if present.
+    fn optional_condition(&mut self, keyword: &str) -> Result<Option<Condition>, SoqlError> {
+        if self.eat_keyword(keyword) {
+            Ok(Some(self.condition()?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `keyword BY item, …` (GROUP BY, ORDER BY), or nothing.
+    fn by_list<T>(
+        &mut self,
+        keyword: &str,
+        item: impl FnMut(&mut Self) -> Result<T, SoqlError>,
+    ) -> Result<Vec<T>, SoqlError> {
+        if !self.eat_keyword(keyword) {
+            return Ok(Vec::new());
+        }
+        self.expect_keyword("BY")?;
+        self.comma_separated(item)
+    }
+
+    /// `keyword n` (LIMIT, OFFSET), if present.
+    fn optional_count(&mut self, keyword: &str) -> Result<Option<Count>, SoqlError> {
+        if self.eat_keyword(keyword) {
+            Ok(Some(self.count()?))
+        } else {
+            Ok(None)
+        }
     }
 
     fn select_item(&mut self) -> Result<SelectItem, SoqlError> {
         let token = self.peek().clone();
         match token.kind {
-            TokenKind::LParen => {
-                self.bump();
-                if !self.at_keyword("SELECT") {
-                    return Err(self.unexpected(self.peek()));
-                }
-                let query = self.select()?;
-                let close = self.expect_kind(&TokenKind::RParen)?;
-                Ok(SelectItem::Subquery {
-                    query: Box::new(query),
-                    span: token.span.to(close.span),
-                })
-            }
+            TokenKind::LParen => self.subquery_item(&token),
             TokenKind::Ident if token.is_keyword(self.text, "FROM") => Err(self.unexpected(&token)),
-            TokenKind::Ident if token.is_keyword(self.text, "TYPEOF") => {
-                self.bump();
-                loop {
-                    let next = self.bump();
-                    match next.kind {
-                        TokenKind::Eof => return Err(self.unexpected(&next)),
-                        _ if next.is_keyword(self.text, "END") => {
-                            return Ok(SelectItem::TypeOf {
-                                span: token.span.to(next.span),
-                            });
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            TokenKind::Ident if token.is_keyword(self.text, "TYPEOF") => self.type_of_item(&token),
             TokenKind::Ident
                 if token.is_keyword(self.text, "FIELDS")
                     && self.peek_at(1).kind == TokenKind::LParen =>
             {
-                self.bump();
-                self.bump();
-                let which = self.peek().clone();
-                let kind = if which.is_keyword(self.text, "STANDARD") {
-                    FieldsKind::Standard
-                } else if which.is_keyword(self.text, "CUSTOM") {
-                    FieldsKind::Custom
-                } else if which.is_keyword(self.text, "ALL") {
-                    FieldsKind::All
-                } else {
-                    return Err(self.unexpected(&which));
-                };
-                self.bump();
-                let close = self.expect_kind(&TokenKind::RParen)?;
-                Ok(SelectItem::Fields {
-                    kind,
-                    span: token.span.to(close.span),
-                })
+                self.fields_item(&token)
             }
             TokenKind::Ident => {
                 let expr = self.expr()?;
@@ -274,6 +226,59 @@ impl<'a> Parser<'a> {
             }
             _ => Err(self.unexpected(&token)),
         }
+    }
+
+    /// `(SELECT …)` in the SELECT list, from its opening parenthesis `open`.
+    fn subquery_item(&mut self, open: &Token) -> Result<SelectItem, SoqlError> {
+        self.bump();
+        if !self.at_keyword("SELECT") {
+            return Err(self.unexpected(self.peek()));
+        }
+        let query = self.select()?;
+        let close = self.expect_kind(&TokenKind::RParen)?;
+        Ok(SelectItem::Subquery {
+            query: Box::new(query),
+            span: open.span.to(close.span),
+        })
+    }
+
+    /// `TYPEOF … END`, skipped over whole from the `TYPEOF` keyword (it is never bound).
+    fn type_of_item(&mut self, type_of: &Token) -> Result<SelectItem, SoqlError> {
+        self.bump();
+        loop {
+            let next = self.bump();
+            match next.kind {
+                TokenKind::Eof => return Err(self.unexpected(&next)),
+                _ if next.is_keyword(self.text, "END") => {
+                    return Ok(SelectItem::TypeOf {
+                        span: type_of.span.to(next.span),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `FIELDS(STANDARD|CUSTOM|ALL)`, from the `FIELDS` keyword.
+    fn fields_item(&mut self, fields: &Token) -> Result<SelectItem, SoqlError> {
+        self.bump();
+        self.bump();
+        let which = self.peek().clone();
+        let kind = if which.is_keyword(self.text, "STANDARD") {
+            FieldsKind::Standard
+        } else if which.is_keyword(self.text, "CUSTOM") {
+            FieldsKind::Custom
+        } else if which.is_keyword(self.text, "ALL") {
+            FieldsKind::All
+        } else {
+            return Err(self.unexpected(&which));
+        };
+        self.bump();
+        let close = self.expect_kind(&TokenKind::RParen)?;
+        Ok(SelectItem::Fields {
+            kind,
+            span: fields.span.to(close.span),
+        })
     }
 
     /// A field path, or `function([path])`.
@@ -456,12 +461,7 @@ impl<'a> Parser<'a> {
     }
 
     fn literal_list(&mut self) -> Result<Vec<Literal>, SoqlError> {
-        let mut values = vec![self.literal()?];
-        while self.peek().kind == TokenKind::Comma {
-            self.bump();
-            values.push(self.literal()?);
-        }
-        Ok(values)
+        self.comma_separated(Self::literal)
     }
 
     fn literal(&mut self) -> Result<Literal, SoqlError> {
