@@ -207,33 +207,46 @@ impl IngestPlan {
         if record.len() != self.columns.len() {
             return Err(RowError::column_count(self.columns.len(), record.len()).into());
         }
-        let cell = |i: usize| cell_text(record.get(i).unwrap_or_default());
-        let id_text = self
-            .columns
-            .iter()
-            .position(|c| matches!(c, Column::Id))
-            .map(cell);
-        let id_text = id_text.as_deref().unwrap_or("");
-
-        // Operations that name their record by Id.
-        let target_id = if self.operation.needs_id() {
-            if id_text.is_empty() {
-                return Err(RowError::missing_id().into());
-            }
-            Some(self.parse_record_id(id_text)?)
-        } else {
-            None
-        };
+        let target_id = self.target_id(record)?;
         match (self.operation, target_id) {
             (Operation::Delete, Some(id)) => return Ok(RowOp::Delete { id }),
             (Operation::HardDelete, Some(id)) => return Ok(RowOp::HardDelete { id }),
             _ => {}
         }
+        let values = self.row_values(record, target_id)?;
+        self.row_op(record, target_id, values)
+    }
+
+    /// The record an operation that names its record by Id (update, delete) targets: its `Id` cell, which
+    /// must be there and well-formed. `None` for the other operations.
+    fn target_id(&self, record: &Record) -> Result<Option<SfId>, RowFailure> {
+        if !self.operation.needs_id() {
+            return Ok(None);
+        }
+        let id_text = self
+            .columns
+            .iter()
+            .position(|c| matches!(c, Column::Id))
+            .map(|col| record_cell(record, col));
+        let id_text = id_text.as_deref().unwrap_or("");
+        if id_text.is_empty() {
+            return Err(RowError::missing_id().into());
+        }
+        Ok(Some(self.parse_record_id(id_text)?))
+    }
+
+    /// The values a row writes: each non-empty cell parsed for its field (`#N/A` as null), relationship
+    /// cells as lookups to resolve. A cell the operation may not write fails the row, naming every such
+    /// field; a failure carries `target_id`.
+    fn row_values(
+        &self,
+        record: &Record,
+        target_id: Option<SfId>,
+    ) -> Result<RowValues, RowFailure> {
         let fail = |error: RowError| RowFailure {
             id: target_id,
             error,
         };
-
         // Room for every column and default, so that filling it never reallocates.
         let mut values = RowValues {
             assignments: Vec::with_capacity(self.columns.len() + self.insert_defaults.len()),
@@ -241,7 +254,7 @@ impl IngestPlan {
         };
         let mut not_writable = Vec::new();
         for (col, column) in self.columns.iter().enumerate() {
-            let text = cell(col);
+            let text = record_cell(record, col);
             match column {
                 Column::Id => {
                     if self.operation == Operation::Insert && !text.is_empty() {
@@ -289,13 +302,27 @@ impl IngestPlan {
         if !not_writable.is_empty() {
             return Err(fail(RowError::not_writable(not_writable)));
         }
+        Ok(values)
+    }
+
+    /// The row operation of a row's values: an insert completed with its defaults and required fields, an
+    /// update of `target_id`, or an upsert with its key; each checked for nulls it may not set.
+    fn row_op(
+        &self,
+        record: &Record,
+        target_id: Option<SfId>,
+        mut values: RowValues,
+    ) -> Result<RowOp, RowFailure> {
         match self.operation {
             Operation::Insert => {
                 self.complete_insert(&mut values)?;
                 Ok(RowOp::Insert(values))
             }
             Operation::Update => {
-                self.check_nulls(&values).map_err(fail)?;
+                self.check_nulls(&values).map_err(|error| RowFailure {
+                    id: target_id,
+                    error,
+                })?;
                 Ok(RowOp::Update {
                     id: target_id.expect("update rows have an id"),
                     values,
@@ -402,6 +429,11 @@ impl IngestPlan {
         }
         Cow::Borrowed(raw)
     }
+}
+
+/// Cell `col` of `record` as text (empty when the record is shorter).
+fn record_cell(record: &Record, col: usize) -> Cow<'_, str> {
+    cell_text(record.get(col).unwrap_or_default())
 }
 
 /// A cell as text. Uploads are UTF-8, so the strict check (fast on ASCII) nearly always succeeds; invalid
