@@ -291,105 +291,120 @@ impl Renderer<'_> {
     }
 
     fn condition(&mut self, condition: &Condition) -> Result<String> {
-        Ok(match condition {
-            Condition::And(parts) => self.join_conditions(parts, " AND ")?,
-            Condition::Or(parts) => self.join_conditions(parts, " OR ")?,
+        match condition {
+            Condition::And(parts) => self.join_conditions(parts, " AND "),
+            Condition::Or(parts) => self.join_conditions(parts, " OR "),
             // SOQL logic has two values: a comparison with null is false, so NOT of it is true.
-            Condition::Not(inner) => format!("NOT coalesce(({}), 0)", self.condition(inner)?),
-            Condition::Compare { left, op, right } => {
-                let text = operand_is_text(left);
-                let expr = self.operand(left);
-                match right {
-                    BoundValue::Literal(literal) => self.compare(&expr, *op, literal, text),
-                    BoundValue::Range(range) => self.compare_range(&expr, *op, range),
-                }
-            }
-            Condition::Like { left, pattern } => {
-                let expr = self.column(left);
-                let p = self.bind(&Literal::Text(pattern.clone()));
-                format!("({expr} LIKE {p} ESCAPE '\\')")
-            }
+            Condition::Not(inner) => Ok(format!("NOT coalesce(({}), 0)", self.condition(inner)?)),
+            Condition::Compare { left, op, right } => Ok(self.comparison(left, *op, right)),
+            Condition::Like { left, pattern } => Ok(self.like(left, pattern)),
             Condition::In {
                 left,
                 negated,
                 values,
-            } => {
-                let text = operand_is_text(left);
-                let expr = self.operand(left);
-                let mut alternatives = Vec::new();
-                let mut literals = Vec::new();
-                for value in values {
-                    match value {
-                        BoundValue::Literal(Literal::Null) => {
-                            alternatives.push(format!("{expr} IS NULL"))
-                        }
-                        BoundValue::Literal(l) => literals.push(self.bind(l)),
-                        BoundValue::Range(r) => {
-                            alternatives.push(self.compare_range(&expr, ComparisonOp::Eq, r))
-                        }
-                    }
-                }
-                if !literals.is_empty() {
-                    let collate = if text { " COLLATE NOCASE" } else { "" };
-                    alternatives.push(format!("{expr}{collate} IN ({})", literals.join(", ")));
-                }
-                let any = if alternatives.is_empty() {
-                    "0".to_owned()
-                } else {
-                    alternatives.join(" OR ")
-                };
-                if *negated {
-                    format!("({expr} IS NULL OR NOT ({any}))")
-                } else {
-                    format!("({any})")
-                }
-            }
+            } => Ok(self.in_list(left, *negated, values)),
             Condition::InSubquery {
                 left,
                 negated,
                 subquery,
-            } => {
-                let expr = self.column(left);
-                self.depth += 1;
-                let inner = self.select(subquery, false);
-                self.depth -= 1;
-                let inner = inner?;
-                if *negated {
-                    // NOT IN over a set holding NULL is never true in SQL; SOQL ignores the nulls.
-                    format!(
-                        "({expr} IS NULL OR {expr} NOT IN (SELECT c0 FROM ({inner}) WHERE c0 IS NOT NULL))"
-                    )
-                } else {
-                    format!("({expr} IN ({inner}))")
-                }
-            }
+            } => self.in_subquery(left, *negated, subquery),
             Condition::Includes {
                 left,
                 negated,
                 sets,
-            } => {
-                let expr = self.column(left);
-                let mut any = Vec::new();
-                for set in sets {
-                    let mut all = Vec::new();
-                    for value in set {
-                        let p = self.bind(&Literal::Text(format!("%;{};%", value.trim())));
-                        all.push(format!("(';' || {expr} || ';') LIKE {p} ESCAPE '\\'"));
-                    }
-                    any.push(format!("({})", all.join(" AND ")));
-                }
-                let any = if any.is_empty() {
-                    "0".to_owned()
-                } else {
-                    any.join(" OR ")
-                };
-                if *negated {
-                    format!("({expr} IS NULL OR NOT ({any}))")
-                } else {
-                    format!("({expr} IS NOT NULL AND ({any}))")
+            } => Ok(self.includes(left, *negated, sets)),
+        }
+    }
+
+    /// `left op value`, where the value is a literal or a date range.
+    fn comparison(&mut self, left: &Operand, op: ComparisonOp, right: &BoundValue) -> String {
+        let text = operand_is_text(left);
+        let expr = self.operand(left);
+        match right {
+            BoundValue::Literal(literal) => self.compare(&expr, op, literal, text),
+            BoundValue::Range(range) => self.compare_range(&expr, op, range),
+        }
+    }
+
+    /// `LIKE`: SQLite's LIKE already ignores ASCII case, as Salesforce's does.
+    fn like(&mut self, left: &FieldPath, pattern: &str) -> String {
+        let expr = self.column(left);
+        let p = self.bind(&Literal::Text(pattern.to_owned()));
+        format!("({expr} LIKE {p} ESCAPE '\\')")
+    }
+
+    /// `IN (…)` / `NOT IN (…)` over literals: nulls and date ranges become alternatives of their own, and
+    /// `NOT IN` keeps the rows whose value is null.
+    fn in_list(&mut self, left: &Operand, negated: bool, values: &[BoundValue]) -> String {
+        let text = operand_is_text(left);
+        let expr = self.operand(left);
+        let mut alternatives = Vec::new();
+        let mut literals = Vec::new();
+        for value in values {
+            match value {
+                BoundValue::Literal(Literal::Null) => alternatives.push(format!("{expr} IS NULL")),
+                BoundValue::Literal(l) => literals.push(self.bind(l)),
+                BoundValue::Range(r) => {
+                    alternatives.push(self.compare_range(&expr, ComparisonOp::Eq, r))
                 }
             }
+        }
+        if !literals.is_empty() {
+            let collate = if text { " COLLATE NOCASE" } else { "" };
+            alternatives.push(format!("{expr}{collate} IN ({})", literals.join(", ")));
+        }
+        let any = if alternatives.is_empty() {
+            "0".to_owned()
+        } else {
+            alternatives.join(" OR ")
+        };
+        if negated {
+            format!("({expr} IS NULL OR NOT ({any}))")
+        } else {
+            format!("({any})")
+        }
+    }
+
+    /// `IN (SELECT …)` / `NOT IN (SELECT …)`: the subquery rendered one level deeper, so its aliases differ.
+    fn in_subquery(&mut self, left: &FieldPath, negated: bool, subquery: &Query) -> Result<String> {
+        let expr = self.column(left);
+        self.depth += 1;
+        let inner = self.select(subquery, false);
+        self.depth -= 1;
+        let inner = inner?;
+        Ok(if negated {
+            // NOT IN over a set holding NULL is never true in SQL; SOQL ignores the nulls.
+            format!(
+                "({expr} IS NULL OR {expr} NOT IN (SELECT c0 FROM ({inner}) WHERE c0 IS NOT NULL))"
+            )
+        } else {
+            format!("({expr} IN ({inner}))")
         })
+    }
+
+    /// `INCLUDES` / `EXCLUDES` on a multi-select picklist (values joined by `;`): some set has all of its
+    /// values in the field.
+    fn includes(&mut self, left: &FieldPath, negated: bool, sets: &[Vec<String>]) -> String {
+        let expr = self.column(left);
+        let mut any = Vec::new();
+        for set in sets {
+            let mut all = Vec::new();
+            for value in set {
+                let p = self.bind(&Literal::Text(format!("%;{};%", value.trim())));
+                all.push(format!("(';' || {expr} || ';') LIKE {p} ESCAPE '\\'"));
+            }
+            any.push(format!("({})", all.join(" AND ")));
+        }
+        let any = if any.is_empty() {
+            "0".to_owned()
+        } else {
+            any.join(" OR ")
+        };
+        if negated {
+            format!("({expr} IS NULL OR NOT ({any}))")
+        } else {
+            format!("({expr} IS NOT NULL AND ({any}))")
+        }
     }
 
     fn join_conditions(&mut self, parts: &[Condition], separator: &str) -> Result<String> {
