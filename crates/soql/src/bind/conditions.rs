@@ -15,9 +15,13 @@ use bulkforce_core::schema::FieldType;
 /// Where a condition sits, for the semi-join and HAVING rules.
 #[derive(Clone, Copy)]
 pub(super) struct CondCtx<'g> {
+    /// WHERE or HAVING.
     pub(super) clause: Clause,
+    /// Whether the statement is itself a semi-join's subquery (semi-joins do not nest).
     pub(super) level: Level,
+    /// Inside an OR, where semi-joins are refused.
     pub(super) under_or: bool,
+    /// Inside a NOT, where semi-joins are refused.
     pub(super) under_not: bool,
     /// GROUP BY keys, which HAVING may reference.
     groups: &'g [Operand],
