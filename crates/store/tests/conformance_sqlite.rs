@@ -28,3 +28,53 @@ impl Backend for SqliteBackend {
 }
 
 bulkforce_store::store_conformance_tests!(SqliteBackend::new());
+
+/// SQLite's own promise beyond the shared contract: no password, client secret or token is written in
+/// clear to any of its files (the WAL included).
+#[test]
+fn no_secret_is_stored_in_clear() -> Result<()> {
+    use bulkforce_store::TokenKind;
+    let backend = SqliteBackend::new();
+    let store = backend.open(bulkforce_store::conformance::schema())?;
+    let admin = store.create_org("Secretive", "keeper@secret.test", Some("Pa55word-in-clear"))?;
+    let (_, client_secret) = store.create_app(admin.org_id, "App", None)?;
+    store.save_token(
+        &admin,
+        "Token-in-clear-0123456789",
+        TokenKind::Access,
+        None,
+        None,
+    )?;
+    assert!(
+        store
+            .login_password("keeper@secret.test", "Pa55word-in-clear")?
+            .is_some()
+    );
+    let secrets = [
+        "Pa55word-in-clear".as_bytes(),
+        client_secret.as_bytes(),
+        "Token-in-clear-0123456789".as_bytes(),
+    ];
+    let mut files = 0;
+    let mut dirs = vec![backend.dir.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            files += 1;
+            let bytes = std::fs::read(&path)?;
+            for secret in secrets {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret),
+                    "{} holds a secret in clear",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files >= 2, "the control and org databases were read");
+    Ok(())
+}
