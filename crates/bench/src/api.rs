@@ -299,7 +299,11 @@ impl Api {
                 bytes += piece.len() as u64;
                 counter.feed(&piece);
             }
-            Ok((counter.finish(), bytes, locator))
+            let summary = counter
+                .finish()
+                .valid()
+                .with_context(|| format!("{what}: the CSV received is malformed"))?;
+            Ok((summary, bytes, locator))
         })
     }
 }

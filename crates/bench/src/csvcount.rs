@@ -1,25 +1,52 @@
-//! A streaming CSV record counter (RFC 4180: quoted values may hold commas, doubled quotes and line breaks), fed
-//! with downloaded bytes as they arrive so that no result is ever held in memory.
+//! A streaming CSV record counter, fed with downloaded bytes as they arrive so that no result is ever held in
+//! memory.
+//!
+//! Records are found by the workspace's one CSV scanner ([`bulkforce_core::csv::Scanner`]) rather than the
+//! `csv` crate, to keep the bench's own overhead low: the bench measures the server, so its check of every
+//! result file (25 MB and more per run, inside the timed download) must not weigh in the figures. The
+//! scanner is push-style, so each piece of a response body is counted as it arrives (the `csv` crate reads
+//! from an `io::Read`, which a chunked download is not), it skips runs of ordinary bytes with `memchr`, and
+//! it copies nothing but the few bytes of the watched field, where the `csv` crate would copy every field of
+//! every record. It also reads the results by the very rules the server reads uploads by (quoted values may
+//! hold delimiters, doubled quotes and line breaks; LF, CRLF and a lone CR end a record).
+
+use bulkforce_core::csv::{RecordSpan, ScanError, Scanner, Sink};
 
 /// Counts of one CSV stream.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CsvSummary {
-    /// Records, the header included.
+    /// Records, the header included (blank lines are not records).
     pub records: u64,
     /// Fewest and most fields in a record.
     pub min_fields: u64,
     pub max_fields: u64,
     /// Records whose watched field equals the watched value (see [`CsvCounter::counting`]).
     pub matches: u64,
+    /// The stream is not valid CSV (broken quoting): counting stopped there, and the counts are short.
+    pub malformed: Option<ScanError>,
+}
+
+impl CsvSummary {
+    /// The summary, or an error when the stream was not valid CSV (the counts would then be wrong).
+    pub fn valid(self) -> Result<CsvSummary, ScanError> {
+        match self.malformed {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct CsvCounter {
-    in_quotes: bool,
-    /// The previous byte closed a quoted section: a quote now is a doubled (escaped) quote.
-    after_quote: bool,
+    scanner: Scanner,
+    tally: Tally,
+}
+
+/// What the scanner tells the counter about.
+#[derive(Debug)]
+struct Tally {
+    /// Zero-based number of the current field.
     field: u64,
-    record_started: bool,
     watch: Option<(u64, &'static [u8])>,
     watched: Vec<u8>,
     summary: CsvSummary,
@@ -34,94 +61,55 @@ impl Default for CsvCounter {
 impl CsvCounter {
     pub fn new() -> Self {
         CsvCounter {
-            in_quotes: false,
-            after_quote: false,
-            field: 0,
-            record_started: false,
-            watch: None,
-            watched: Vec::new(),
-            summary: CsvSummary {
-                min_fields: u64::MAX,
-                ..CsvSummary::default()
+            scanner: Scanner::new(b',', 0),
+            tally: Tally {
+                field: 0,
+                watch: None,
+                watched: Vec::new(),
+                summary: CsvSummary {
+                    min_fields: u64::MAX,
+                    ..CsvSummary::default()
+                },
             },
         }
     }
 
     /// A counter that also counts the records whose field number `field` (zero-based) is `value`.
     pub fn counting(field: usize, value: &'static str) -> Self {
-        CsvCounter {
-            watch: Some((field as u64, value.as_bytes())),
-            ..Self::new()
-        }
+        let mut counter = Self::new();
+        counter.tally.watch = Some((field as u64, value.as_bytes()));
+        counter
     }
 
-    /// Counts `bytes`, the next piece of the stream. Runs of ordinary bytes (inside quotes, or between
-    /// separators) are skipped with `memchr` rather than looked at one by one: the bench measures the
-    /// server, and its own check of 25 MB of results should not weigh in the figures.
-    pub fn feed(&mut self, mut bytes: &[u8]) {
-        while let Some(&b) = bytes.first() {
-            if self.in_quotes {
-                let end = memchr::memchr(b'"', bytes).unwrap_or(bytes.len());
-                self.keep_run(&bytes[..end]);
-                if end < bytes.len() {
-                    self.in_quotes = false;
-                    self.after_quote = true;
-                    bytes = &bytes[end + 1..];
-                } else {
-                    bytes = &[];
-                }
-                continue;
-            }
-            if self.after_quote {
-                self.after_quote = false;
-                if b == b'"' {
-                    self.keep_run(b"\"");
-                    self.in_quotes = true;
-                    bytes = &bytes[1..];
-                    continue;
-                }
-            }
-            match b {
-                b'"' => {
-                    self.in_quotes = true;
-                    self.record_started = true;
-                    bytes = &bytes[1..];
-                }
-                b',' => {
-                    self.field += 1;
-                    self.record_started = true;
-                    bytes = &bytes[1..];
-                }
-                b'\n' => {
-                    self.end_record();
-                    bytes = &bytes[1..];
-                }
-                _ => {
-                    // An unquoted run; carriage returns in it neither start a record nor belong to a value.
-                    let end = memchr::memchr3(b'"', b',', b'\n', bytes).unwrap_or(bytes.len());
-                    for piece in bytes[..end].split(|&c| c == b'\r') {
-                        if !piece.is_empty() {
-                            self.record_started = true;
-                            self.keep_run(piece);
-                        }
-                    }
-                    bytes = &bytes[end..];
-                }
-            }
+    /// Counts `bytes`, the next piece of the stream. After broken quoting, the rest is ignored.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if self.tally.summary.malformed.is_some() {
+            return;
+        }
+        if let Err(e) = self.scanner.feed(bytes, &mut self.tally) {
+            self.tally.summary.malformed = Some(e);
         }
     }
 
     pub fn finish(mut self) -> CsvSummary {
-        self.end_record();
-        if self.summary.records == 0 {
-            self.summary.min_fields = 0;
+        if self.tally.summary.malformed.is_none()
+            && let Err(e) = self.scanner.finish(&mut self.tally)
+        {
+            self.tally.summary.malformed = Some(e);
         }
-        self.summary
+        let mut summary = self.tally.summary;
+        if summary.records == 0 {
+            summary.min_fields = 0;
+        }
+        summary
     }
+}
 
+impl Sink for Tally {
     /// Keeps the bytes of the watched field, up to one more than the watched value (enough to tell a longer
     /// value from it).
-    fn keep_run(&mut self, run: &[u8]) {
+    #[inline]
+    fn value(&mut self, run: &[u8]) {
         if let Some((field, value)) = self.watch
             && self.field == field
         {
@@ -130,11 +118,17 @@ impl CsvCounter {
         }
     }
 
-    fn end_record(&mut self) {
-        if !self.record_started {
-            return; // a blank line, or the end of a file that ends with a line break
-        }
+    #[inline]
+    fn end_cell(&mut self) {
+        self.field += 1;
+    }
+
+    fn record(&mut self, span: RecordSpan) -> bool {
         let fields = self.field + 1;
+        self.field = 0;
+        if span.is_blank() {
+            return true; // a blank line is not a record
+        }
         let summary = &mut self.summary;
         summary.records += 1;
         summary.min_fields = summary.min_fields.min(fields);
@@ -145,8 +139,7 @@ impl CsvCounter {
             summary.matches += 1;
         }
         self.watched.clear();
-        self.field = 0;
-        self.record_started = false;
+        true
     }
 }
 
@@ -191,5 +184,15 @@ mod tests {
     #[test]
     fn a_longer_value_is_not_a_match() {
         assert_eq!(count("x,truest\nx,tru\nx,\"true\"\n", 3).matches, 1);
+    }
+
+    #[test]
+    fn broken_quoting_is_reported_rather_than_miscounted() {
+        let mut counter = CsvCounter::new();
+        counter.feed(b"a\n\"x\"y\n");
+        assert!(counter.finish().valid().is_err());
+        let mut counter = CsvCounter::new();
+        counter.feed(b"a\n\"never closed\n");
+        assert!(counter.finish().malformed.is_some());
     }
 }

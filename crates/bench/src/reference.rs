@@ -153,7 +153,12 @@ pub fn measure(sqlite3: &Path, dir: &Path, csv: &Path) -> anyhow::Result<Referen
         export_bytes += n as u64;
         counter.feed(&buffer[..n]);
     }
-    let exported_rows = counter.finish().records.saturating_sub(1);
+    let exported_rows = counter
+        .finish()
+        .valid()
+        .context("sqlite3's CSV export is malformed")?
+        .records
+        .saturating_sub(1);
     Ok(Reference {
         import,
         imported_rows,
