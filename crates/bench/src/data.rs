@@ -295,15 +295,47 @@ const SENTENCES: &[&str] = &[
     "Slow payer, net 60.",
 ];
 
+/// Draws one cell's value into the (cleared) cell.
+type FillCell<'a> = dyn Fn(&mut Rng, &mut String) + 'a;
+
 /// Appends one CSV line (with its LF) for the account numbered `key`; `version` changes every value but the id.
+///
+/// The cells are drawn in column order from one generator per row, so each step below must keep its draws (and
+/// their order) for the bytes to stay the same across versions of the bench.
 fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
     let mut r =
         Rng::new(seed ^ key.wrapping_mul(0xA24B_AED4_963E_E407) ^ (u64::from(version) << 56));
     // Mix the per-row state once so neighbouring keys do not start from neighbouring states.
     r.next_u64();
     let mut cell = String::with_capacity(256);
+    let company = name(&mut r, key, version, &mut cell);
+    push_cell(line, &cell, false);
+    let website = |r: &mut Rng, cell: &mut String| website(r, company, key, cell);
+    let cells: [&FillCell<'_>; 12] = [
+        &account_number,
+        &phone,
+        &website,
+        &employees,
+        &annual_revenue,
+        &billing_street,
+        &|r, cell| sometimes_one_of(r, 95, CITIES, cell),
+        &|r, cell| sometimes_one_of(r, 90, STATES, cell),
+        &postal_code,
+        &|r, cell| sometimes_one_of(r, 95, COUNTRIES, cell),
+        &|r, cell| sometimes_one_of(r, 90, INDUSTRIES, cell),
+        &description,
+    ];
+    for fill in cells {
+        cell.clear();
+        fill(&mut r, &mut cell);
+        push_cell(line, &cell, false);
+    }
+    push_cell(line, &external_id(key), true);
+}
 
-    // Name: always present (required); some with commas, some with quotes.
+/// Name: always present (required); some with commas, some with quotes. Answers the company, which the
+/// website is made from.
+fn name(r: &mut Rng, key: u64, version: u32, cell: &mut String) -> &'static str {
     let company = r.pick(COMPANIES);
     let business = r.pick(BUSINESSES);
     if r.chance(4) {
@@ -320,17 +352,16 @@ fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
     if version > 0 {
         cell.push_str(" (renamed)");
     }
-    push_cell(line, &cell, false);
+    company
+}
 
-    // AccountNumber
-    cell.clear();
+fn account_number(r: &mut Rng, cell: &mut String) {
     if r.chance(90) {
         cell.push_str(&format!("AC{:08}", r.below(100_000_000)));
     }
-    push_cell(line, &cell, false);
+}
 
-    // Phone
-    cell.clear();
+fn phone(r: &mut Rng, cell: &mut String) {
     if r.chance(85) {
         cell.push_str(&format!(
             "({}) {}-{:04}",
@@ -342,10 +373,9 @@ fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
             cell.push_str(&format!(" x{}", r.below(1000)));
         }
     }
-    push_cell(line, &cell, false);
+}
 
-    // Website
-    cell.clear();
+fn website(r: &mut Rng, company: &str, key: u64, cell: &mut String) {
     if r.chance(80) {
         let slug: String = company
             .chars()
@@ -354,26 +384,26 @@ fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
             .to_ascii_lowercase();
         cell.push_str(&format!("https://www.{slug}{key}.example.com"));
     }
-    push_cell(line, &cell, false);
+}
 
-    // NumberOfEmployees (int)
-    cell.clear();
+/// NumberOfEmployees (int).
+fn employees(r: &mut Rng, cell: &mut String) {
     if r.chance(90) {
         let scale = r.pick(&[10u64, 100, 1_000, 10_000, 250_000]);
         cell.push_str(&(1 + r.below(scale)).to_string());
     }
-    push_cell(line, &cell, false);
+}
 
-    // AnnualRevenue (currency, scale 0)
-    cell.clear();
+/// AnnualRevenue (currency, scale 0).
+fn annual_revenue(r: &mut Rng, cell: &mut String) {
     if r.chance(80) {
         let scale = r.pick(&[1_000_000u64, 50_000_000, 5_000_000_000]);
         cell.push_str(&(10_000 + r.below(scale)).to_string());
     }
-    push_cell(line, &cell, false);
+}
 
-    // BillingStreet (textarea): some on two lines, some with a comma.
-    cell.clear();
+/// BillingStreet (textarea): some on two lines, some with a comma.
+fn billing_street(r: &mut Rng, cell: &mut String) {
     if r.chance(95) {
         cell.push_str(&format!(
             "{} {} {}",
@@ -387,42 +417,19 @@ fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
             cell.push_str(&format!(", Building {}", (b'A' + r.below(8) as u8) as char));
         }
     }
-    push_cell(line, &cell, false);
+}
 
-    // BillingCity, BillingState, BillingPostalCode, BillingCountry
-    cell.clear();
-    if r.chance(95) {
-        cell.push_str(r.pick(CITIES));
-    }
-    push_cell(line, &cell, false);
-    cell.clear();
-    if r.chance(90) {
-        cell.push_str(r.pick(STATES));
-    }
-    push_cell(line, &cell, false);
-    cell.clear();
+fn postal_code(r: &mut Rng, cell: &mut String) {
     if r.chance(92) {
         cell.push_str(&format!("{:05}", r.below(100_000)));
         if r.chance(20) {
             cell.push_str(&format!("-{:04}", r.below(10_000)));
         }
     }
-    push_cell(line, &cell, false);
-    cell.clear();
-    if r.chance(95) {
-        cell.push_str(r.pick(COUNTRIES));
-    }
-    push_cell(line, &cell, false);
+}
 
-    // Industry (picklist, valid values only)
-    cell.clear();
-    if r.chance(90) {
-        cell.push_str(r.pick(INDUSTRIES));
-    }
-    push_cell(line, &cell, false);
-
-    // Description (textarea): often empty, otherwise one to three sentences, sometimes on several lines.
-    cell.clear();
+/// Description (textarea): often empty, otherwise one to three sentences, sometimes on several lines.
+fn description(r: &mut Rng, cell: &mut String) {
     if r.chance(65) {
         let sentences = 1 + r.below(3);
         let multiline = r.chance(15);
@@ -433,10 +440,14 @@ fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
             cell.push_str(r.pick(SENTENCES));
         }
     }
-    push_cell(line, &cell, false);
+}
 
-    // External_Id__c
-    push_cell(line, &external_id(key), true);
+/// One of `items`, `percent` times in a hundred (else the cell stays empty): city, state, country, industry
+/// (the picklist's valid values only).
+fn sometimes_one_of(r: &mut Rng, percent: u64, items: &[&str], cell: &mut String) {
+    if r.chance(percent) {
+        cell.push_str(r.pick(items));
+    }
 }
 
 /// Appends `value` as a CSV cell, quoted (quotes doubled) when it holds a comma, a quote or a line break.
