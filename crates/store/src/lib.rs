@@ -6,6 +6,9 @@
 //! runtime run it on blocking threads, and the worker is blocking code anyway (CSV parsing, file I/O).
 //!
 //! [`blob::BlobStore`] keeps uploads and result parts out of the database.
+//!
+//! With the `conformance` feature, `conformance` holds the trait's contract as tests that every backend
+//! runs unchanged (`store_conformance_tests!`); `tests/conformance_sqlite.rs` runs them against SQLite.
 
 pub mod blob;
 #[cfg(feature = "conformance")]
