@@ -231,7 +231,75 @@ pub fn format_job_timestamp(d: &DateTime<Utc>) -> String {
     d.format("%Y-%m-%dT%H:%M:%S.000+0000").to_string()
 }
 
+/// Who creates a job, through which API version, and when: what every new job records besides its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobOrigin {
+    /// The org the job belongs to; it stands in for the job's id until the store mints one.
+    pub org_id: SfId,
+    pub created_by_id: SfId,
+    pub api_version: ApiVersion,
+    /// Both the creation time and the first modstamp.
+    pub created: DateTime<Utc>,
+}
+
 impl Job {
+    /// A new Open ingest job as its create request describes it (the store mints its id).
+    pub fn new_ingest(spec: IngestJobSpec, origin: JobOrigin) -> Job {
+        Job {
+            operation: spec.operation,
+            object: spec.object,
+            external_id_field_name: spec.external_id_field_name,
+            assignment_rule_id: spec.assignment_rule_id,
+            dialect: spec.dialect,
+            ..Job::unprocessed(origin)
+        }
+    }
+
+    /// A new query job of `query` (the SOQL as sent) over `object`, UploadComplete at once since there is
+    /// nothing to upload (the store mints its id).
+    pub fn new_query(
+        operation: Operation,
+        object: String,
+        query: String,
+        dialect: Dialect,
+        origin: JobOrigin,
+    ) -> Job {
+        Job {
+            operation,
+            object,
+            query: Some(query),
+            dialect,
+            state: JobState::UploadComplete,
+            ..Job::unprocessed(origin)
+        }
+    }
+
+    /// What every new job starts from: Open, no counters, no upload; the constructors above set the rest.
+    fn unprocessed(origin: JobOrigin) -> Job {
+        Job {
+            id: origin.org_id,
+            operation: Operation::Insert,
+            object: String::new(),
+            created_by_id: origin.created_by_id,
+            created_date: origin.created,
+            system_modstamp: origin.created,
+            state: JobState::Open,
+            external_id_field_name: None,
+            assignment_rule_id: None,
+            api_version: origin.api_version,
+            dialect: Dialect::default(),
+            number_records_processed: 0,
+            number_records_failed: 0,
+            retries: 0,
+            total_processing_time: 0,
+            api_active_processing_time: 0,
+            apex_processing_time: 0,
+            error_message: None,
+            upload_bytes: None,
+            query: None,
+        }
+    }
+
     pub fn kind(&self) -> JobKind {
         self.operation.kind()
     }
@@ -584,6 +652,41 @@ mod tests {
         assert_eq!(
             err.message,
             "Invalid value: 'COLON' supplied for property: 'columnDelimiter'"
+        );
+    }
+
+    #[test]
+    fn constructors_start_jobs_unprocessed() {
+        let expected = job(JobState::Open);
+        let origin = JobOrigin {
+            org_id: expected.id,
+            created_by_id: expected.created_by_id,
+            api_version: expected.api_version,
+            created: expected.created_date,
+        };
+        let spec = IngestJobSpec {
+            object: "Asset".into(),
+            operation: Operation::Insert,
+            external_id_field_name: None,
+            assignment_rule_id: None,
+            dialect: Dialect::default(),
+        };
+        assert_eq!(Job::new_ingest(spec, origin), expected);
+        let query = Job::new_query(
+            Operation::QueryAll,
+            "Asset".into(),
+            "SELECT Id FROM Asset".into(),
+            Dialect::default(),
+            origin,
+        );
+        assert_eq!(
+            query,
+            Job {
+                operation: Operation::QueryAll,
+                state: JobState::UploadComplete,
+                query: Some("SELECT Id FROM Asset".into()),
+                ..expected
+            }
         );
     }
 }

@@ -15,4 +15,4 @@ mod writer;
 pub use dialect::{ColumnDelimiter, Dialect, LineEnding};
 pub use reader::{CsvError, MAX_FIELDS, MAX_RECORD_BYTES, Record, RecordReader};
 pub use scanner::{Fed, RecordSpan, ScanError, Scanner, Sink, Terminator};
-pub use writer::{write_quoted_cell, write_quoted_row};
+pub use writer::{header_row, write_quoted_cell, write_quoted_row};

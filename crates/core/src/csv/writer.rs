@@ -30,6 +30,13 @@ pub fn write_quoted_row<'a>(
     out.extend_from_slice(dialect.line_ending.bytes());
 }
 
+/// The quoted header row of a result file: each name quoted, then the dialect's line ending.
+pub fn header_row(names: &[String], dialect: Dialect) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_quoted_row(&mut out, dialect, names.iter().map(|name| name.as_bytes()));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
