@@ -22,17 +22,25 @@ pub enum Endpoint {
     /// `/services/data/vXX.X`: the resources of a version.
     VersionRoot(ApiVersion),
     /// `/services/data/vXX.X/jobs/{ingest|query}`.
-    Jobs(ApiVersion, JobKind),
+    Jobs { version: ApiVersion, kind: JobKind },
     /// `/services/data/vXX.X/jobs/{ingest|query}/{id}`.
-    Job(ApiVersion, JobKind, String),
+    Job {
+        version: ApiVersion,
+        kind: JobKind,
+        job_id: String,
+    },
     /// `/services/data/vXX.X/jobs/ingest/{id}/batches`.
-    Batches(ApiVersion, String),
+    Batches { version: ApiVersion, job_id: String },
     /// `/services/data/vXX.X/jobs/ingest/{id}/{successfulResults|failedResults|unprocessedrecords}`.
-    IngestResults(ApiVersion, String, ResultFile),
+    IngestResults {
+        version: ApiVersion,
+        job_id: String,
+        file: ResultFile,
+    },
     /// `/services/data/vXX.X/jobs/query/{id}/results`.
-    QueryResults(ApiVersion, String),
+    QueryResults { version: ApiVersion, job_id: String },
     /// `/services/data/vXX.X/jobs/query/{id}/resultPages` (API 58.0 and later).
-    ResultPages(ApiVersion, String),
+    ResultPages { version: ApiVersion, job_id: String },
     /// `/services/data/vXX.X/query` or `/queryAll`, optionally followed by a cursor (`01g…-2000`).
     RestQuery {
         version: ApiVersion,
@@ -42,11 +50,15 @@ pub enum Endpoint {
     /// `/services/data/vXX.X/sobjects`.
     SObjects(ApiVersion),
     /// `/services/data/vXX.X/sobjects/{name}`.
-    SObject(ApiVersion, String),
+    SObject { version: ApiVersion, object: String },
     /// `/services/data/vXX.X/sobjects/{name}/describe`.
-    Describe(ApiVersion, String),
+    Describe { version: ApiVersion, object: String },
     /// `/services/data/vXX.X/sobjects/{name}/{id}`.
-    Record(ApiVersion, String, String),
+    Record {
+        version: ApiVersion,
+        object: String,
+        record_id: String,
+    },
     /// `/services/data/vXX.X/limits`.
     Limits(ApiVersion),
     /// `/services/oauth2/token` (no bearer token: the grant authenticates).
@@ -56,9 +68,10 @@ pub enum Endpoint {
     /// `/services/oauth2/userinfo`.
     UserInfo,
     /// `/id/{orgId}/{userId}`: the identity URL.
-    Identity(String, String),
-    /// `/services/Soap/u/XX.X` (partner) or `/services/Soap/c/XX.X` (enterprise): SOAP `login`.
-    SoapLogin(char, String),
+    Identity { org_id: String, user_id: String },
+    /// `/services/Soap/u/XX.X` (partner, `api` is `u`) or `/services/Soap/c/XX.X` (enterprise, `c`): SOAP
+    /// `login`; `version` as written after the API letter, normalised (`62.0`).
+    SoapLogin { api: char, version: String },
 }
 
 impl Endpoint {
@@ -69,7 +82,7 @@ impl Endpoint {
             Endpoint::Versions
                 | Endpoint::OAuthToken
                 | Endpoint::OAuthRevoke
-                | Endpoint::SoapLogin(..)
+                | Endpoint::SoapLogin { .. }
         )
     }
 }
@@ -84,105 +97,146 @@ impl Endpoint {
     /// Parses a request path (without query string).
     pub fn parse(path: &str) -> Result<Endpoint, ApiError> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let rest = match segments.as_slice() {
-            ["services", "data"] => return Ok(Endpoint::Versions),
-            ["services", "oauth2", "token"] => return Ok(Endpoint::OAuthToken),
-            ["services", "oauth2", "revoke"] => return Ok(Endpoint::OAuthRevoke),
-            ["services", "oauth2", "userinfo"] => return Ok(Endpoint::UserInfo),
-            ["id", org, user] => {
-                return Ok(Endpoint::Identity((*org).to_owned(), (*user).to_owned()));
-            }
+        match segments.as_slice() {
+            ["services", "data"] => Ok(Endpoint::Versions),
+            ["services", "oauth2", "token"] => Ok(Endpoint::OAuthToken),
+            ["services", "oauth2", "revoke"] => Ok(Endpoint::OAuthRevoke),
+            ["services", "oauth2", "userinfo"] => Ok(Endpoint::UserInfo),
+            ["id", org, user] => Ok(Endpoint::Identity {
+                org_id: (*org).to_owned(),
+                user_id: (*user).to_owned(),
+            }),
             ["services", "Soap", api @ ("u" | "c"), version, ..] => {
                 let version = ApiVersion::parse(version).ok_or_else(ApiError::not_found)?;
-                return Ok(Endpoint::SoapLogin(
-                    api.chars().next().unwrap_or('u'),
-                    version.to_string(),
-                ));
+                Ok(Endpoint::SoapLogin {
+                    api: if *api == "c" { 'c' } else { 'u' },
+                    version: version.to_string(),
+                })
             }
             ["services", "data", version, rest @ ..] => {
-                let version = ApiVersion::parse(version).ok_or_else(ApiError::not_found)?;
-                if version.0 < MIN_VERSION {
-                    return Err(ApiError::new(
-                        410,
-                        "GONE",
-                        format!("API version {version} has been retired"),
-                    ));
-                }
-                if version.0 > MAX_VERSION {
-                    return Err(ApiError::not_found());
-                }
-                (version, rest)
+                parse_data_path(served_version(version)?, rest)
             }
-            _ => return Err(ApiError::not_found()),
-        };
-        let (version, rest) = rest;
-        let endpoint = match rest {
-            [] => Endpoint::VersionRoot(version),
-            [resource, tail @ ..] if *resource == "query" || *resource == "queryAll" => {
-                match tail {
-                    [] => Endpoint::RestQuery {
-                        version,
-                        all_rows: *resource == "queryAll",
-                        cursor: None,
-                    },
-                    [cursor] => Endpoint::RestQuery {
-                        version,
-                        all_rows: *resource == "queryAll",
-                        cursor: Some((*cursor).to_owned()),
-                    },
-                    _ => return Err(ApiError::not_found()),
-                }
-            }
-            ["limits"] => Endpoint::Limits(version),
-            ["sobjects"] => Endpoint::SObjects(version),
-            ["sobjects", name] => Endpoint::SObject(version, (*name).to_owned()),
-            ["sobjects", name, "describe"] => Endpoint::Describe(version, (*name).to_owned()),
-            ["sobjects", name, id] => {
-                Endpoint::Record(version, (*name).to_owned(), (*id).to_owned())
-            }
-            ["jobs", kind, tail @ ..] => {
-                let (kind, min_version) = match *kind {
-                    "ingest" => (JobKind::Ingest, MIN_INGEST_VERSION),
-                    "query" => (JobKind::Query, MIN_QUERY_VERSION),
-                    _ => return Err(ApiError::not_found()),
-                };
-                if version.0 < min_version {
-                    return Err(ApiError::not_found());
-                }
-                match (kind, tail) {
-                    (_, []) => Endpoint::Jobs(version, kind),
-                    (_, [id]) => Endpoint::Job(version, kind, (*id).to_owned()),
-                    (JobKind::Query, [id, segment]) if segment.eq_ignore_ascii_case("results") => {
-                        Endpoint::QueryResults(version, (*id).to_owned())
-                    }
-                    (JobKind::Query, [id, segment])
-                        if segment.eq_ignore_ascii_case("resultPages") =>
-                    {
-                        if version.0 < MIN_RESULT_PAGES_VERSION {
-                            return Err(ApiError::not_found());
-                        }
-                        Endpoint::ResultPages(version, (*id).to_owned())
-                    }
-                    (JobKind::Query, _) => return Err(ApiError::not_found()),
-                    (JobKind::Ingest, [id, "batches"]) => {
-                        Endpoint::Batches(version, (*id).to_owned())
-                    }
-                    (JobKind::Ingest, [id, file]) => {
-                        let file = match file.to_ascii_lowercase().as_str() {
-                            "successfulresults" => ResultFile::Successful,
-                            "failedresults" => ResultFile::Failed,
-                            "unprocessedrecords" => ResultFile::Unprocessed,
-                            _ => return Err(ApiError::not_found()),
-                        };
-                        Endpoint::IngestResults(version, (*id).to_owned(), file)
-                    }
-                    _ => return Err(ApiError::not_found()),
-                }
-            }
-            _ => return Err(ApiError::not_found()),
-        };
-        Ok(endpoint)
+            _ => Err(ApiError::not_found()),
+        }
     }
+}
+
+/// The version of a `/services/data/vXX.X/…` path: 410 once retired, 404 past the newest.
+fn served_version(text: &str) -> Result<ApiVersion, ApiError> {
+    let version = ApiVersion::parse(text).ok_or_else(ApiError::not_found)?;
+    if version.0 < MIN_VERSION {
+        return Err(ApiError::new(
+            410,
+            "GONE",
+            format!("API version {version} has been retired"),
+        ));
+    }
+    if version.0 > MAX_VERSION {
+        return Err(ApiError::not_found());
+    }
+    Ok(version)
+}
+
+/// The segments after `/services/data/vXX.X`.
+fn parse_data_path(version: ApiVersion, rest: &[&str]) -> Result<Endpoint, ApiError> {
+    let endpoint = match rest {
+        [] => Endpoint::VersionRoot(version),
+        [resource @ ("query" | "queryAll"), tail @ ..] => {
+            let cursor = match tail {
+                [] => None,
+                [cursor] => Some((*cursor).to_owned()),
+                _ => return Err(ApiError::not_found()),
+            };
+            Endpoint::RestQuery {
+                version,
+                all_rows: *resource == "queryAll",
+                cursor,
+            }
+        }
+        ["limits"] => Endpoint::Limits(version),
+        ["sobjects"] => Endpoint::SObjects(version),
+        ["sobjects", name] => Endpoint::SObject {
+            version,
+            object: (*name).to_owned(),
+        },
+        ["sobjects", name, "describe"] => Endpoint::Describe {
+            version,
+            object: (*name).to_owned(),
+        },
+        ["sobjects", name, id] => Endpoint::Record {
+            version,
+            object: (*name).to_owned(),
+            record_id: (*id).to_owned(),
+        },
+        ["jobs", kind, tail @ ..] => return parse_jobs_path(version, kind, tail),
+        _ => return Err(ApiError::not_found()),
+    };
+    Ok(endpoint)
+}
+
+/// The segments after `/services/data/vXX.X/jobs/`: the kind, then the job and its sub-resource.
+fn parse_jobs_path(version: ApiVersion, kind: &str, tail: &[&str]) -> Result<Endpoint, ApiError> {
+    let (kind, min_version) = match kind {
+        "ingest" => (JobKind::Ingest, MIN_INGEST_VERSION),
+        "query" => (JobKind::Query, MIN_QUERY_VERSION),
+        _ => return Err(ApiError::not_found()),
+    };
+    if version.0 < min_version {
+        return Err(ApiError::not_found());
+    }
+    let (id, segment) = match tail {
+        [] => return Ok(Endpoint::Jobs { version, kind }),
+        [id] => {
+            return Ok(Endpoint::Job {
+                version,
+                kind,
+                job_id: (*id).to_owned(),
+            });
+        }
+        [id, segment] => ((*id).to_owned(), *segment),
+        _ => return Err(ApiError::not_found()),
+    };
+    match kind {
+        JobKind::Query => parse_query_job_resource(version, id, segment),
+        JobKind::Ingest => parse_ingest_job_resource(version, id, segment),
+    }
+}
+
+/// `results` or `resultPages` of a query job (either spelled in any case).
+fn parse_query_job_resource(
+    version: ApiVersion,
+    job_id: String,
+    segment: &str,
+) -> Result<Endpoint, ApiError> {
+    if segment.eq_ignore_ascii_case("results") {
+        Ok(Endpoint::QueryResults { version, job_id })
+    } else if segment.eq_ignore_ascii_case("resultPages") && version.0 >= MIN_RESULT_PAGES_VERSION {
+        Ok(Endpoint::ResultPages { version, job_id })
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// `batches` (exactly) or one of the result files (in any case) of an ingest job.
+fn parse_ingest_job_resource(
+    version: ApiVersion,
+    job_id: String,
+    segment: &str,
+) -> Result<Endpoint, ApiError> {
+    if segment == "batches" {
+        return Ok(Endpoint::Batches { version, job_id });
+    }
+    let file = match segment.to_ascii_lowercase().as_str() {
+        "successfulresults" => ResultFile::Successful,
+        "failedresults" => ResultFile::Failed,
+        "unprocessedrecords" => ResultFile::Unprocessed,
+        _ => return Err(ApiError::not_found()),
+    };
+    Ok(Endpoint::IngestResults {
+        version,
+        job_id,
+        file,
+    })
 }
 
 #[cfg(test)]
@@ -198,25 +252,39 @@ mod tests {
         );
         assert_eq!(
             Endpoint::parse("/services/data/v62.0/jobs/ingest//").unwrap(),
-            Endpoint::Jobs(ApiVersion(62), JobKind::Ingest)
+            Endpoint::Jobs {
+                version: ApiVersion(62),
+                kind: JobKind::Ingest
+            }
         );
         assert_eq!(
             Endpoint::parse(&format!("/services/data/v62.0/jobs/ingest/{id}/batches/")).unwrap(),
-            Endpoint::Batches(ApiVersion(62), id.clone())
+            Endpoint::Batches {
+                version: ApiVersion(62),
+                job_id: id.clone()
+            }
         );
         assert_eq!(
             Endpoint::parse(&format!(
                 "/services/data/v59.0/jobs/ingest/{id}/unprocessedRecords"
             ))
             .unwrap(),
-            Endpoint::IngestResults(ApiVersion(59), id.clone(), ResultFile::Unprocessed)
+            Endpoint::IngestResults {
+                version: ApiVersion(59),
+                job_id: id.clone(),
+                file: ResultFile::Unprocessed
+            }
         );
         assert_eq!(
             Endpoint::parse(&format!(
                 "//services//data/v50.0/jobs/ingest/{id}/SUCCESSFULRESULTS"
             ))
             .unwrap(),
-            Endpoint::IngestResults(ApiVersion(50), id, ResultFile::Successful)
+            Endpoint::IngestResults {
+                version: ApiVersion(50),
+                job_id: id,
+                file: ResultFile::Successful
+            }
         );
         assert_eq!(
             Endpoint::parse("/services/data/v40.0/jobs/ingest")
@@ -235,7 +303,10 @@ mod tests {
         assert_eq!(Endpoint::parse("/nope").unwrap_err().status, 404);
         assert_eq!(
             Endpoint::parse("/services/data/v62.0/jobs/query//7505b0000000001AAA/results").unwrap(),
-            Endpoint::QueryResults(ApiVersion(62), "7505b0000000001AAA".into())
+            Endpoint::QueryResults {
+                version: ApiVersion(62),
+                job_id: "7505b0000000001AAA".into()
+            }
         );
         assert_eq!(
             Endpoint::parse("/services/data/v46.0/jobs/query")

@@ -1,9 +1,11 @@
 //! What every request handler and worker shares.
 
 use crate::config::ServerConfig;
-use bulkforce_core::id::SfId;
-use bulkforce_store::Store;
+use crate::wire;
+use bulkforce_core::ApiError;
+use bulkforce_core::id::{KeyPrefix, SfId};
 use bulkforce_store::blob::BlobStore;
+use bulkforce_store::{Store, StoreError};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +21,23 @@ pub struct AppState {
     pub usage: Arc<ApiUsage>,
     /// Open REST query cursors (`nextRecordsUrl`).
     pub cursors: Arc<Cursors>,
+}
+
+impl AppState {
+    /// Runs store work on a blocking thread (the `Store` is synchronous), off the async threads; a storage
+    /// failure is the server's fault and becomes a logged 500. What `work` needs besides the store (ids, a
+    /// blob store handle) it takes by move.
+    pub async fn with_store<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || work(&*store)).await {
+            Ok(result) => result.map_err(wire::store_error),
+            Err(e) => Err(ApiError::internal(e)),
+        }
+    }
 }
 
 /// A REST query to continue: the statement is re-run from the page's offset with the same date anchor.
@@ -46,12 +65,17 @@ struct CursorTable {
 
 const MAX_CURSORS: usize = 10_000;
 
+/// Cursor ids look like Salesforce's (`01g…`).
+fn cursor_id(sequence: u64) -> String {
+    SfId::mint(KeyPrefix::QUERY_CURSOR, 0, sequence).as_str()[..15].to_owned()
+}
+
 impl Cursors {
     pub fn insert(&self, cursor: Cursor) -> String {
         let mut inner = self.inner.lock();
         inner.sequence += 1;
         let sequence = inner.sequence;
-        let id = crate::routes::rest::cursor_id(sequence);
+        let id = cursor_id(sequence);
         inner.by_sequence.insert(sequence, (id.clone(), cursor));
         while inner.by_sequence.len() > MAX_CURSORS {
             inner.by_sequence.pop_first();

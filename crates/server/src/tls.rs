@@ -31,6 +31,6 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     let generated =
         rcgen::generate_simple_self_signed(names).context("creating a self-signed certificate")?;
     std::fs::write(&cert, generated.cert.pem())?;
-    crate::write_private(&key, &generated.key_pair.serialize_pem())?;
+    crate::private_file::write_private_file_atomically(&key, &generated.key_pair.serialize_pem())?;
     Ok((cert, key))
 }

@@ -1,6 +1,6 @@
 //! `/services/data` and `/services/data/vXX.X`: what clients read to pick a version and find resources.
 
-use crate::http;
+use crate::wire;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use bulkforce_core::job::{ApiVersion, MAX_VERSION, MIN_INGEST_VERSION};
@@ -18,7 +18,7 @@ fn release_label(version: u16) -> String {
 /// versions still answer the REST resources.
 pub fn versions(method: &Method) -> Response {
     if method != Method::GET && method != Method::HEAD {
-        return http::error(&crate::not_allowed(method, &["GET", "HEAD"]));
+        return wire::error(&wire::not_allowed(method, &["GET", "HEAD"]));
     }
     let list: Vec<Value> = (MIN_INGEST_VERSION..=MAX_VERSION)
         .map(|v| {
@@ -29,7 +29,7 @@ pub fn versions(method: &Method) -> Response {
             })
         })
         .collect();
-    http::json(StatusCode::OK, &Value::Array(list))
+    wire::json(StatusCode::OK, &Value::Array(list))
 }
 
 /// The resources of one version.
@@ -39,7 +39,7 @@ pub fn version_root(version: ApiVersion) -> Response {
     for name in ["jobs", "query", "queryAll", "sobjects"] {
         resources.insert(name.to_owned(), json!(format!("{base}/{name}")));
     }
-    http::json(StatusCode::OK, &Value::Object(resources))
+    wire::json(StatusCode::OK, &Value::Object(resources))
 }
 
 #[cfg(test)]

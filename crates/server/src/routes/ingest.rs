@@ -1,9 +1,9 @@
 //! Ingest jobs: create (JSON or multipart), list, info, close/abort, delete, and the one upload.
 
-use super::jobs::{load_job, small_body};
+use super::jobs::{load_job, new_job_origin};
 use crate::config::MULTIPART_MAX_CHARS;
-use crate::http::{self, blocking};
 use crate::state::AppState;
+use crate::wire::{self, small_body};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
@@ -15,33 +15,6 @@ use bulkforce_store::blob::keys;
 use bulkforce_store::{Principal, UploadStart};
 use futures::StreamExt;
 use std::io::Write;
-
-fn new_job(spec: IngestJobSpec, principal: &Principal, version: ApiVersion) -> Job {
-    let now = chrono::Utc::now();
-    let now = now - chrono::Duration::nanoseconds(i64::from(chrono::Timelike::nanosecond(&now)));
-    Job {
-        id: principal.org_id, // replaced by the store's minted id
-        operation: spec.operation,
-        object: spec.object,
-        created_by_id: principal.user_id,
-        created_date: now,
-        system_modstamp: now,
-        state: JobState::Open,
-        external_id_field_name: spec.external_id_field_name,
-        assignment_rule_id: spec.assignment_rule_id,
-        api_version: version,
-        dialect: spec.dialect,
-        number_records_processed: 0,
-        number_records_failed: 0,
-        retries: 0,
-        total_processing_time: 0,
-        api_active_processing_time: 0,
-        apex_processing_time: 0,
-        error_message: None,
-        upload_bytes: None,
-        query: None,
-    }
-}
 
 /// `POST /jobs/ingest`: a JSON job definition, or multipart with the job and its data (closed at once).
 pub async fn create(
@@ -64,11 +37,12 @@ pub async fn create(
     }
     let body = small_body(request).await?;
     let spec = IngestJobSpec::from_json(&body, state.store.schema())?;
-    let store = state.store.clone();
-    let job = new_job(spec, principal, version);
+    let job = Job::new_ingest(spec, new_job_origin(principal, version));
     let org = principal.org_id;
-    let job = blocking(move || store.create_job(org, job)).await?;
-    Ok(http::json(StatusCode::OK, &job.create_json()))
+    let job = state
+        .with_store(move |store| store.create_job(org, job))
+        .await?;
+    Ok(wire::json(StatusCode::OK, &job.create_json()))
 }
 
 async fn create_multipart(
@@ -116,30 +90,31 @@ async fn create_multipart(
         )));
     }
     let spec = IngestJobSpec::from_json(&job_part, state.store.schema())?;
-    let job = new_job(spec, principal, version);
-    let (store, blobs) = (state.store.clone(), state.blobs.clone());
+    let job = Job::new_ingest(spec, new_job_origin(principal, version));
+    let blobs = state.blobs.clone();
     let org = principal.org_id;
-    let job = blocking(move || {
-        let job = store.create_job(org, job)?;
-        store.begin_upload(org, job.id)?;
-        let mut writer = blobs.create(&keys::upload(org, job.id))?;
-        writer.write_all(&content)?;
-        let size = writer.commit()?;
-        store.end_upload(org, job.id, Some(size))?;
-        let (job, _) = store
-            .transition(
-                org,
-                job.id,
-                &[JobState::Open],
-                JobState::UploadComplete,
-                None,
-            )?
-            .ok_or_else(|| bulkforce_store::StoreError::Corrupt("job vanished".into()))?;
-        Ok(job)
-    })
-    .await?;
+    let job = state
+        .with_store(move |store| {
+            let job = store.create_job(org, job)?;
+            store.begin_upload(org, job.id)?;
+            let mut writer = blobs.create(&keys::upload(org, job.id))?;
+            writer.write_all(&content)?;
+            let size = writer.commit()?;
+            store.end_upload(org, job.id, Some(size))?;
+            let (job, _) = store
+                .transition(
+                    org,
+                    job.id,
+                    &[JobState::Open],
+                    JobState::UploadComplete,
+                    None,
+                )?
+                .ok_or_else(|| bulkforce_store::StoreError::Corrupt("job vanished".into()))?;
+            Ok(job)
+        })
+        .await?;
     state.wake.notify_waiters();
-    Ok(http::json(StatusCode::OK, &job.create_json()))
+    Ok(wire::json(StatusCode::OK, &job.create_json()))
 }
 
 /// `PUT /jobs/ingest/{id}/batches`: the job's one upload, streamed to a blob as it arrives.
@@ -168,9 +143,9 @@ pub async fn upload(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let store = state.store.clone();
     let org = principal.org_id;
-    match blocking(move || store.begin_upload(org, id))
+    match state
+        .with_store(move |store| store.begin_upload(org, id))
         .await?
         .ok_or_else(ApiError::not_found)?
     {
@@ -192,11 +167,12 @@ pub async fn upload(
         }
     }
     let result = receive_upload(state, org, id, request.into_body(), limit).await;
-    let store = state.store.clone();
     let size = result.as_ref().ok().copied();
-    blocking(move || store.end_upload(org, id, size)).await?;
+    state
+        .with_store(move |store| store.end_upload(org, id, size))
+        .await?;
     match result {
-        Ok(_) => Ok(http::empty(StatusCode::CREATED)),
+        Ok(_) => Ok(wire::empty(StatusCode::CREATED)),
         Err(UploadError::TooLarge) => Err(too_large()),
         Err(UploadError::Api(e)) => Err(e),
     }
@@ -273,5 +249,5 @@ async fn receive_upload(
     if let Some(failure) = failure {
         return Err(failure);
     }
-    written.map_err(|e| UploadError::Api(http::store_error(e)))
+    written.map_err(|e| UploadError::Api(wire::store_error(e)))
 }

@@ -1,28 +1,31 @@
 //! What ingest and query jobs share: list, info, abort/close, delete.
 
 use crate::config::JOB_LIST_PAGE;
-use crate::http::{self, blocking};
-use crate::state::AppState;
-use axum::body::Bytes;
+use crate::state::{AppState, Counter};
+use crate::wire::{self, form_pairs, small_body};
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
-use bulkforce_core::job::{ApiVersion, Job, JobKind, JobState, json_error};
+use bulkforce_core::job::{ApiVersion, Job, JobKind, JobOrigin, JobState, json_error};
 use bulkforce_store::Principal;
 use bulkforce_store::blob::keys;
+use chrono::Timelike;
 use serde::Deserialize;
 use serde_json::json;
 
-/// Largest job-control body read (create, close, abort): these are a few hundred bytes in practice.
-const MAX_JSON_BODY: usize = 1024 * 1024;
-
-/// Reads a small JSON body, refusing anything larger than a job-control request can be.
-pub async fn small_body(request: Request) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(request.into_body(), MAX_JSON_BODY)
-        .await
-        .map_err(|_| ApiError::new(413, "JSON_PARSER_ERROR", "The request body is too large"))
+/// Who creates a job now, through `version`: the time is truncated to whole seconds, as Salesforce's job
+/// timestamps are (a query job's date literals are anchored at it, so it must be what the job shows).
+pub fn new_job_origin(principal: &Principal, version: ApiVersion) -> JobOrigin {
+    let now = chrono::Utc::now();
+    let created = now - chrono::Duration::nanoseconds(i64::from(now.nanosecond()));
+    JobOrigin {
+        org_id: principal.org_id,
+        created_by_id: principal.user_id,
+        api_version: version,
+        created,
+    }
 }
 
 /// `GET /jobs/{ingest|query}`: pages of 1,000 jobs, continued with `queryLocator`.
@@ -52,10 +55,11 @@ pub async fn list(
     }
     // Only Bulk 2.0 jobs exist here: filtering on another job type returns none.
     let wanted = job_type.as_deref().is_none_or(|t| t == kind.job_type());
-    let store = state.store.clone();
     let org = principal.org_id;
     let page = if wanted {
-        blocking(move || store.list_jobs(org, kind, after, JOB_LIST_PAGE)).await?
+        state
+            .with_store(move |store| store.list_jobs(org, kind, after, JOB_LIST_PAGE))
+            .await?
     } else {
         bulkforce_store::JobPage {
             jobs: Vec::new(),
@@ -72,43 +76,10 @@ pub async fn list(
         })
         .unwrap_or(serde_json::Value::Null);
     let records: Vec<_> = page.jobs.iter().map(Job::summary_json).collect();
-    Ok(http::json(
+    Ok(wire::json(
         StatusCode::OK,
         &json!({ "done": page.next.is_none(), "records": records, "nextRecordsUrl": next }),
     ))
-}
-
-pub(crate) fn form_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi * 16 + lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The job `id` of `kind` in the caller's org; 404 for any other.
@@ -118,9 +89,9 @@ pub async fn load_job(
     id: SfId,
     kind: JobKind,
 ) -> Result<Job, ApiError> {
-    let store = state.store.clone();
     let org = principal.org_id;
-    blocking(move || store.get_job(org, id))
+    state
+        .with_store(move |store| store.get_job(org, id))
         .await?
         .filter(|job| job.kind() == kind)
         .ok_or_else(ApiError::not_found)
@@ -134,7 +105,7 @@ pub async fn info(
     kind: JobKind,
 ) -> Result<Response, ApiError> {
     let job = load_job(state, principal, id, kind).await?;
-    Ok(http::json(StatusCode::OK, &job.info_json()))
+    Ok(wire::json(StatusCode::OK, &job.info_json()))
 }
 
 #[derive(Deserialize)]
@@ -171,9 +142,9 @@ pub async fn patch(
         }
     };
     load_job(state, principal, id, kind).await?;
-    let store = state.store.clone();
     let org = principal.org_id;
-    let (job, moved) = blocking(move || store.transition(org, id, from, target, None))
+    let (job, moved) = state
+        .with_store(move |store| store.transition(org, id, from, target, None))
         .await?
         .ok_or_else(ApiError::not_found)?;
     if !moved {
@@ -188,12 +159,10 @@ pub async fn patch(
     }
     if target == JobState::UploadComplete {
         // Each upload counts as one Bulk batch against the daily allocation.
-        state
-            .usage
-            .add(principal.org_id, crate::state::Counter::IngestBatches, 1);
+        state.usage.add(principal.org_id, Counter::IngestBatches, 1);
         state.wake.notify_waiters();
     }
-    Ok(http::json(StatusCode::OK, &job.patch_json()))
+    Ok(wire::json(StatusCode::OK, &job.patch_json()))
 }
 
 /// `DELETE /jobs/{ingest|query}/{id}`: only once the job is no longer Open or InProgress; its data goes too.
@@ -211,12 +180,13 @@ pub async fn delete(
             "Error encountered when deleting the job because the job is not terminated",
         ));
     }
-    let (store, blobs) = (state.store.clone(), state.blobs.clone());
+    let blobs = state.blobs.clone();
     let org = principal.org_id;
-    blocking(move || {
-        store.delete_job(org, id)?;
-        blobs.delete_prefix(&keys::job(org, id))
-    })
-    .await?;
-    Ok(http::empty(StatusCode::NO_CONTENT))
+    state
+        .with_store(move |store| {
+            store.delete_job(org, id)?;
+            blobs.delete_prefix(&keys::job(org, id))
+        })
+        .await?;
+    Ok(wire::empty(StatusCode::NO_CONTENT))
 }

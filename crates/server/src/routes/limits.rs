@@ -1,7 +1,7 @@
 //! `GET /services/data/vXX.X/limits`: the org's allocations with what remains over the last 24 hours.
 
-use crate::http;
 use crate::state::{AppState, Counter};
+use crate::wire;
 use axum::http::StatusCode;
 use axum::response::Response;
 use bulkforce_store::Principal;
@@ -17,7 +17,7 @@ pub fn limits(state: &AppState, principal: &Principal) -> Response {
     let org = principal.org_id;
     let entry = |max: u64, used: u64| json!({ "Max": max, "Remaining": max.saturating_sub(used) });
     let api = state.config.daily_api_requests;
-    http::json(
+    wire::json(
         StatusCode::OK,
         &json!({
             "DailyApiRequests": entry(api, usage.total(org, Counter::ApiRequests)),

@@ -1,9 +1,8 @@
 //! OAuth 2.0 as Salesforce speaks it: the token endpoint (password, client_credentials, refresh_token and
 //! JWT bearer grants), userinfo, the identity URL, and revocation. Errors are `{"error","error_description"}`.
 
-use super::jobs::form_pairs;
-use crate::http::{self, blocking};
 use crate::state::AppState;
+use crate::wire::{self, form_pairs};
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
@@ -15,7 +14,6 @@ use bulkforce_store::{App, Principal, Store, StoreError, TokenKind};
 use hmac::{Hmac, Mac};
 use serde_json::{Value as Json, json};
 use sha2::Sha256;
-use std::sync::Arc;
 
 /// An OAuth error answer.
 pub struct OAuthError {
@@ -34,7 +32,7 @@ impl OAuthError {
     }
 
     pub fn response(&self) -> Response {
-        http::json(
+        wire::json(
             self.status,
             &json!({ "error": self.error, "error_description": self.description }),
         )
@@ -112,37 +110,43 @@ pub async fn token(state: &AppState, base: &str, request: Request) -> Response {
         Some((id, secret)) => (id, secret),
         None => (field("client_id"), field("client_secret")),
     };
-    let store = state.store.clone();
     let grant = field("grant_type");
     let outcome: Result<Result<Issued, OAuthError>, ApiError> = match grant.as_str() {
         "password" => {
             let (username, password) = (field("username"), field("password"));
-            blocking(move || {
-                password_grant(&*store, &client_id, &client_secret, &username, &password)
-            })
-            .await
+            state
+                .with_store(move |store| {
+                    password_grant(store, &client_id, &client_secret, &username, &password)
+                })
+                .await
         }
         "client_credentials" => {
-            blocking(move || client_credentials(&*store, &client_id, &client_secret)).await
+            state
+                .with_store(move |store| client_credentials(store, &client_id, &client_secret))
+                .await
         }
         "refresh_token" => {
             let refresh = field("refresh_token");
-            blocking(move || refresh_grant(&*store, &client_id, &client_secret, &refresh)).await
+            state
+                .with_store(move |store| refresh_grant(store, &client_id, &client_secret, &refresh))
+                .await
         }
         "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
             let assertion = field("assertion");
-            blocking(move || jwt_grant(&*store, &assertion)).await
+            state
+                .with_store(move |store| jwt_grant(store, &assertion))
+                .await
         }
         _ => Ok(Err(UNSUPPORTED_GRANT)),
     };
     let issued = match outcome {
         Ok(Ok(issued)) => issued,
         Ok(Err(e)) => return e.response(),
-        Err(e) => return http::error(&e),
+        Err(e) => return wire::error(&e),
     };
     match issue(state, base, issued).await {
-        Ok(body) => http::json(StatusCode::OK, &body),
-        Err(e) => http::error(&e),
+        Ok(body) => wire::json(StatusCode::OK, &body),
+        Err(e) => wire::error(&e),
     }
 }
 
@@ -294,13 +298,13 @@ async fn issue(state: &AppState, base: &str, issued: Issued) -> Result<Json, Api
     let token = new_access_token(issued.principal.org_id);
     let now = chrono::Utc::now().timestamp_millis();
     let expires = now + state.config.session_timeout.as_millis() as i64;
-    let store = state.store.clone();
     let (principal, app_id) = (issued.principal.clone(), issued.app.as_ref().map(|a| a.id));
     let saved = token.clone();
-    blocking(move || {
-        store.save_token(&principal, &saved, TokenKind::Access, app_id, Some(expires))
-    })
-    .await?;
+    state
+        .with_store(move |store| {
+            store.save_token(&principal, &saved, TokenKind::Access, app_id, Some(expires))
+        })
+        .await?;
     let id = identity_url(base, &issued.principal);
     let issued_at = now.to_string();
     let mut body = serde_json::Map::new();
@@ -334,13 +338,15 @@ pub async fn revoke(state: &AppState, request: Request) -> Response {
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v)
         .unwrap_or_default();
-    let store = state.store.clone();
-    match blocking(move || store.revoke_token(&token)).await {
-        Ok(true) => http::empty(StatusCode::OK),
+    match state
+        .with_store(move |store| store.revoke_token(&token))
+        .await
+    {
+        Ok(true) => wire::empty(StatusCode::OK),
         Ok(false) => {
             OAuthError::new("unsupported_token_type", "this token type is not supported").response()
         }
-        Err(e) => http::error(&e),
+        Err(e) => wire::error(&e),
     }
 }
 
@@ -355,10 +361,10 @@ struct Person {
     modified: String,
 }
 
-async fn person(store: &Arc<dyn Store>, principal: &Principal) -> Result<Person, ApiError> {
-    let store = store.clone();
+async fn person(state: &AppState, principal: &Principal) -> Result<Person, ApiError> {
     let (org, user) = (principal.org_id, principal.user_id);
-    let record = blocking(move || store.get_record(org, "User", user))
+    let record = state
+        .with_store(move |store| store.get_record(org, "User", user))
         .await?
         .ok_or_else(ApiError::not_found)?;
     let get = |name: &str| {
@@ -401,11 +407,11 @@ pub async fn userinfo(
     base: &str,
     principal: &Principal,
 ) -> Result<Response, ApiError> {
-    let person = person(&state.store, principal).await?;
+    let person = person(state, principal).await?;
     let name = format!("{} {}", person.first_name, person.last_name)
         .trim()
         .to_owned();
-    Ok(http::json(
+    Ok(wire::json(
         StatusCode::OK,
         &json!({
             "sub": identity_url(base, principal),
@@ -452,17 +458,17 @@ pub async fn identity(
             "Insufficient access rights",
         ));
     }
-    let store = state.store.clone();
-    let target = blocking(move || {
-        Ok(store
-            .list_users(org)?
-            .into_iter()
-            .find(|p| p.user_id == user))
-    })
-    .await?
-    .ok_or_else(ApiError::not_found)?;
-    let person = person(&state.store, &target).await?;
-    Ok(http::json(
+    let target = state
+        .with_store(move |store| {
+            Ok(store
+                .list_users(org)?
+                .into_iter()
+                .find(|p| p.user_id == user))
+        })
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let person = person(state, &target).await?;
+    Ok(wire::json(
         StatusCode::OK,
         &json!({
             "id": identity_url(base, &target),

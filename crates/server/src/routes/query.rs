@@ -1,26 +1,24 @@
 //! Query jobs: create (the SOQL is checked at once), results pages with locators, parallel result pages.
 
-use super::jobs::{form_pairs, load_job, small_body};
+use super::jobs::{load_job, new_job_origin};
 use crate::endpoint::MIN_RESULT_PAGES_VERSION;
-use crate::http::{self, blocking};
 use crate::soql::Mode;
 use crate::soql::compile_query;
-use crate::state::AppState;
-use crate::worker::ChannelWriter;
-use axum::body::Body;
+use crate::state::{AppState, Counter};
+use crate::wire::{self, form_pairs, small_body};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
+use base64::Engine;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use bulkforce_core::ApiError;
-use bulkforce_core::csv::write_quoted_row;
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::{
     ApiVersion, Job, JobKind, JobState, Operation, json_error, parse_dialect,
 };
 use bulkforce_store::blob::keys;
 use bulkforce_store::{Principal, StoreError};
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use serde::Deserialize;
 use serde_json::json;
 use std::io::{self, Read, Write};
@@ -62,83 +60,47 @@ pub async fn create(
     }
     let dialect = parse_dialect(raw.column_delimiter.as_deref(), raw.line_ending.as_deref())?;
     let text = raw.query.unwrap_or_default();
-    let now = chrono::Utc::now();
-    let now = now - chrono::Duration::nanoseconds(i64::from(chrono::Timelike::nanosecond(&now)));
-    let bound = compile_query(state.store.schema(), &text, now, Mode::BulkQuery)?;
-    let job = Job {
-        id: principal.org_id,
-        operation,
-        object: bound.object.name.clone(),
-        created_by_id: principal.user_id,
-        created_date: now,
-        system_modstamp: now,
-        state: JobState::UploadComplete,
-        external_id_field_name: None,
-        assignment_rule_id: None,
-        api_version: version,
-        dialect,
-        number_records_processed: 0,
-        number_records_failed: 0,
-        retries: 0,
-        total_processing_time: 0,
-        api_active_processing_time: 0,
-        apex_processing_time: 0,
-        error_message: None,
-        upload_bytes: None,
-        query: Some(text),
-    };
-    let store = state.store.clone();
+    let origin = new_job_origin(principal, version);
+    // Date literals are anchored at the job's creation time, here and when a worker runs it.
+    let bound = compile_query(state.store.schema(), &text, origin.created, Mode::BulkQuery)?;
+    let job = Job::new_query(operation, bound.object.name.clone(), text, dialect, origin);
     let org = principal.org_id;
-    let job = blocking(move || store.create_job(org, job)).await?;
-    state.usage.add(org, crate::state::Counter::QueryJobs, 1);
+    let job = state
+        .with_store(move |store| store.create_job(org, job))
+        .await?;
+    state.usage.add(org, Counter::QueryJobs, 1);
     state.wake.notify_waiters();
-    Ok(http::json(StatusCode::OK, &job.create_json()))
+    Ok(wire::json(StatusCode::OK, &job.create_json()))
 }
 
-/// Salesforce's unpadded, URL-safe base64 of the next row offset (`MTA` is row 10).
+/// Salesforce's locator alphabet: URL-safe base64, written unpadded; read with or without padding, and with
+/// whatever bits trail the last character (a locator is only ever checked by what it decodes to).
+const LOCATOR: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// The longest locator read: the base64 of the largest row offset (20 digits) is 27 characters.
+const MAX_LOCATOR_CHARS: usize = 28;
+
+/// Salesforce's unpadded, URL-safe base64 of the next row offset's decimal digits (`MTA` is row 10).
 pub fn encode_locator(row: u64) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let bytes = row.to_string().into_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
+    LOCATOR.encode(row.to_string())
 }
 
-/// The row offset of a locator, if it is one this server issued.
+/// The row offset of a locator, if it is one this server issued: base64 (URL-safe or standard alphabet) of
+/// a decimal number without leading zeros.
 pub fn decode_locator(locator: &str) -> Option<u64> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let input = locator.trim_end_matches('=').as_bytes();
-    if input.is_empty() || input.len() % 4 == 1 || input.len() > 28 {
+    let unpadded = locator.trim_end_matches('=');
+    if unpadded.is_empty() || unpadded.len() > MAX_LOCATOR_CHARS {
         return None;
     }
-    let mut bytes = Vec::new();
-    for chunk in input.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= value(*c)? << (18 - 6 * i);
-        }
-        for i in 0..chunk.len() - 1 {
-            bytes.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    let text = String::from_utf8(bytes).ok()?;
+    // Either alphabet is accepted, as clients may re-encode the locator with the standard one.
+    let url_safe = unpadded.replace('+', "-").replace('/', "_");
+    let text = String::from_utf8(LOCATOR.decode(url_safe).ok()?).ok()?;
     if text.is_empty()
         || !text.bytes().all(|b| b.is_ascii_digit())
         || (text.len() > 1 && text.starts_with('0'))
@@ -250,30 +212,11 @@ pub async fn results(
         "null".to_owned()
     };
 
-    let (tx, rx) = tokio::sync::mpsc::channel(8);
     let blobs = state.blobs.clone();
-    let org = principal.org_id;
-    let (start, job_id) = (page.start, job.id);
-    tokio::task::spawn_blocking(move || {
-        let sink = ChannelWriter::new(tx);
-        let written = if gzip {
-            let mut encoder = GzEncoder::new(sink, Compression::fast());
-            write_page(&mut encoder, &*blobs, org, job_id, start, count)
-                .and_then(|_| encoder.finish().map_err(StoreError::from))
-                .and_then(|mut sink| sink.flush().map_err(StoreError::from))
-        } else {
-            let mut sink = sink;
-            write_page(&mut sink, &*blobs, org, job_id, start, count)
-                .and_then(|_| sink.flush().map_err(StoreError::from))
-        };
-        if let Err(e) = written {
-            tracing::warn!(error = %e, "query result download stopped");
-        }
+    let (org, start, job_id) = (principal.org_id, page.start, job.id);
+    let mut response = wire::stream_csv(gzip, "query result", move |out| {
+        write_page(out, &*blobs, org, job_id, start, count)
     });
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
-    let mut response = http::csv(Body::from_stream(stream), gzip);
     let headers = response.headers_mut();
     headers.insert(
         "Sforce-Locator",
@@ -364,17 +307,10 @@ pub async fn result_pages(
             encode_locator(row)
         ))
     };
-    Ok(http::json(
+    Ok(wire::json(
         StatusCode::OK,
         &json!({ "resultPages": urls, "nextRecordsUrl": next, "done": done }),
     ))
-}
-
-/// Writes the quoted header row of a query result.
-pub fn header_row(headers: &[String], dialect: bulkforce_core::csv::Dialect) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_quoted_row(&mut out, dialect, headers.iter().map(|h| h.as_bytes()));
-    out
 }
 
 #[cfg(test)]

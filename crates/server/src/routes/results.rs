@@ -1,20 +1,17 @@
 //! Ingest result files, streamed: the header, then each committed chunk's part in order.
 
 use crate::endpoint::ResultFile;
-use crate::http::{self, blocking};
 use crate::state::AppState;
-use crate::worker::{ChannelWriter, raw_header};
-use axum::body::Body;
+use crate::wire;
 use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::csv::{Record, RecordReader, write_quoted_cell};
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::{Job, JobKind, JobState};
+use bulkforce_store::blob::BlobStore;
 use bulkforce_store::blob::keys::{self, ResultKind};
 use bulkforce_store::{Principal, StoreError};
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use std::io::{self, Write};
+use std::io::{self, BufReader, Write};
 
 /// `GET /jobs/ingest/{id}/{successfulResults|failedResults|unprocessedrecords}`.
 pub async fn ingest(
@@ -24,9 +21,10 @@ pub async fn ingest(
     file: ResultFile,
     gzip: bool,
 ) -> Result<Response, ApiError> {
-    let (store, org) = (state.store.clone(), principal.org_id);
-    let (job, checkpoint) =
-        blocking(move || Ok((store.get_job(org, id)?, store.checkpoint(org, id)?))).await?;
+    let org = principal.org_id;
+    let (job, checkpoint) = state
+        .with_store(move |store| Ok((store.get_job(org, id)?, store.checkpoint(org, id)?)))
+        .await?;
     let job = job
         .filter(|j| j.kind() == JobKind::Ingest)
         .ok_or_else(ApiError::not_found)?;
@@ -37,33 +35,15 @@ pub async fn ingest(
             job.state
         )));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel(8);
     let blobs = state.blobs.clone();
-    tokio::task::spawn_blocking(move || {
-        let sink = ChannelWriter::new(tx);
-        let written = if gzip {
-            let mut encoder = GzEncoder::new(sink, Compression::fast());
-            write_file(&mut encoder, &*blobs, org, &job, checkpoint, file)
-                .and_then(|_| encoder.finish().map_err(StoreError::from))
-                .and_then(|mut sink| sink.flush().map_err(StoreError::from))
-        } else {
-            let mut sink = sink;
-            write_file(&mut sink, &*blobs, org, &job, checkpoint, file)
-                .and_then(|_| sink.flush().map_err(StoreError::from))
-        };
-        if let Err(e) = written {
-            tracing::warn!(error = %e, "result download stopped");
-        }
-    });
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
-    Ok(http::csv(Body::from_stream(stream), gzip))
+    Ok(wire::stream_csv(gzip, "result", move |out| {
+        write_file(out, &*blobs, org, &job, checkpoint, file)
+    }))
 }
 
 fn write_file(
     out: &mut dyn Write,
-    blobs: &dyn bulkforce_store::blob::BlobStore,
+    blobs: &dyn BlobStore,
     org: SfId,
     job: &Job,
     checkpoint: bulkforce_store::Checkpoint,
@@ -121,7 +101,7 @@ fn write_file(
 /// The header and every row no chunk committed: none for a completed job, the rest of the upload otherwise.
 fn write_unprocessed(
     out: &mut dyn Write,
-    blobs: &dyn bulkforce_store::blob::BlobStore,
+    blobs: &dyn BlobStore,
     upload_key: &str,
     job: &Job,
     checkpoint: bulkforce_store::Checkpoint,
@@ -144,4 +124,31 @@ fn write_unprocessed(
         io::copy(&mut rest, out)?;
     }
     Ok(())
+}
+
+/// The upload's header line, without its terminator, and the offset where the data rows start.
+fn raw_header(
+    blobs: &dyn BlobStore,
+    key: &str,
+    delimiter: u8,
+) -> Result<Option<(Vec<u8>, u64)>, StoreError> {
+    let Some(reader) = blobs.open(key, 0)? else {
+        return Ok(None);
+    };
+    let mut records = RecordReader::new(BufReader::new(reader), delimiter, 0);
+    let bom = records
+        .skip_bom()
+        .map_err(|e| StoreError::Io(io::Error::other(e.to_string())))?;
+    let mut header = Record::default();
+    let found = records.read(&mut header);
+    if !matches!(found, Ok(true)) {
+        return Ok(None);
+    }
+    let start = if bom { 3 } else { 0 };
+    let mut bytes = vec![0u8; (header.raw_end() - start) as usize];
+    let mut reader = blobs
+        .open(key, start)?
+        .ok_or_else(|| StoreError::Corrupt("upload vanished".into()))?;
+    io::Read::read_exact(&mut reader, &mut bytes)?;
+    Ok(Some((bytes, header.end())))
 }

@@ -2,7 +2,6 @@
 //! APIs, which Data Loader, simple-salesforce and jsforce use for username/password logins.
 
 use super::oauth::new_access_token;
-use crate::http::blocking;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::Request;
@@ -110,8 +109,10 @@ pub async fn login(
             "Invalid username, password, security token; or user locked out.",
         );
     };
-    let store = state.store.clone();
-    let principal = match blocking(move || store.login_password(&username, &password)).await {
+    let principal = match state
+        .with_store(move |store| store.login_password(&username, &password))
+        .await
+    {
         Ok(Some(principal)) => principal,
         Ok(None) => {
             return fault(
@@ -124,10 +125,12 @@ pub async fn login(
     let token = new_access_token(principal.org_id);
     let timeout = state.config.session_timeout;
     let expires = chrono::Utc::now().timestamp_millis() + timeout.as_millis() as i64;
-    let (store, saved, who) = (state.store.clone(), token.clone(), principal.clone());
-    if let Err(e) =
-        blocking(move || store.save_token(&who, &saved, TokenKind::Access, None, Some(expires)))
-            .await
+    let (saved, who) = (token.clone(), principal.clone());
+    if let Err(e) = state
+        .with_store(move |store| {
+            store.save_token(&who, &saved, TokenKind::Access, None, Some(expires))
+        })
+        .await
     {
         return fault("UNKNOWN_EXCEPTION", &e.message);
     }
@@ -158,8 +161,10 @@ async fn logout(state: &AppState, api: char, session_id: Option<String>) -> Resp
             "Invalid Session ID found in SessionHeader: Illegal Session",
         );
     };
-    let store = state.store.clone();
-    match blocking(move || store.revoke_token(&session_id)).await {
+    match state
+        .with_store(move |store| store.revoke_token(&session_id))
+        .await
+    {
         Ok(true) => {
             let namespace = if api == 'c' {
                 "urn:enterprise.soap.sforce.com"

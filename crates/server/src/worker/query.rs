@@ -2,11 +2,11 @@
 //! job's dialect, with a row index beside it so that any results page is a seek. Both files appear
 //! atomically when the job completes.
 
-use crate::routes::query::header_row;
+use super::outcome::{Stop, finish};
 use crate::soql::Mode;
 use crate::soql::compile_query;
 use crate::state::AppState;
-use bulkforce_core::csv::write_quoted_row;
+use bulkforce_core::csv::{header_row, write_quoted_row};
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::{Job, JobState, Operation};
 use bulkforce_core::value::format_value;
@@ -15,49 +15,15 @@ use bulkforce_store::blob::keys;
 use bulkforce_store::{ClaimedJob, QueryOptions, StoreError};
 use std::io::Write;
 
-enum Stop {
-    Failed(String),
-    Aborted,
-    Store(StoreError),
-}
-
-impl From<StoreError> for Stop {
-    fn from(e: StoreError) -> Self {
-        Stop::Store(e)
-    }
-}
-
 /// Runs a claimed query job to its end.
 pub(super) fn process(state: &AppState, claimed: ClaimedJob) {
     let ClaimedJob {
         org_id: org, job, ..
     } = claimed;
-    let finished = match run(state, org, &job) {
-        Ok(rows) => state
-            .store
-            .finish_job(org, job.id, JobState::JobComplete, None, Some(rows)),
-        Err(Stop::Aborted) => Ok(false),
-        Err(Stop::Failed(message)) => {
-            state
-                .store
-                .finish_job(org, job.id, JobState::Failed, Some(&message), None)
-        }
-        Err(Stop::Store(e)) => {
-            tracing::error!(job = %job.id, error = %e, "query job failed on a storage error");
-            state.store.finish_job(
-                org,
-                job.id,
-                JobState::Failed,
-                Some(&format!("Unknown : {e}")),
-                None,
-            )
-        }
-    };
-    if let Err(e) = finished {
-        tracing::error!(job = %job.id, error = %e, "recording the end of a job failed");
-    }
+    finish(state, org, &job, run(state, org, &job).map(Some));
 }
 
+/// Writes the job's result and index; the number of rows written.
 fn run(state: &AppState, org: SfId, job: &Job) -> Result<u64, Stop> {
     let text = job.query.as_deref().unwrap_or_default();
     let query = compile_query(

@@ -1,7 +1,7 @@
-//! Response building: Salesforce's content types, headers and error envelope.
+//! Writing responses: Salesforce's content types, headers and error envelope.
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bulkforce_core::ApiError;
 use bulkforce_store::StoreError;
@@ -50,35 +50,13 @@ pub fn empty(status: StatusCode) -> Response {
     status.into_response()
 }
 
+/// The 405 answer for `method` on a resource that allows only `allowed`.
+pub fn not_allowed(method: &Method, allowed: &[&str]) -> ApiError {
+    ApiError::method_not_allowed(method.as_str(), allowed)
+}
+
 /// Storage failures are the server's fault: 500, logged.
 pub fn store_error(e: StoreError) -> ApiError {
     tracing::error!(error = %e, "store failure");
     ApiError::internal(e)
-}
-
-/// Runs blocking store work off the async threads.
-pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
-where
-    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
-    T: Send + 'static,
-{
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(store_error),
-        Err(e) => Err(ApiError::internal(e)),
-    }
-}
-
-/// Whether the request accepts a gzip-encoded body.
-pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
-            name.eq_ignore_ascii_case("gzip") && !refused
-        })
 }

@@ -1,0 +1,103 @@
+//! The one dispatcher every request goes through: parse the endpoint, authenticate, count the request
+//! against the org's allocation, run the handler, and add Salesforce's common response headers.
+
+use crate::endpoint::Endpoint;
+use crate::routes;
+use crate::state::AppState;
+use crate::wire;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::response::Response;
+use bulkforce_core::ApiError;
+use bulkforce_store::Principal;
+
+pub async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    let base = base_url(&state, &request);
+    let (mut response, org) = match Endpoint::parse(&path) {
+        Err(e) => (wire::error(&e), None),
+        Ok(endpoint) if endpoint.is_public() => (
+            routes::handle_public(&state, &base, endpoint, request).await,
+            None,
+        ),
+        Ok(endpoint) => match authenticate(&state, bearer_token(&request)).await {
+            Err(e) => (wire::error(&e), None),
+            Ok(principal) => {
+                let org = principal.org_id;
+                let used = state.usage.record(org);
+                let response =
+                    if state.config.enforce_api_limits && used > state.config.daily_api_requests {
+                        wire::error(&ApiError::new(
+                            403,
+                            "REQUEST_LIMIT_EXCEEDED",
+                            "TotalRequests Limit exceeded.",
+                        ))
+                    } else {
+                        routes::handle(&state, &base, principal, endpoint, request)
+                            .await
+                            .unwrap_or_else(|e| wire::error(&e))
+                    };
+                (response, Some(org))
+            }
+        },
+    };
+    let used = org.map(|o| state.usage.used(o)).unwrap_or(0);
+    let limit = format!("api-usage={used}/{}", state.config.daily_api_requests);
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&limit) {
+        headers.insert("Sforce-Limit-Info", value);
+    }
+    headers.insert(
+        "Cache-Control",
+        HeaderValue::from_static("no-cache,must-revalidate,max-age=0,no-store,private"),
+    );
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "request");
+    response
+}
+
+/// The URL clients reached this server at (`instance_url`, `serverUrl`, identity URLs): the request's host,
+/// with https when serving TLS.
+fn base_url(state: &AppState, request: &Request<Body>) -> String {
+    let scheme = if state.config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| state.config.listen.to_string());
+    format!("{scheme}://{host}")
+}
+
+/// The token of `Authorization: Bearer <token>` (or the older `OAuth <token>`, or an `oauth_token` query
+/// parameter as identity URLs accept).
+fn bearer_token(request: &Request<Body>) -> Option<String> {
+    let header = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    let token = match header {
+        Some(header) => header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("OAuth "))?
+            .trim()
+            .to_owned(),
+        None => wire::query_param(request.uri().query().unwrap_or_default(), "oauth_token")?,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// The principal of a token; 401 `INVALID_SESSION_ID` for none or an unknown one.
+async fn authenticate(state: &AppState, token: Option<String>) -> Result<Principal, ApiError> {
+    let token = token.ok_or_else(ApiError::invalid_session)?;
+    state
+        .with_store(move |store| store.authenticate(&token))
+        .await?
+        .ok_or_else(ApiError::invalid_session)
+}

@@ -1,0 +1,206 @@
+//! Query rows as the REST API writes them in JSON: typed values, `attributes`, parent records nested under
+//! their relationship names (or `null` when there is no parent), and aggregate rows.
+
+use bulkforce_core::job::ApiVersion;
+use bulkforce_core::schema::{Field, FieldType};
+use bulkforce_core::value::Value;
+use bulkforce_soql::bound::{AggregateFunction, FieldPath, Query, SelectItem};
+use serde_json::{Map, Value as Json, json};
+
+/// Extra hidden columns: the root `Id` and, for each parent path, the reference that reaches it, so each
+/// nested record gets its `attributes.url` (or is `null` when there is no parent).
+pub(super) struct ExtraColumns {
+    root_id: usize,
+    /// (relationship names of the path, column of the parent's id)
+    parents: Vec<(Vec<String>, usize)>,
+}
+
+/// The query with the hidden columns of [`ExtraColumns`] appended to its SELECT list.
+pub(super) fn with_reference_columns(query: &Query) -> (Query, ExtraColumns) {
+    let mut augmented = query.clone();
+    let id_field = query
+        .object
+        .field("Id")
+        .cloned()
+        .expect("every object has an Id");
+    let root_id = augmented.select.len();
+    augmented.select.push(SelectItem::Field(FieldPath {
+        hops: Vec::new(),
+        field: id_field,
+    }));
+    let mut parents: Vec<(Vec<String>, usize)> = Vec::new();
+    for item in &query.select {
+        let SelectItem::Field(path) = item else {
+            continue;
+        };
+        for depth in 1..=path.hops.len() {
+            let names: Vec<String> = path.hops[..depth]
+                .iter()
+                .map(|h| h.relationship.clone())
+                .collect();
+            if parents.iter().any(|(n, _)| *n == names) {
+                continue;
+            }
+            let hop = &path.hops[depth - 1];
+            let Some(reference) = hop.from.field(&hop.reference_field).cloned() else {
+                continue;
+            };
+            parents.push((names, augmented.select.len()));
+            augmented.select.push(SelectItem::Field(FieldPath {
+                hops: path.hops[..depth - 1].to_vec(),
+                field: reference,
+            }));
+        }
+    }
+    (augmented, ExtraColumns { root_id, parents })
+}
+
+/// A record's `attributes`: its type and, when it has an id, its URL.
+pub(super) fn attributes(object: &str, id: Option<&str>, version: ApiVersion) -> Json {
+    match id {
+        Some(id) => {
+            json!({ "type": object, "url": format!("/services/data/v{version}/sobjects/{object}/{id}") })
+        }
+        None => json!({ "type": object }),
+    }
+}
+
+/// A value as the REST API writes it in JSON.
+pub fn json_value(field: &Field, value: &Value) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Integer(i) if field.ftype == FieldType::Boolean => json!(*i != 0),
+        Value::Integer(i) => json!(i),
+        Value::Real(r) => json!(r),
+        Value::Text(t) if field.ftype == FieldType::DateTime => {
+            // Stored as `…T…​.000Z`; REST writes `…T…​.000+0000`.
+            json!(
+                t.strip_suffix('Z')
+                    .map(|s| format!("{s}+0000"))
+                    .unwrap_or_else(|| t.clone())
+            )
+        }
+        Value::Text(t) => json!(t),
+    }
+}
+
+/// One row of a plain query as a REST record, parent fields nested under their relationship names.
+pub(super) fn record_json(
+    query: &Query,
+    extra: &ExtraColumns,
+    row: &[Value],
+    version: ApiVersion,
+) -> Json {
+    let text = |i: usize| match row.get(i) {
+        Some(Value::Text(t)) => Some(t.as_str()),
+        _ => None,
+    };
+    let mut record = Map::new();
+    record.insert(
+        "attributes".into(),
+        attributes(&query.object.name, text(extra.root_id), version),
+    );
+    for (i, item) in query.select.iter().enumerate() {
+        let SelectItem::Field(path) = item else {
+            continue;
+        };
+        // Each parent on the path, with its id (None: no parent, the nested record is null).
+        let mut names = Vec::new();
+        let parents: Vec<(&str, &str, Option<&str>)> = path
+            .hops
+            .iter()
+            .map(|hop| {
+                names.push(hop.relationship.clone());
+                let id = extra
+                    .parents
+                    .iter()
+                    .find(|(n, _)| *n == names)
+                    .and_then(|(_, col)| text(*col));
+                (hop.relationship.as_str(), hop.to.name.as_str(), id)
+            })
+            .collect();
+        insert_nested(
+            &mut record,
+            &parents,
+            &path.field.name,
+            json_value(&path.field, &row[i]),
+            version,
+        );
+    }
+    Json::Object(record)
+}
+
+/// Sets `field` in the record reached through `parents`, creating nested records with their attributes.
+fn insert_nested(
+    map: &mut Map<String, Json>,
+    parents: &[(&str, &str, Option<&str>)],
+    field: &str,
+    value: Json,
+    version: ApiVersion,
+) {
+    match parents.split_first() {
+        None => {
+            map.insert(field.to_owned(), value);
+        }
+        Some(((relationship, object, id), rest)) => {
+            let entry = map
+                .entry(relationship.to_string())
+                .or_insert_with(|| match id {
+                    Some(id) => {
+                        let mut nested = Map::new();
+                        nested.insert("attributes".into(), attributes(object, Some(id), version));
+                        Json::Object(nested)
+                    }
+                    None => Json::Null,
+                });
+            if let Json::Object(nested) = entry {
+                insert_nested(nested, rest, field, value, version);
+            }
+        }
+    }
+}
+
+/// One row of an aggregate query: an `AggregateResult` keyed by field names and aliases.
+pub(super) fn aggregate_record(query: &Query, row: &[Value]) -> Json {
+    let mut record = Map::new();
+    record.insert("attributes".into(), json!({ "type": "AggregateResult" }));
+    for (i, item) in query.select.iter().enumerate() {
+        let value = &row[i];
+        let (key, json) = match item {
+            SelectItem::Field(path) => (path.field.name.clone(), json_value(&path.field, value)),
+            SelectItem::Aggregate {
+                function,
+                argument,
+                alias,
+            } => {
+                let json = match (function, argument, value) {
+                    (AggregateFunction::Count | AggregateFunction::CountDistinct, _, v) => {
+                        match v {
+                            Value::Integer(n) => json!(n),
+                            _ => json!(0),
+                        }
+                    }
+                    (AggregateFunction::Avg, _, Value::Integer(n)) => json!(*n as f64),
+                    (_, Some(path), v) => json_value(&path.field, v),
+                    (_, None, v) => match v {
+                        Value::Integer(n) => json!(n),
+                        Value::Real(r) => json!(r),
+                        Value::Text(t) => json!(t),
+                        Value::Null => Json::Null,
+                    },
+                };
+                (alias.clone(), json)
+            }
+            SelectItem::DateFunction { alias, .. } => (
+                alias.clone(),
+                match value {
+                    Value::Integer(n) => json!(n),
+                    Value::Text(t) => json!(t),
+                    _ => Json::Null,
+                },
+            ),
+        };
+        record.insert(key, json);
+    }
+    Json::Object(record)
+}

@@ -1,0 +1,83 @@
+//! The read side of the ingest pipeline: records parsed into chunks of row operations, with each row's
+//! echoed cells already formatted for the result files.
+
+use super::upload::csv_error;
+use crate::worker::outcome::Stop;
+use bulkforce_core::csv::{Dialect, Record, RecordReader, write_quoted_cell};
+use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
+use std::io::BufRead;
+use std::time::Instant;
+
+/// One chunk, ready for the database: its operations, each row's echoed cells, and where the next begins.
+pub(super) struct PreparedChunk {
+    pub(super) rows: Vec<Result<RowOp, RowFailure>>,
+    pub(super) echoes: Echoes,
+    pub(super) next_offset: u64,
+    pub(super) next_line: u64,
+    pub(super) active_ms: u64,
+}
+
+/// The uploaded cells of each row as result files echo them: quoted, joined by the delimiter.
+pub(super) struct Echoes {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Echoes {
+    pub(super) fn row(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
+/// Reads up to `chunk_rows` records; `None` at the end of the upload.
+pub(super) fn prepare_chunk<R: BufRead>(
+    reader: &mut RecordReader<R>,
+    plan: &IngestPlan,
+    dialect: Dialect,
+    chunk_rows: usize,
+) -> Result<Option<PreparedChunk>, Stop> {
+    let started = Instant::now();
+    let mut record = Record::default();
+    let mut rows = Vec::with_capacity(chunk_rows);
+    let mut echoes = Echoes {
+        bytes: Vec::new(),
+        ends: Vec::with_capacity(chunk_rows),
+    };
+    let mut next_line = 0;
+    while rows.len() < chunk_rows && reader.read(&mut record).map_err(csv_error)? {
+        if record.is_blank() {
+            continue;
+        }
+        rows.push(plan.build_row(&record));
+        for i in 0..record.len() {
+            if i > 0 {
+                echoes.bytes.push(dialect.delimiter.byte());
+            }
+            write_quoted_cell(
+                &mut echoes.bytes,
+                &plan.echo(i, record.get(i).unwrap_or_default()),
+            );
+        }
+        echoes.ends.push(echoes.bytes.len());
+        next_line = record.line() + 1 + count_newlines(&record);
+    }
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(PreparedChunk {
+        rows,
+        echoes,
+        next_offset: reader.offset(),
+        next_line,
+        active_ms: started.elapsed().as_millis() as u64,
+    }))
+}
+
+/// Line feeds inside a record's quoted values, so line numbers stay physical.
+pub(super) fn count_newlines(record: &Record) -> u64 {
+    record
+        .iter()
+        .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
+        .sum()
+}

@@ -1,0 +1,50 @@
+//! How a job's processing ends, and the one place that records it: both pipelines stop for the same
+//! reasons and end their jobs the same way.
+
+use crate::state::AppState;
+use bulkforce_core::id::SfId;
+use bulkforce_core::job::{Job, JobState};
+use bulkforce_store::StoreError;
+
+/// Why processing stopped before the job completed.
+pub(super) enum Stop {
+    /// The job fails with this `errorMessage` (Salesforce's text, such as `InvalidBatch : …`).
+    Failed(String),
+    /// The job left InProgress while it ran (aborted, or deleted): its state is already final.
+    Aborted,
+    /// Storage failed: the job fails with `Unknown : …`, and the error is logged.
+    Store(StoreError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+/// Records the end of `job`: JobComplete when processing returned (with the number of records processed,
+/// when the pipeline counted them only at the end), Failed with a message, or nothing when it was aborted.
+pub(super) fn finish(state: &AppState, org: SfId, job: &Job, outcome: Result<Option<u64>, Stop>) {
+    let store = &state.store;
+    let finished = match outcome {
+        Ok(processed) => store.finish_job(org, job.id, JobState::JobComplete, None, processed),
+        Err(Stop::Aborted) => Ok(false),
+        Err(Stop::Failed(message)) => {
+            store.finish_job(org, job.id, JobState::Failed, Some(&message), None)
+        }
+        Err(Stop::Store(e)) => {
+            let kind = job.kind().segment();
+            tracing::error!(job = %job.id, error = %e, "{kind} job failed on a storage error");
+            store.finish_job(
+                org,
+                job.id,
+                JobState::Failed,
+                Some(&format!("Unknown : {e}")),
+                None,
+            )
+        }
+    };
+    if let Err(e) = finished {
+        tracing::error!(job = %job.id, error = %e, "recording the end of a job failed");
+    }
+}
