@@ -1,7 +1,7 @@
 //! `bulkforce`: the Salesforce Bulk API 2.0 server and client, in one binary.
 
 mod admin;
-mod client;
+mod commands;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -12,7 +12,7 @@ use std::process::ExitCode;
     name = "bulkforce",
     version,
     about = "Salesforce Bulk API 2.0: a compatible server and a client CLI",
-    after_help = client::EXIT_CODES_HELP
+    after_help = commands::EXIT_CODES_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,18 +27,18 @@ enum Command {
     Admin(admin::AdminArgs),
     /// Load a CSV file of any size into an sObject: split into ingest jobs run in parallel, journaled for
     /// --resume; writes <stem>-success.csv and <stem>-failed.csv.
-    #[command(after_help = client::EXIT_CODES_HELP)]
-    Load(client::LoadArgs),
+    #[command(after_help = commands::EXIT_CODES_HELP)]
+    Load(commands::LoadArgs),
     /// Export the rows of a SOQL query into a CSV file with one query job.
-    #[command(after_help = client::EXIT_CODES_HELP)]
-    Export(client::ExportArgs),
+    #[command(after_help = commands::EXIT_CODES_HELP)]
+    Export(commands::ExportArgs),
     /// List, show, abort or delete jobs, or download their results.
-    #[command(after_help = client::EXIT_CODES_HELP)]
-    Jobs(client::JobsArgs),
+    #[command(after_help = commands::EXIT_CODES_HELP)]
+    Jobs(commands::JobsArgs),
     /// Log in to an org and save the session under an alias for --org (password, client credentials, JWT,
     /// or an access token); list, refresh and forget saved logins.
-    #[command(after_help = client::EXIT_CODES_HELP)]
-    Login(client::LoginArgs),
+    #[command(after_help = commands::EXIT_CODES_HELP)]
+    Login(commands::LoginArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.exit_code() == 0 {
                 0
             } else {
-                client::EXIT_USAGE
+                commands::EXIT_USAGE
             });
         }
     };
@@ -69,14 +69,29 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::run(args)),
-        Command::Admin(args) => admin::run(args),
-        Command::Load(args) => return ExitCode::from(runtime.block_on(client::load(args))),
-        Command::Export(args) => return ExitCode::from(runtime.block_on(client::export(args))),
-        Command::Jobs(args) => return ExitCode::from(runtime.block_on(client::jobs(args))),
-        Command::Login(args) => return ExitCode::from(runtime.block_on(client::login(args))),
-    };
+    match cli.command {
+        Command::Serve(args) => serve_or_admin_exit(runtime.block_on(serve::run(args))),
+        Command::Admin(args) => serve_or_admin_exit(admin::run(args)),
+        Command::Load(args) => command_exit(runtime.block_on(commands::load(args))),
+        Command::Export(args) => command_exit(runtime.block_on(commands::export(args))),
+        Command::Jobs(args) => command_exit(runtime.block_on(commands::jobs(args))),
+        Command::Login(args) => command_exit(runtime.block_on(commands::login(args))),
+    }
+}
+
+/// The exit of a client command: its error printed on stderr, its exit code (see `commands::EXIT_CODES_HELP`).
+fn command_exit(result: commands::CommandResult) -> ExitCode {
+    match result {
+        Ok(finished) => ExitCode::from(finished.exit_code()),
+        Err(e) => {
+            e.report();
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// The exit of `serve` and `admin`: 0, or 1 with the error and its causes.
+fn serve_or_admin_exit(outcome: anyhow::Result<()>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -2,7 +2,8 @@
 //! once.
 
 use super::download_progress::PhaseProgress;
-use super::{ConnectArgs, EXIT_JOB_FAILED, EXIT_OK, fail, poll, usage};
+use super::exit::{CliError, CommandResult, Finished};
+use super::{ConnectArgs, poll};
 use bulkforce_client::{
     Client, DownloadSummary, Error, JobInfo, JobKind, JobState, ParallelDownload, QueryJobRequest,
 };
@@ -71,13 +72,13 @@ pub(crate) async fn write_via_part<T>(
 }
 
 /// Downloads every row of the completed query job `job_id` into the file `out`, `pages.parallel` pages at a
-/// time, spooling them next to `out` (never on another file system).
+/// time, spooling them next to `out` (never on another file system). A failure says which job it was about.
 pub(crate) async fn download_query(
     client: &Client,
     job_id: &str,
     out: &Path,
     pages: &PageArgs,
-) -> Result<DownloadSummary, Error> {
+) -> Result<DownloadSummary, CliError> {
     let spool = match out.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -92,22 +93,32 @@ pub(crate) async fn download_query(
             .download_query_results_parallel(job_id, &mut progress.counting(file), &options)
             .await
     })
-    .await?;
+    .await
+    .map_err(|e| results_failed(job_id, e))?;
     progress.finish("download", Some(summary.rows));
     Ok(summary)
 }
 
-/// Reports a query job that did not complete; returns its exit code.
-pub(crate) fn report_unfinished_query(info: &JobInfo, json_output: bool) -> u8 {
+/// A failed download of the results of `job_id`, reported under a line that names the job.
+pub(crate) fn results_failed(job_id: &str, error: Error) -> CliError {
+    CliError::from(error).context(format!("results of job {job_id}"))
+}
+
+/// Reports a query job that did not complete: it failed or was aborted.
+pub(crate) fn report_unfinished_query(info: &JobInfo, json_output: bool) -> Finished {
+    let finished = Finished::JobFailed;
     if json_output {
-        println!("{}", json!({ "job": info, "exitCode": EXIT_JOB_FAILED }));
+        println!(
+            "{}",
+            json!({ "job": info, "exitCode": finished.exit_code() })
+        );
     } else {
         println!("job {}: {}", info.id, info.state);
         if let Some(message) = &info.error_message {
             println!("  error: {message}");
         }
     }
-    EXIT_JOB_FAILED
+    finished
 }
 
 /// Reports a finished download.
@@ -127,7 +138,7 @@ pub(crate) fn report_download(
                 "pages": summary.pages,
                 "parallel": summary.parallel,
                 "file": out,
-                "exitCode": EXIT_OK,
+                "exitCode": Finished::Ok.exit_code(),
             })
         );
         return;
@@ -151,43 +162,27 @@ pub(crate) fn report_download(
     );
 }
 
-pub async fn export(args: ExportArgs) -> u8 {
-    let client = match args.connect.client() {
-        Ok(c) => c,
-        Err(e) => return usage(&e.to_string()),
-    };
+/// `bulkforce export`: one query job, waited for, its rows downloaded into `--out`.
+pub async fn export(args: ExportArgs) -> CommandResult {
+    let client = args.connect.client()?;
     let request = QueryJobRequest::new(&args.query).query_all(args.all);
-    let job = match client.create_query_job(&request).await {
-        Ok(job) => job,
-        Err(e) => return fail(&e),
-    };
+    let job = client.create_query_job(&request).await?;
     let waiting = PhaseProgress::start("query", false);
     waiting.message(format!("job {} running", job.id));
-    let info = match client
+    let info = client
         .wait_for_job(JobKind::Query, &job.id, &poll(args.timeout))
-        .await
-    {
-        Ok(info) => info,
-        Err(e) => return fail(&e),
-    };
+        .await?;
     waiting.finish("query", None);
     if info.state != JobState::JobComplete {
-        return report_unfinished_query(&info, args.connect.json);
+        return Ok(report_unfinished_query(&info, args.connect.json));
     }
-    match download_query(&client, &job.id, &args.out, &args.pages).await {
-        Ok(summary) => {
-            report_download(
-                &info,
-                &summary,
-                &args.out,
-                args.pages.parallel,
-                args.connect.json,
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("bulkforce: results of job {}", job.id);
-            fail(&e)
-        }
-    }
+    let summary = download_query(&client, &job.id, &args.out, &args.pages).await?;
+    report_download(
+        &info,
+        &summary,
+        &args.out,
+        args.pages.parallel,
+        args.connect.json,
+    );
+    Ok(Finished::Ok)
 }

@@ -1,5 +1,6 @@
 //! Where and as whom the client commands connect: a saved login (`--org`) or an instance URL and token.
 
+use super::exit::CliError;
 use super::orgs::{self, Given, OrgStore, Target};
 use bulkforce_client::{Client, Error};
 use clap::Args;
@@ -29,9 +30,14 @@ pub struct ConnectArgs {
 }
 
 impl ConnectArgs {
-    /// A client for the resolved credentials; every failure to find them is [`Error::InvalidArgument`] (a
-    /// usage error), with a message that says what to give.
-    pub fn client(&self) -> Result<Client, Error> {
+    /// A client for the resolved credentials; every failure to find them or build the client is a usage
+    /// error, with a message that says what to give.
+    pub fn client(&self) -> Result<Client, CliError> {
+        self.build_client().map_err(CliError::usage)
+    }
+
+    /// The client, or [`Error::InvalidArgument`] when the credentials cannot be found.
+    fn build_client(&self) -> Result<Client, Error> {
         let env = |name: &str| std::env::var(name).ok();
         let given = Given {
             flag_url: self.instance_url.clone(),

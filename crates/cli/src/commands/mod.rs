@@ -1,10 +1,12 @@
-//! The client commands, `bulkforce load`, `export`, `jobs` and `login`: thin over `bulkforce-client`.
+//! The client commands, `bulkforce load`, `export`, `jobs` and `login`: thin over `bulkforce-client`. (The module is
+//! `commands`, not `client`, so it is never mistaken for the library crate.)
 //!
-//! One module per command; this one holds what they share: the exit codes, how errors map onto them, and
-//! the connection arguments.
+//! One module per command; this one holds what they share: the exit codes (exit.rs, with the error type),
+//! the connection arguments (connect.rs) and the progress displays.
 
 mod connect;
 mod download_progress;
+mod exit;
 pub mod export;
 pub mod jobs;
 pub mod load;
@@ -13,27 +15,14 @@ mod orgs;
 mod progress;
 
 pub use connect::ConnectArgs;
+pub use exit::{CommandResult, EXIT_USAGE};
 pub use export::{ExportArgs, export};
 pub use jobs::{JobsArgs, jobs};
 pub use load::{LoadArgs, load};
 pub use login::{LoginArgs, login};
 
-use bulkforce_client::{Error, JobInfo, PollOptions};
+use bulkforce_client::{JobInfo, PollOptions};
 use std::time::Duration;
-
-/// Every row succeeded.
-pub const EXIT_OK: u8 = 0;
-/// Some rows failed.
-pub const EXIT_ROWS_FAILED: u8 = 2;
-/// A job failed or was aborted.
-pub const EXIT_JOB_FAILED: u8 = 3;
-/// Any other error: the server refused a request (unknown object, malformed SOQL, unknown job id), a local
-/// file could not be read or written, or a job did not finish within --timeout.
-pub const EXIT_OTHER: u8 = 1;
-/// Bad usage (unknown flag, missing argument).
-pub const EXIT_USAGE: u8 = 64;
-/// Authentication refused, or the server unreachable.
-pub const EXIT_UNAVAILABLE: u8 = 69;
 
 /// The exit codes, for `--help`.
 pub const EXIT_CODES_HELP: &str = "\
@@ -47,20 +36,7 @@ Exit codes (load, export, jobs, login):
   69  authentication refused or server unreachable
   130 load interrupted by Ctrl-C (143: SIGTERM); closed jobs keep running, --resume continues";
 
-pub(crate) fn fail(e: &Error) -> u8 {
-    eprintln!("bulkforce: {e}");
-    if e.is_auth() || e.is_network() {
-        EXIT_UNAVAILABLE
-    } else {
-        EXIT_OTHER
-    }
-}
-
-pub(crate) fn usage(message: &str) -> u8 {
-    eprintln!("bulkforce: {message}");
-    EXIT_USAGE
-}
-
+/// Polling with the command's `--timeout` in seconds, the library's defaults otherwise.
 pub(crate) fn poll(timeout: u64) -> PollOptions {
     PollOptions {
         timeout: Duration::from_secs(timeout),
@@ -68,6 +44,7 @@ pub(crate) fn poll(timeout: u64) -> PollOptions {
     }
 }
 
+/// A job's processed and failed row counts (0 when the server has not said).
 pub(crate) fn counts(info: &JobInfo) -> (u64, u64) {
     let processed = info.number_records_processed.unwrap_or(0);
     let failed = info.number_records_failed.unwrap_or(0);
