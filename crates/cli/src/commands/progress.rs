@@ -199,109 +199,121 @@ impl State {
         flags.iter().filter(|&&f| f).count()
     }
 
+    /// Updates the display with one event of the run.
     fn on(&mut self, event: &LoadEvent) {
         self.moved = true;
         match event {
-            LoadEvent::Started { upload_bytes, .. } => {
-                self.upload_total = *upload_bytes;
-                if let Some(bars) = &self.bars {
-                    bars.upload.set_length(*upload_bytes);
-                    bars.process.set_position(self.processed_rows());
-                    bars.results
-                        .set_position(Self::count(&self.downloaded) as u64);
-                }
-            }
-            LoadEvent::Uploaded { bytes, .. } => {
-                self.upload.start();
-                self.uploaded += bytes;
-                if let Some(bars) = &self.bars {
-                    bars.upload.inc(*bytes);
-                }
-                if self.uploaded >= self.upload_total && self.upload.end() {
-                    let secs = self.upload.seconds();
-                    self.phase_line(format!(
-                        "upload done: {} in {} ({}/s)",
-                        mb(self.uploaded),
-                        seconds(secs),
-                        mb(rate(self.uploaded, secs))
-                    ));
-                }
-            }
+            LoadEvent::Started { upload_bytes, .. } => self.on_started(*upload_bytes),
+            LoadEvent::Uploaded { bytes, .. } => self.on_uploaded(*bytes),
             LoadEvent::Progress {
                 part, processed, ..
-            }
-            | LoadEvent::PartFinished {
+            } => self.on_processed(*part, *processed, false),
+            LoadEvent::PartFinished {
                 part, processed, ..
-            } => {
-                self.processing.start();
-                if let Some(slot) = self.processed.get_mut(*part) {
-                    *slot = *processed;
-                }
-                if matches!(event, LoadEvent::PartFinished { .. })
-                    && let Some(f) = self.finished.get_mut(*part)
-                {
-                    *f = true;
-                }
-                let done = self.processed_rows();
-                if let Some(bars) = &self.bars {
-                    bars.process.set_position(done);
-                    bars.process.set_message(format!(
-                        "{} rows/s",
-                        thousands(rate(
-                            done.saturating_sub(self.processed_before),
-                            self.processing.seconds()
-                        ))
-                    ));
-                }
-                if Self::count(&self.finished) == self.parts && self.processing.end() {
-                    let secs = self.processing.seconds();
-                    self.phase_line(format!(
-                        "processing done: {} rows in {} ({} rows/s)",
-                        thousands(done),
-                        seconds(secs),
-                        thousands(rate(done.saturating_sub(self.processed_before), secs))
-                    ));
-                }
-            }
-            LoadEvent::Downloaded { bytes, .. } => {
-                self.download.start();
-                self.download_bytes += bytes;
-                if let Some(bars) = &self.bars {
-                    bars.results.set_message(mb(self.download_bytes));
-                }
-            }
-            LoadEvent::ResultsDone { part } => {
-                if let Some(d) = self.downloaded.get_mut(*part) {
-                    *d = true;
-                }
-                if let Some(bars) = &self.bars {
-                    bars.results
-                        .set_position(Self::count(&self.downloaded) as u64);
-                }
-                if Self::count(&self.downloaded) == self.parts && self.download.end() {
-                    self.phase_line(format!(
-                        "results done: {}, {} in {}",
-                        plural(self.parts as u64, "job"),
-                        mb(self.download_bytes),
-                        seconds(self.download.seconds())
-                    ));
-                }
-            }
+            } => self.on_processed(*part, *processed, true),
+            LoadEvent::Downloaded { bytes, .. } => self.on_downloaded(*bytes),
+            LoadEvent::ResultsDone { part } => self.on_results_done(*part),
             LoadEvent::JobAbandoned { part, job_id } => {
                 let text = format!(
                     "part {}: aborted job {job_id}, still Open from an interrupted run; sending the part again",
                     part + 1
                 );
-                match &self.bars {
-                    Some(bars) => bars.upload.println(text),
-                    None => eprintln!("bulkforce: {text}"),
-                }
+                self.phase_line(text);
             }
             _ => {}
         }
     }
 
-    /// A line when a phase ends: printed above the bars, or as a plain line.
+    /// The run starts: the bytes to upload are known, and parts done by an earlier run count already.
+    fn on_started(&mut self, upload_bytes: u64) {
+        self.upload_total = upload_bytes;
+        if let Some(bars) = &self.bars {
+            bars.upload.set_length(upload_bytes);
+            bars.process.set_position(self.processed_rows());
+            bars.results
+                .set_position(Self::count(&self.downloaded) as u64);
+        }
+    }
+
+    /// `bytes` more were uploaded; the upload phase ends with the last of them.
+    fn on_uploaded(&mut self, bytes: u64) {
+        self.upload.start();
+        self.uploaded += bytes;
+        if let Some(bars) = &self.bars {
+            bars.upload.inc(bytes);
+        }
+        if self.uploaded >= self.upload_total && self.upload.end() {
+            let secs = self.upload.seconds();
+            self.phase_line(format!(
+                "upload done: {} in {} ({}/s)",
+                mb(self.uploaded),
+                seconds(secs),
+                mb(rate(self.uploaded, secs))
+            ));
+        }
+    }
+
+    /// A part's job has processed `processed` rows (`finished`: and reached a final state); processing ends
+    /// when every part's job has.
+    fn on_processed(&mut self, part: usize, processed: u64, finished: bool) {
+        self.processing.start();
+        if let Some(slot) = self.processed.get_mut(part) {
+            *slot = processed;
+        }
+        if finished && let Some(f) = self.finished.get_mut(part) {
+            *f = true;
+        }
+        let done = self.processed_rows();
+        if let Some(bars) = &self.bars {
+            bars.process.set_position(done);
+            bars.process.set_message(format!(
+                "{} rows/s",
+                thousands(rate(
+                    done.saturating_sub(self.processed_before),
+                    self.processing.seconds()
+                ))
+            ));
+        }
+        if Self::count(&self.finished) == self.parts && self.processing.end() {
+            let secs = self.processing.seconds();
+            self.phase_line(format!(
+                "processing done: {} rows in {} ({} rows/s)",
+                thousands(done),
+                seconds(secs),
+                thousands(rate(done.saturating_sub(self.processed_before), secs))
+            ));
+        }
+    }
+
+    /// `bytes` more of the result files were downloaded.
+    fn on_downloaded(&mut self, bytes: u64) {
+        self.download.start();
+        self.download_bytes += bytes;
+        if let Some(bars) = &self.bars {
+            bars.results.set_message(mb(self.download_bytes));
+        }
+    }
+
+    /// A part's results are downloaded; the phase ends with the last part.
+    fn on_results_done(&mut self, part: usize) {
+        if let Some(d) = self.downloaded.get_mut(part) {
+            *d = true;
+        }
+        if let Some(bars) = &self.bars {
+            bars.results
+                .set_position(Self::count(&self.downloaded) as u64);
+        }
+        if Self::count(&self.downloaded) == self.parts && self.download.end() {
+            self.phase_line(format!(
+                "results done: {}, {} in {}",
+                plural(self.parts as u64, "job"),
+                mb(self.download_bytes),
+                seconds(self.download.seconds())
+            ));
+        }
+    }
+
+    /// A line when a phase ends (or a part is sent again): printed above the bars, or as a plain line.
     fn phase_line(&mut self, text: String) {
         match &self.bars {
             Some(bars) => bars.upload.println(text),
