@@ -107,6 +107,7 @@ fn org_id(text: &str) -> anyhow::Result<SfId> {
         .with_context(|| format!("{text} is not an org id"))
 }
 
+/// `bulkforce admin`: opens the data directory (creating the default org if needed) and runs one subcommand.
 pub fn run(args: AdminArgs) -> anyhow::Result<()> {
     let schema = Arc::new(bulkforce_server::load_schema(args.schema_dir.as_deref())?);
     let store = SqliteStore::open(&args.data_dir, schema).context("opening the data directory")?;
@@ -117,19 +118,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             name,
             username,
             password,
-        } => {
-            let principal = store.create_org(&name, &username, password.as_deref())?;
-            let token = issue(&store, &principal, None)?;
-            print(
-                json_output,
-                json!({"orgId": principal.org_id.as_str(), "userId": principal.user_id.as_str(),
-                       "username": principal.username, "accessToken": token}),
-                format!(
-                    "org {} created\n  admin user: {} ({})\n  access token: {token}",
-                    principal.org_id, principal.username, principal.user_id
-                ),
-            );
-        }
+        } => create_org(&store, &name, &username, password.as_deref(), json_output),
         AdminCommand::CreateUser {
             org,
             username,
@@ -137,132 +126,219 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             last_name,
             first_name,
         } => {
-            let principal = store.create_user(
-                org_id(&org)?,
-                &username,
-                password.as_deref(),
-                &last_name,
-                &first_name,
-            )?;
-            print(
-                json_output,
-                json!({"orgId": principal.org_id.as_str(), "userId": principal.user_id.as_str(), "username": username}),
-                format!(
-                    "user {} ({}) created in {}",
-                    principal.username, principal.user_id, principal.org_id
-                ),
-            );
+            let user = NewUser {
+                org: org_id(&org)?,
+                username: &username,
+                password: password.as_deref(),
+                last_name: &last_name,
+                first_name: &first_name,
+            };
+            create_user(&store, &user, json_output)
         }
         AdminCommand::SetPassword { username, password } => {
-            if !store.set_password(&username, &password)? {
-                bail!("no user {username}");
-            }
-            print(
-                json_output,
-                json!({"username": username}),
-                format!("password of {username} set"),
-            );
+            set_password(&store, &username, &password, json_output)
         }
         AdminCommand::CreateApp {
             org,
             name,
             certificate,
-        } => {
-            let certificate = certificate
-                .map(|path| {
-                    std::fs::read_to_string(&path)
-                        .with_context(|| format!("reading {}", path.display()))
-                })
-                .transpose()?;
-            let (app, secret) = store.create_app(org_id(&org)?, &name, certificate.as_deref())?;
-            print(
-                json_output,
-                json!({"appId": app.id.as_str(), "clientId": app.client_id, "clientSecret": secret}),
-                format!(
-                    "app {} ({}) created\n  client id:     {}\n  client secret: {secret}",
-                    app.name, app.id, app.client_id
-                ),
-            );
-        }
+        } => create_app(&store, &org, &name, certificate, json_output),
         AdminCommand::Token {
             username,
             ttl,
             refresh,
-        } => {
-            let principal = store
-                .find_user(&username)?
-                .with_context(|| format!("no user {username}"))?;
-            let expires = ttl.map(|s| chrono::Utc::now().timestamp_millis() + (s as i64) * 1000);
-            let token = issue(&store, &principal, expires)?;
-            let refresh_token = match refresh {
-                Some(client_id) => {
-                    let app = store
-                        .find_app(&client_id)?
-                        .with_context(|| format!("no app {client_id}"))?;
-                    let refresh_token = format!(
-                        "5Aep{}",
-                        bulkforce_server::new_access_token(principal.org_id).replace('!', "")
-                    );
-                    store.save_token(
-                        &principal,
-                        &refresh_token,
-                        TokenKind::Refresh,
-                        Some(app.id),
-                        None,
-                    )?;
-                    Some(refresh_token)
-                }
-                None => None,
-            };
-            print(
-                json_output,
-                json!({"accessToken": token, "refreshToken": refresh_token, "orgId": principal.org_id.as_str()}),
-                match &refresh_token {
-                    Some(r) => format!("access token:  {token}\nrefresh token: {r}"),
-                    None => token.clone(),
-                },
-            );
-        }
-        AdminCommand::List => {
-            let mut orgs = Vec::new();
-            let mut text = String::new();
-            for org in store.list_orgs()? {
-                let users = store.list_users(org.id)?;
-                let apps = store.list_apps(org.id)?;
-                text.push_str(&format!(
-                    "{} {}{}\n",
-                    org.id,
-                    org.name,
-                    if org.is_default { " (default)" } else { "" }
-                ));
-                for user in &users {
-                    text.push_str(&format!("  user {} {}\n", user.user_id, user.username));
-                }
-                for app in &apps {
-                    text.push_str(&format!(
-                        "  app  {} {} client id {}\n",
-                        app.id, app.name, app.client_id
-                    ));
-                }
-                orgs.push(json!({
-                    "id": org.id.as_str(), "name": org.name, "default": org.is_default,
-                    "users": users.iter().map(|u| json!({"id": u.user_id.as_str(), "username": u.username})).collect::<Vec<_>>(),
-                    "apps": apps.iter().map(|a| json!({"id": a.id.as_str(), "name": a.name, "clientId": a.client_id})).collect::<Vec<_>>(),
-                }));
-            }
-            print(json_output, json!(orgs), text.trim_end().to_owned());
-        }
-        AdminCommand::Revoke { token } => {
-            if !store.revoke_token(&token)? {
-                bail!("no live token matches");
-            }
-            print(
-                json_output,
-                json!({"revoked": true}),
-                "token revoked".into(),
-            );
-        }
+        } => token(&store, &username, ttl, refresh.as_deref(), json_output),
+        AdminCommand::List => list(&store, json_output),
+        AdminCommand::Revoke { token } => revoke(&store, &token, json_output),
     }
+}
+
+/// `admin create-org`: the org, its admin user, and a token for that user.
+fn create_org(
+    store: &SqliteStore,
+    name: &str,
+    username: &str,
+    password: Option<&str>,
+    json_output: bool,
+) -> anyhow::Result<()> {
+    let principal = store.create_org(name, username, password)?;
+    let token = issue(store, &principal, None)?;
+    print(
+        json_output,
+        json!({"orgId": principal.org_id.as_str(), "userId": principal.user_id.as_str(),
+               "username": principal.username, "accessToken": token}),
+        format!(
+            "org {} created\n  admin user: {} ({})\n  access token: {token}",
+            principal.org_id, principal.username, principal.user_id
+        ),
+    );
+    Ok(())
+}
+
+/// The user `admin create-user` adds.
+struct NewUser<'a> {
+    org: SfId,
+    username: &'a str,
+    password: Option<&'a str>,
+    last_name: &'a str,
+    first_name: &'a str,
+}
+
+/// `admin create-user`.
+fn create_user(store: &SqliteStore, user: &NewUser, json_output: bool) -> anyhow::Result<()> {
+    let principal = store.create_user(
+        user.org,
+        user.username,
+        user.password,
+        user.last_name,
+        user.first_name,
+    )?;
+    print(
+        json_output,
+        json!({"orgId": principal.org_id.as_str(), "userId": principal.user_id.as_str(), "username": user.username}),
+        format!(
+            "user {} ({}) created in {}",
+            principal.username, principal.user_id, principal.org_id
+        ),
+    );
+    Ok(())
+}
+
+/// `admin set-password`.
+fn set_password(
+    store: &SqliteStore,
+    username: &str,
+    password: &str,
+    json_output: bool,
+) -> anyhow::Result<()> {
+    if !store.set_password(username, password)? {
+        bail!("no user {username}");
+    }
+    print(
+        json_output,
+        json!({"username": username}),
+        format!("password of {username} set"),
+    );
+    Ok(())
+}
+
+/// `admin create-app`: prints the client secret, which is stored only as a hash.
+fn create_app(
+    store: &SqliteStore,
+    org: &str,
+    name: &str,
+    certificate: Option<PathBuf>,
+    json_output: bool,
+) -> anyhow::Result<()> {
+    let certificate = certificate
+        .map(|path| {
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+        })
+        .transpose()?;
+    let (app, secret) = store.create_app(org_id(org)?, name, certificate.as_deref())?;
+    print(
+        json_output,
+        json!({"appId": app.id.as_str(), "clientId": app.client_id, "clientSecret": secret}),
+        format!(
+            "app {} ({}) created\n  client id:     {}\n  client secret: {secret}",
+            app.name, app.id, app.client_id
+        ),
+    );
+    Ok(())
+}
+
+/// `admin token`: an access token, and with --refresh a refresh token bound to an app.
+fn token(
+    store: &SqliteStore,
+    username: &str,
+    ttl: Option<u64>,
+    refresh: Option<&str>,
+    json_output: bool,
+) -> anyhow::Result<()> {
+    let principal = store
+        .find_user(username)?
+        .with_context(|| format!("no user {username}"))?;
+    let expires = ttl.map(|s| chrono::Utc::now().timestamp_millis() + (s as i64) * 1000);
+    let token = issue(store, &principal, expires)?;
+    let refresh_token = refresh
+        .map(|client_id| issue_refresh(store, &principal, client_id))
+        .transpose()?;
+    print(
+        json_output,
+        json!({"accessToken": token, "refreshToken": refresh_token, "orgId": principal.org_id.as_str()}),
+        match &refresh_token {
+            Some(r) => format!("access token:  {token}\nrefresh token: {r}"),
+            None => token.clone(),
+        },
+    );
+    Ok(())
+}
+
+/// A refresh token for `principal`, bound to the app `client_id`.
+fn issue_refresh(
+    store: &SqliteStore,
+    principal: &Principal,
+    client_id: &str,
+) -> anyhow::Result<String> {
+    let app = store
+        .find_app(client_id)?
+        .with_context(|| format!("no app {client_id}"))?;
+    let refresh_token = format!(
+        "5Aep{}",
+        bulkforce_server::new_access_token(principal.org_id).replace('!', "")
+    );
+    store.save_token(
+        principal,
+        &refresh_token,
+        TokenKind::Refresh,
+        Some(app.id),
+        None,
+    )?;
+    Ok(refresh_token)
+}
+
+/// `admin list`: every org with its users and apps.
+fn list(store: &SqliteStore, json_output: bool) -> anyhow::Result<()> {
+    let mut orgs = Vec::new();
+    let mut text = String::new();
+    for org in store.list_orgs()? {
+        let users = store.list_users(org.id)?;
+        let apps = store.list_apps(org.id)?;
+        text.push_str(&format!(
+            "{} {}{}\n",
+            org.id,
+            org.name,
+            if org.is_default { " (default)" } else { "" }
+        ));
+        for user in &users {
+            text.push_str(&format!("  user {} {}\n", user.user_id, user.username));
+        }
+        for app in &apps {
+            text.push_str(&format!(
+                "  app  {} {} client id {}\n",
+                app.id, app.name, app.client_id
+            ));
+        }
+        orgs.push(json!({
+            "id": org.id.as_str(), "name": org.name, "default": org.is_default,
+            "users": users.iter().map(|u| json!({"id": u.user_id.as_str(), "username": u.username})).collect::<Vec<_>>(),
+            "apps": apps.iter().map(|a| json!({"id": a.id.as_str(), "name": a.name, "clientId": a.client_id})).collect::<Vec<_>>(),
+        }));
+    }
+    print(json_output, json!(orgs), text.trim_end().to_owned());
+    Ok(())
+}
+
+/// `admin revoke TOKEN`.
+fn revoke(store: &SqliteStore, token: &str, json_output: bool) -> anyhow::Result<()> {
+    if !store.revoke_token(token)? {
+        bail!("no live token matches");
+    }
+    print(
+        json_output,
+        json!({"revoked": true}),
+        "token revoked".into(),
+    );
     Ok(())
 }
 
