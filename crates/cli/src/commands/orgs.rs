@@ -4,8 +4,8 @@
 //! Layout: `<config dir>/orgs/<alias>.json` (mode 0600, in a 0700 directory) and `<config dir>/config.json`
 //! (`{"defaultOrg": "<alias>"}`). The config dir is `$BULKFORCE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/bulkforce`,
 //! else `~/.config/bulkforce`. Files hold the session (tokens), never a password or client secret, and are
-//! written atomically: a temp file created 0600 from the start, then renamed over the old one, so a reader never
-//! sees half a file and no token is ever world-readable.
+//! written atomically: a temp file created 0600 from the start (tempfile's `NamedTempFile`), then renamed over the
+//! old one, so a reader never sees half a file and no token is ever world-readable.
 
 use bulkforce_client::auth::Session;
 use serde::{Deserialize, Serialize};
@@ -217,31 +217,25 @@ fn private_dir(dir: &Path, enforce: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically: a new temp file beside it, created with mode 0600 (never readable by
-/// others, not even for a moment), synced, then renamed over `path`.
+/// Writes `bytes` to `path` atomically: a new temp file beside it (so the rename stays on one file system),
+/// created with mode 0600 (never readable by others, not even for a moment), synced, then renamed over
+/// `path`, and the directory synced so the rename survives a crash. On any error the temp file is removed
+/// (dropping a `NamedTempFile` deletes it).
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let temp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = (|| {
-        let mut file = options.open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written?;
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
+    let mut temp = builder.tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
     // Make the rename durable; not every platform lets a directory be opened for this.
     if let Ok(dir) = fs::File::open(dir) {
         let _ = dir.sync_all();
