@@ -341,4 +341,6 @@ pub(crate) fn plan_with_buffer<R: Read>(
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
