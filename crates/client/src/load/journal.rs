@@ -387,16 +387,35 @@ impl Journal {
     }
 }
 
-/// Writes `bytes` to `path` through a temp file and a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)?;
+/// Writes `bytes` to `path` through a temp file in the same directory (so that the rename stays on one file
+/// system), synced, then renamed over `path`; the directory is synced too, so the rename itself survives a
+/// crash. The temp file is created readable by its owner only (0600 on Unix: the journal names the input and
+/// the jobs) and removed if anything fails before the rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".journal-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+/// Makes a rename in `dir` durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Windows has no directory handle to sync; its renames are journaled by NTFS.
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
 }
 
@@ -467,6 +486,33 @@ mod tests {
         let path = dir.path().join("a.journal.json");
         journal.write(&path).unwrap();
         assert_eq!(Journal::read(&path).unwrap(), journal);
+        journal.write(&path).unwrap();
+        assert_eq!(Journal::read(&path).unwrap(), journal);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.ends_with(".tmp")),
+            "temp files left: {names:?}"
+        );
+        // A write that cannot be renamed into place fails and leaves no temp file behind.
+        let blocked = dir.path().join("blocked.json");
+        std::fs::create_dir(&blocked).unwrap();
+        assert!(journal.write(&blocked).is_err());
+        assert!(
+            !std::fs::read_dir(dir.path()).unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp"))
+        );
         assert!(!journal.has_jobs());
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
