@@ -23,11 +23,11 @@
 //! ```
 
 use crate::{Client, Error, Result};
-use quick_xml::Reader;
-use quick_xml::events::Event;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+mod soap;
 
 /// The login URL of production and developer orgs.
 ///
@@ -130,8 +130,9 @@ impl Session {
     ///
     /// ```
     /// use bulkforce_client::auth::Session;
-    /// let client = Session::new("http://127.0.0.1:8080", "00D000000000001!token").client("62.0").unwrap();
+    /// let client = Session::new("http://127.0.0.1:8080", "00D000000000001!token").client("62.0")?;
     /// assert_eq!(client.instance_url(), "http://127.0.0.1:8080");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn client(&self, api_version: &str) -> Result<Client> {
         Client::new(&self.instance_url, &self.access_token, api_version)
@@ -143,8 +144,9 @@ impl Session {
 /// ```
 /// let info: bulkforce_client::auth::UserInfo = serde_json::from_str(
 ///     r#"{"user_id":"005000000000001AAA","organization_id":"00D000000000001AAA",
-///         "preferred_username":"ann@acme.test","name":"Ann Smith"}"#).unwrap();
+///         "preferred_username":"ann@acme.test","name":"Ann Smith"}"#)?;
 /// assert_eq!(info.preferred_username, "ann@acme.test");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -167,8 +169,9 @@ pub struct UserInfo {
 /// `BEGIN RSA PRIVATE KEY`). Parsed up front so a bad key file is an error before any network call.
 ///
 /// ```no_run
-/// let pem = std::fs::read("server.key").unwrap();
-/// let key = bulkforce_client::auth::JwtKey::from_pem(&pem).unwrap();
+/// let pem = std::fs::read("server.key")?;
+/// let key = bulkforce_client::auth::JwtKey::from_pem(&pem)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct JwtKey(jsonwebtoken::EncodingKey);
@@ -234,8 +237,9 @@ impl Login {
     ///
     /// ```
     /// use bulkforce_client::auth::Login;
-    /// assert_eq!(Login::new("https://test.salesforce.com/").unwrap().login_url(), "https://test.salesforce.com");
+    /// assert_eq!(Login::new("https://test.salesforce.com/")?.login_url(), "https://test.salesforce.com");
     /// assert!(Login::new("login.salesforce.com").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(login_url: impl Into<String>) -> Result<Login> {
         let login_url = login_url.into().trim_end_matches('/').to_owned();
@@ -257,8 +261,9 @@ impl Login {
     /// The login URL, without a trailing slash.
     ///
     /// ```
-    /// let login = bulkforce_client::auth::Login::new("http://127.0.0.1:8080").unwrap();
+    /// let login = bulkforce_client::auth::Login::new("http://127.0.0.1:8080")?;
     /// assert_eq!(login.login_url(), "http://127.0.0.1:8080");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn login_url(&self) -> &str {
         &self.login_url
@@ -317,12 +322,12 @@ impl Login {
             .post(format!("{}/services/Soap/u/{version}", self.login_url))
             .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=UTF-8")
             .header("SOAPAction", "login")
-            .body(soap_login_envelope(username, password))
+            .body(soap::soap_login_envelope(username, password))
             .send()
             .await?;
         let status = response.status().as_u16();
         let body = response.bytes().await?;
-        parse_soap_login(status, &body)
+        soap::parse_soap_login(status, &body)
     }
 
     /// OAuth 2.0 client credentials flow (`grant_type=client_credentials`): the app acts as the user its
@@ -567,131 +572,6 @@ fn parse_token_response(body: &[u8]) -> Result<Session> {
     Ok(session)
 }
 
-/// The partner `login` envelope, username and password escaped.
-fn soap_login_envelope(username: &str, password: &str) -> String {
-    let (username, password) = (
-        quick_xml::escape::escape(username),
-        quick_xml::escape::escape(password),
-    );
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8" ?><env:Envelope xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com"><env:Header><urn:CallOptions><urn:client>bulkforce</urn:client></urn:CallOptions></env:Header><env:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>{username}</n1:username><n1:password>{password}</n1:password></n1:login></env:Body></env:Envelope>"#
-    )
-}
-
-/// The elements of a SOAP login answer or fault that matter, whatever their namespace prefix.
-#[derive(Default, Debug)]
-struct SoapFields {
-    server_url: Option<String>,
-    session_id: Option<String>,
-    user_id: Option<String>,
-    organization_id: Option<String>,
-    user_name: Option<String>,
-    password_expired: Option<String>,
-    faultcode: Option<String>,
-    faultstring: Option<String>,
-    exception_code: Option<String>,
-    exception_message: Option<String>,
-}
-
-impl SoapFields {
-    fn read(xml: &str) -> SoapFields {
-        let mut reader = Reader::from_str(xml);
-        let mut fields = SoapFields::default();
-        let mut current: Option<Vec<u8>> = None;
-        loop {
-            match reader.read_event() {
-                Ok(Event::Start(e)) => current = Some(e.local_name().as_ref().to_vec()),
-                Ok(Event::Text(text)) => {
-                    let Some(name) = current.as_deref() else {
-                        continue;
-                    };
-                    let slot = match name {
-                        b"serverUrl" => &mut fields.server_url,
-                        b"sessionId" => &mut fields.session_id,
-                        b"userId" => &mut fields.user_id,
-                        b"organizationId" => &mut fields.organization_id,
-                        b"userName" => &mut fields.user_name,
-                        b"passwordExpired" => &mut fields.password_expired,
-                        b"faultcode" => &mut fields.faultcode,
-                        b"faultstring" => &mut fields.faultstring,
-                        b"exceptionCode" => &mut fields.exception_code,
-                        b"exceptionMessage" => &mut fields.exception_message,
-                        _ => continue,
-                    };
-                    if slot.is_none() {
-                        *slot = text.unescape().ok().map(|t| t.trim().to_owned());
-                    }
-                }
-                Ok(Event::End(_)) => current = None,
-                Ok(Event::Eof) | Err(_) => break,
-                _ => {}
-            }
-        }
-        fields
-    }
-}
-
-/// A SOAP login answer as a session; a fault (Salesforce sends them with HTTP 500) as [`Error::Auth`].
-fn parse_soap_login(status: u16, body: &[u8]) -> Result<Session> {
-    let text = String::from_utf8_lossy(body);
-    let fields = SoapFields::read(&text);
-    if fields.faultcode.is_some() || fields.exception_code.is_some() {
-        let code = fields
-            .exception_code
-            .or_else(|| {
-                fields
-                    .faultcode
-                    .map(|c| c.rsplit(':').next().unwrap_or_default().to_owned())
-            })
-            .unwrap_or_default();
-        let message = fields
-            .exception_message
-            .or(fields.faultstring)
-            .unwrap_or_default();
-        return Err(Error::Auth { code, message });
-    }
-    if !(200..300).contains(&status) {
-        return Err(Error::from_response_body(status, body));
-    }
-    let (Some(server_url), Some(session_id)) = (fields.server_url, fields.session_id) else {
-        return Err(Error::Protocol(format!(
-            "SOAP login answer without serverUrl and sessionId: {}",
-            snippet(body)
-        )));
-    };
-    if fields.password_expired.as_deref() == Some("true") {
-        return Err(Error::Auth {
-            code: "PASSWORD_EXPIRED".to_owned(),
-            message: "the password has expired; set a new one in Salesforce first".to_owned(),
-        });
-    }
-    let mut session = Session::new(instance_from_server_url(&server_url)?, session_id);
-    session.username = fields.user_name;
-    session.org_id = fields.organization_id;
-    session.user_id = fields.user_id;
-    Ok(session)
-}
-
-/// `https://acme.my.salesforce.com/services/Soap/u/62.0/00D…` -> `https://acme.my.salesforce.com`. Like
-/// simple-salesforce, a legacy `-api` host (`na15-api.salesforce.com`) becomes the plain one.
-fn instance_from_server_url(server_url: &str) -> Result<String> {
-    let url = reqwest::Url::parse(server_url)
-        .map_err(|e| Error::Protocol(format!("SOAP serverUrl {server_url:?}: {e}")))?;
-    let host = url
-        .host_str()
-        .ok_or_else(|| Error::Protocol(format!("SOAP serverUrl {server_url:?} has no host")))?;
-    let host = match host.split_once('.') {
-        Some((first, rest)) if first.ends_with("-api") => {
-            format!("{}.{rest}", &first[..first.len() - 4])
-        }
-        _ => host.to_owned(),
-    };
-    Ok(match url.port() {
-        Some(port) => format!("{}://{host}:{port}", url.scheme()),
-        None => format!("{}://{host}", url.scheme()),
-    })
-}
-
 fn snippet(body: &[u8]) -> String {
     String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned()
 }
@@ -704,116 +584,4 @@ fn now_millis() -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SOAP_OK: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result><metadataServerUrl>https://na15-api.salesforce.com/services/Soap/m/29.0/00Di0000000icUB</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>https://na15-api.salesforce.com/services/Soap/u/29.0/00Di0000000icUB</serverUrl><sessionId>00Di0000000icUB!AQ0AQ&amp;x</sessionId><userId>005i0000002MUqLAAW</userId><userInfo><organizationId>00Di0000000icUBEAY</organizationId><profileId xsi:nil="true"/><userId>005i0000002MUqLAAW</userId><userName>ann@acme.com</userName></userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"#;
-
-    const SOAP_FAULT: &str = r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: Invalid username, password, security token; or user locked out.</faultstring><detail><sf:LoginFault xsi:type="sf:LoginFault"><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>Invalid username, password, security token; or user locked out.</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#;
-
-    #[test]
-    fn soap_answer_becomes_a_session_on_the_instance_host() {
-        let session = parse_soap_login(200, SOAP_OK.as_bytes()).unwrap();
-        assert_eq!(session.instance_url, "https://na15.salesforce.com");
-        assert_eq!(session.access_token, "00Di0000000icUB!AQ0AQ&x");
-        assert_eq!(session.username.as_deref(), Some("ann@acme.com"));
-        assert_eq!(session.org_id.as_deref(), Some("00Di0000000icUBEAY"));
-        assert_eq!(session.user_id.as_deref(), Some("005i0000002MUqLAAW"));
-        assert!(session.refresh_token.is_none());
-    }
-
-    #[test]
-    fn soap_fault_is_an_auth_error_with_the_exception_code() {
-        let e = parse_soap_login(500, SOAP_FAULT.as_bytes()).unwrap_err();
-        assert!(
-            matches!(&e, Error::Auth { code, message } if code == "INVALID_LOGIN"
-                && message == "Invalid username, password, security token; or user locked out."),
-            "{e:?}"
-        );
-        assert!(e.is_auth());
-        // A fault with only faultcode/faultstring (other clients' servers) still names the code.
-        let bare = r#"<e:Envelope xmlns:e="x"><e:Body><e:Fault><faultcode>sf:LOGIN_MUST_USE_SECURITY_TOKEN</faultcode><faultstring>use a token</faultstring></e:Fault></e:Body></e:Envelope>"#;
-        let e = parse_soap_login(500, bare.as_bytes()).unwrap_err();
-        assert!(
-            matches!(&e, Error::Auth { code, message } if code == "LOGIN_MUST_USE_SECURITY_TOKEN" && message == "use a token"),
-            "{e:?}"
-        );
-    }
-
-    #[test]
-    fn soap_non_xml_failures_and_odd_answers_are_not_auth_errors() {
-        let e = parse_soap_login(503, b"Service Unavailable").unwrap_err();
-        assert!(e.is_network() && !e.is_auth(), "{e:?}");
-        let e = parse_soap_login(200, b"<ok/>").unwrap_err();
-        assert!(matches!(e, Error::Protocol(_)), "{e:?}");
-        let expired = SOAP_OK.replace("<passwordExpired>false", "<passwordExpired>true");
-        let e = parse_soap_login(200, expired.as_bytes()).unwrap_err();
-        assert!(matches!(&e, Error::Auth { code, .. } if code == "PASSWORD_EXPIRED"));
-    }
-
-    #[test]
-    fn server_url_keeps_scheme_host_and_port() {
-        assert_eq!(
-            instance_from_server_url("http://127.0.0.1:8080/services/Soap/u/62.0/00D000000000001")
-                .unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(
-            instance_from_server_url(
-                "https://acme.my.salesforce.com/services/Soap/u/62.0/00D000000000001"
-            )
-            .unwrap(),
-            "https://acme.my.salesforce.com"
-        );
-        assert!(instance_from_server_url("not a url").is_err());
-    }
-
-    #[test]
-    fn envelope_escapes_credentials() {
-        let body = soap_login_envelope("a&b@x.test", "p<w>\"'");
-        assert!(body.contains("<n1:username>a&amp;b@x.test</n1:username>"));
-        assert!(body.contains("<n1:password>p&lt;w&gt;&quot;&apos;</n1:password>"));
-    }
-
-    #[test]
-    fn token_answer_parses_ids_and_issue_time() {
-        let session = parse_token_response(
-            br#"{"access_token":"00D!x","instance_url":"https://acme.my.salesforce.com/",
-                 "id":"https://login.salesforce.com/id/00Dx0000000BV7z/005x00000012Q9P",
-                 "issued_at":"1278448832702","token_type":"Bearer"}"#,
-        )
-        .unwrap();
-        assert_eq!(session.instance_url, "https://acme.my.salesforce.com");
-        assert_eq!(session.issued_at, 1278448832702);
-        assert_eq!(session.org_id.as_deref(), Some("00Dx0000000BV7z"));
-        assert_eq!(session.user_id.as_deref(), Some("005x00000012Q9P"));
-        assert!(parse_token_response(br#"{"instance_url":"https://x"}"#).is_err());
-        assert!(parse_token_response(br#"{"access_token":"t","instance_url":"ftp://x"}"#).is_err());
-    }
-
-    #[test]
-    fn oauth_errors_are_auth_only_when_the_server_said_so() {
-        let e = oauth_error(
-            400,
-            br#"{"error":"invalid_grant","error_description":"authentication failure"}"#,
-        );
-        assert!(
-            matches!(&e, Error::Auth { code, message } if code == "invalid_grant" && message == "authentication failure")
-        );
-        let e = oauth_error(503, br#"{"error":"unavailable"}"#);
-        assert!(matches!(e, Error::Api { status: 503, .. }));
-        let e = oauth_error(404, b"<html>not here</html>");
-        assert!(matches!(e, Error::Api { status: 404, .. }));
-    }
-
-    #[test]
-    fn session_json_round_trips_and_debug_hides_tokens() {
-        let mut session = Session::new("http://h", "secret-access");
-        session.refresh_token = Some("secret-refresh".to_owned());
-        let json = serde_json::to_string(&session).unwrap();
-        assert!(json.contains("\"instanceUrl\":\"http://h\""), "{json}");
-        assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), session);
-        let debug = format!("{session:?}");
-        assert!(!debug.contains("secret-access") && !debug.contains("secret-refresh"));
-    }
-}
+mod tests;
