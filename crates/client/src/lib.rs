@@ -34,12 +34,16 @@
 pub mod auth;
 mod error;
 mod pages;
+mod poll;
+mod retry;
 mod types;
 
 pub mod load;
 
 pub use error::{Error, Result};
 pub use pages::{DownloadSummary, ParallelDownload, ResultPage, ResultPageStream};
+pub use poll::PollOptions;
+pub use retry::RetryPolicy;
 pub use types::{
     ColumnDelimiter, IngestJobRequest, JobInfo, JobKind, JobState, LineEnding, Operation,
     QueryJobRequest, ResultKind,
@@ -48,9 +52,10 @@ pub use types::{
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use retry::Backoff;
 use serde::Deserialize;
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 /// A stream of the bytes of a downloaded file.
@@ -68,71 +73,6 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 /// # Ok(()) }
 /// ```
 pub type ByteStream = BoxStream<'static, Result<Bytes>>;
-
-/// How idempotent calls (GET, DELETE) are retried on 429, 5xx and connection errors: exponential backoff from
-/// `initial_backoff`, doubling up to `max_backoff`, at most `max_retries` times. Uploads, job creation and
-/// state changes are never retried (a second attempt could act twice).
-///
-/// ```
-/// use bulkforce_client::{Client, RetryPolicy};
-/// use std::time::Duration;
-/// let patient = RetryPolicy { max_retries: 8, ..RetryPolicy::default() };
-/// assert_eq!(patient.initial_backoff, Duration::from_millis(250));
-/// let client = Client::new("http://127.0.0.1:8080", "00D000000000001!token", "62.0")?
-///     .with_retry_policy(patient);
-/// # Ok::<(), bulkforce_client::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt (0: no retry).
-    pub max_retries: u32,
-    /// Wait before the first retry.
-    pub initial_backoff: Duration,
-    /// Longest wait between two attempts.
-    pub max_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// 4 retries, 250 ms doubling up to 8 s (at most 7.75 s of waiting in all).
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 4,
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(8),
-        }
-    }
-}
-
-/// How [`Client::wait_for_job`] polls: every `initial_interval` at first, the interval growing by half each
-/// time up to `max_interval`, until `timeout` has passed.
-///
-/// ```
-/// use bulkforce_client::PollOptions;
-/// use std::time::Duration;
-/// let options = PollOptions { timeout: Duration::from_secs(600), ..PollOptions::default() };
-/// assert_eq!(options.initial_interval, Duration::from_millis(100));
-/// assert_eq!(options.max_interval, Duration::from_secs(5));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PollOptions {
-    /// Wait before the second poll (the first one is immediate).
-    pub initial_interval: Duration,
-    /// Longest wait between two polls.
-    pub max_interval: Duration,
-    /// Total time to wait before giving up with [`Error::Timeout`] (the job is left running).
-    pub timeout: Duration,
-}
-
-impl Default for PollOptions {
-    /// 100 ms growing to 5 s, for at most one hour.
-    fn default() -> Self {
-        PollOptions {
-            initial_interval: Duration::from_millis(100),
-            max_interval: Duration::from_secs(5),
-            timeout: Duration::from_secs(3600),
-        }
-    }
-}
 
 /// A Bulk API 2.0 client for one instance URL, access token and API version. Cheap to clone.
 ///
@@ -178,7 +118,8 @@ impl Client {
     /// `access_token` as a bearer token to API version `api_version` (`62.0`; a leading `v` is accepted).
     ///
     /// ```no_run
-    /// let client = bulkforce_client::Client::new("http://127.0.0.1:8080", "00D…!token", "62.0").unwrap();
+    /// let client = bulkforce_client::Client::new("http://127.0.0.1:8080", "00D…!token", "62.0")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(
         instance_url: impl Into<String>,
@@ -264,20 +205,19 @@ impl Client {
         check(request.send().await?).await
     }
 
-    /// Sends an idempotent request, retrying 429, 5xx and transport errors with exponential backoff.
+    /// Sends an idempotent request, retrying 429, 5xx and transport errors per the client's [`RetryPolicy`].
     async fn send_idempotent(&self, make: impl Fn() -> RequestBuilder) -> Result<Response> {
-        let mut backoff = self.retry.initial_backoff;
-        let mut attempt = 0;
+        let mut backoff = Backoff::new(&self.retry);
         loop {
             let outcome = match make().send().await {
                 Ok(response) => check(response).await,
                 Err(e) => Err(Error::Http(e)),
             };
             match outcome {
-                Err(e) if e.is_network() && attempt < self.retry.max_retries => {
-                    attempt += 1;
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(self.retry.max_backoff);
+                Err(e) if e.is_network() => {
+                    if !backoff.wait().await {
+                        return Err(e);
+                    }
                 }
                 other => return other,
             }
@@ -464,24 +404,9 @@ impl Client {
         job_id: &str,
         options: &PollOptions,
     ) -> Result<JobInfo> {
-        let start = Instant::now();
-        let mut interval = options.initial_interval;
-        loop {
-            let info = self.job_info(kind, job_id).await?;
-            if info.state.is_terminal() {
-                return Ok(info);
-            }
-            let waited = start.elapsed();
-            if waited >= options.timeout {
-                return Err(Error::Timeout {
-                    job_id: job_id.to_owned(),
-                    state: info.state,
-                    waited,
-                });
-            }
-            tokio::time::sleep(interval.min(options.timeout - waited)).await;
-            interval = (interval + interval / 2).min(options.max_interval);
-        }
+        poll::JobPolls::new(self, kind, job_id, options, Some(options.timeout))
+            .until_finished()
+            .await
     }
 
     /// One result file of an ingest job, as a stream of bytes (the request is retried until the response

@@ -7,6 +7,7 @@
 //! to the output in page order, so memory stays bounded whatever the size and the output is byte for byte what
 //! the sequential download writes.
 
+use crate::retry::Backoff;
 use crate::{Client, Error, Result};
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::{Method, RequestBuilder};
@@ -27,8 +28,9 @@ const SPOOL_BUFFER: usize = 256 * 1024;
 /// ```
 /// let page: bulkforce_client::ResultPage = serde_json::from_str(
 ///     r#"{"resultUrl":"/services/data/v62.0/jobs/query/750R0000000zxr8IAA/results?locator=MTA"}"#,
-/// ).unwrap();
+/// )?;
 /// assert!(page.result_url.ends_with("locator=MTA"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -165,8 +167,9 @@ impl Client {
     /// True when this client's API version has `resultPages` (58.0 and later).
     ///
     /// ```
-    /// let client = bulkforce_client::Client::new("http://127.0.0.1:8080", "token", "57.0").unwrap();
+    /// let client = bulkforce_client::Client::new("http://127.0.0.1:8080", "token", "57.0")?;
     /// assert!(!client.supports_result_pages());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn supports_result_pages(&self) -> bool {
         self.api_version
@@ -477,8 +480,8 @@ impl Client {
         let mut header_pending = !keep_header;
         // Body bytes of this page already handled (written, or skipped as the header).
         let mut consumed = 0u64;
-        let mut attempt = 0;
-        let mut backoff = self.retry.initial_backoff;
+        // Breaks mid-body have their own retries, apart from those of each request.
+        let mut backoff = Backoff::new(&self.retry);
         'attempts: loop {
             let response = self.send_idempotent(&request).await?;
             let header = |name: &str| {
@@ -499,13 +502,12 @@ impl Client {
             while let Some(chunk) = stream.next().await {
                 let chunk = match chunk {
                     Ok(chunk) => chunk,
-                    Err(_) if attempt < self.retry.max_retries => {
-                        attempt += 1;
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(self.retry.max_backoff);
-                        continue 'attempts;
+                    Err(e) => {
+                        if backoff.wait().await {
+                            continue 'attempts;
+                        }
+                        return Err(e.into());
                     }
-                    Err(e) => return Err(e.into()),
                 };
                 let start = position;
                 position += chunk.len() as u64;

@@ -8,10 +8,11 @@ use std::str::FromStr;
 ///
 /// ```
 /// use bulkforce_client::Operation;
-/// let op: Operation = "hardDelete".parse().unwrap();
+/// let op: Operation = "hardDelete".parse()?;
 /// assert_eq!(op, Operation::HardDelete);
 /// assert_eq!(op.to_string(), "hardDelete");
 /// assert!("HardDelete".parse::<Operation>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[serde(rename_all = "camelCase")]
@@ -81,11 +82,12 @@ impl FromStr for Operation {
 ///
 /// ```
 /// use bulkforce_client::JobState;
-/// let state: JobState = serde_json::from_str(r#""UploadComplete""#).unwrap();
+/// let state: JobState = serde_json::from_str(r#""UploadComplete""#)?;
 /// assert_eq!(state, JobState::UploadComplete);
 /// assert_eq!(state.to_string(), "UploadComplete");
-/// let state: JobState = serde_json::from_str(r#""Paused""#).unwrap();
+/// let state: JobState = serde_json::from_str(r#""Paused""#)?;
 /// assert_eq!(state, JobState::Unknown);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JobState {
