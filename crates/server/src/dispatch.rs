@@ -10,40 +10,46 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use bulkforce_core::ApiError;
-use bulkforce_store::Principal;
+use bulkforce_core::id::SfId;
+use bulkforce_store::{ApiCounter, Principal};
+use chrono::Utc;
 
 pub async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
     let base = base_url(&state, &request);
-    let (mut response, org) = match Endpoint::parse(&path) {
-        Err(e) => (wire::error(&e), None),
+    let (mut response, used) = match Endpoint::parse(&path) {
+        Err(e) => (wire::error(&e), 0),
         Ok(endpoint) if endpoint.is_public() => (
             routes::handle_public(&state, &base, endpoint, request).await,
-            None,
+            0,
         ),
         Ok(endpoint) => match authenticate(&state, bearer_token(&request)).await {
-            Err(e) => (wire::error(&e), None),
-            Ok(principal) => {
-                let org = principal.org_id;
-                let used = state.usage.record(org);
-                let response =
-                    if state.config.enforce_api_limits && used > state.config.daily_api_requests {
+            Err(e) => (wire::error(&e), 0),
+            Ok(principal) => match count_request(&state, principal.org_id).await {
+                Err(e) => (wire::error(&e), 0),
+                Ok(used)
+                    if state.config.enforce_api_limits
+                        && used > state.config.daily_api_requests =>
+                {
+                    (
                         wire::error(&ApiError::new(
                             403,
                             "REQUEST_LIMIT_EXCEEDED",
                             "TotalRequests Limit exceeded.",
-                        ))
-                    } else {
-                        routes::handle(&state, &base, principal, endpoint, request)
-                            .await
-                            .unwrap_or_else(|e| wire::error(&e))
-                    };
-                (response, Some(org))
-            }
+                        )),
+                        used,
+                    )
+                }
+                Ok(used) => (
+                    routes::handle(&state, &base, principal, endpoint, request)
+                        .await
+                        .unwrap_or_else(|e| wire::error(&e)),
+                    used,
+                ),
+            },
         },
     };
-    let used = org.map(|o| state.usage.used(o)).unwrap_or(0);
     let limit = format!("api-usage={used}/{}", state.config.daily_api_requests);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&limit) {
@@ -55,6 +61,14 @@ pub async fn dispatch(State(state): State<AppState>, request: Request) -> Respon
     );
     tracing::debug!(%method, %path, status = response.status().as_u16(), "request");
     response
+}
+
+/// Counts one API call against the org's rolling 24-hour allocation (in the store, so every instance
+/// sharing it counts together); returns the org's total including this call.
+async fn count_request(state: &AppState, org: SfId) -> Result<u64, ApiError> {
+    state
+        .with_store(move |store| store.add_api_usage(org, ApiCounter::ApiRequests, 1, Utc::now()))
+        .await
 }
 
 /// The URL clients reached this server at (`instance_url`, `serverUrl`, identity URLs): the request's host,

@@ -24,7 +24,7 @@ use bulkforce_core::schema::Schema;
 use bulkforce_store::blob::LocalBlobs;
 use bulkforce_store::sqlite::SqliteStore;
 use bulkforce_store::{Principal, Store};
-use state::{ApiUsage, AppState};
+use state::AppState;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -102,7 +102,6 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         blobs,
         config: Arc::new(config.clone()),
         wake: Arc::new(Notify::new()),
-        usage: Arc::new(ApiUsage::default()),
         cursors: Arc::new(state::Cursors::default()),
     };
     worker::spawn(&state);

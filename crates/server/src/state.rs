@@ -7,7 +7,6 @@ use bulkforce_core::id::{KeyPrefix, SfId};
 use bulkforce_store::blob::BlobStore;
 use bulkforce_store::{Store, StoreError};
 use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -18,7 +17,6 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Wakes the workers when a job becomes ready to process.
     pub wake: Arc<Notify>,
-    pub usage: Arc<ApiUsage>,
     /// Open REST query cursors (`nextRecordsUrl`).
     pub cursors: Arc<Cursors>,
 }
@@ -90,80 +88,5 @@ impl Cursors {
             .values()
             .find(|(i, _)| i == id)
             .map(|(_, c)| c.clone())
-    }
-}
-
-/// What is counted per org over a rolling 24 hours, as Salesforce's daily allocations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Counter {
-    ApiRequests,
-    QueryJobs,
-    IngestBatches,
-}
-
-/// Rolling 24-hour counters per org, kept in one-minute buckets.
-#[derive(Default)]
-pub struct ApiUsage {
-    counts: Mutex<HashMap<(SfId, Counter), Window>>,
-}
-
-#[derive(Default)]
-struct Window {
-    buckets: std::collections::VecDeque<(i64, u64)>,
-    total: u64,
-}
-
-const WINDOW_MINUTES: i64 = 24 * 60;
-
-impl Window {
-    fn expire(&mut self, minute: i64) {
-        while let Some(&(start, count)) = self.buckets.front() {
-            if start > minute - WINDOW_MINUTES {
-                break;
-            }
-            self.total -= count;
-            self.buckets.pop_front();
-        }
-    }
-}
-
-fn current_minute() -> i64 {
-    chrono::Utc::now().timestamp() / 60
-}
-
-impl ApiUsage {
-    /// Counts `n` of `counter` for `org`; returns the total over the last 24 hours.
-    pub fn add(&self, org: SfId, counter: Counter, n: u64) -> u64 {
-        let minute = current_minute();
-        let mut counts = self.counts.lock();
-        let window = counts.entry((org, counter)).or_default();
-        window.expire(minute);
-        match window.buckets.back_mut() {
-            Some((start, count)) if *start == minute => *count += n,
-            _ => window.buckets.push_back((minute, n)),
-        }
-        window.total += n;
-        window.total
-    }
-
-    /// Counts one API request of `org`; returns the org's total.
-    pub fn record(&self, org: SfId) -> u64 {
-        self.add(org, Counter::ApiRequests, 1)
-    }
-
-    /// The total of `counter` over the last 24 hours.
-    pub fn total(&self, org: SfId, counter: Counter) -> u64 {
-        let mut counts = self.counts.lock();
-        match counts.get_mut(&(org, counter)) {
-            Some(window) => {
-                window.expire(current_minute());
-                window.total
-            }
-            None => 0,
-        }
-    }
-
-    pub fn used(&self, org: SfId) -> u64 {
-        self.total(org, Counter::ApiRequests)
     }
 }

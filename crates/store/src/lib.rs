@@ -14,13 +14,16 @@ pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod sqlite;
+pub mod usage;
 
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
 use bulkforce_core::job::{Job, JobKind, JobState};
 use bulkforce_core::schema::Schema;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
+pub use usage::ApiCounter;
 
 /// A storage failure. Row-level problems are never errors: they are [`RowOutcome::Failed`].
 #[derive(Debug, thiserror::Error)]
@@ -370,4 +373,17 @@ pub trait Store: Send + Sync {
 
     /// Reads one record's stored values by field name, for checks.
     fn get_record(&self, org: SfId, object: &str, id: SfId) -> Result<Option<RecordFields>>;
+
+    /// Counts `n` of `counter` for `org` at `now` and returns the org's total over the 24 hours ending
+    /// then. Every server instance sharing the store sees the same totals.
+    fn add_api_usage(
+        &self,
+        org: SfId,
+        counter: ApiCounter,
+        n: u64,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// The org's total of `counter` over the 24 hours ending at `now`.
+    fn api_usage(&self, org: SfId, counter: ApiCounter, now: DateTime<Utc>) -> Result<u64>;
 }

@@ -1,7 +1,7 @@
 //! What ingest and query jobs share: list, info, abort/close, delete.
 
 use crate::config::JOB_LIST_PAGE;
-use crate::state::{AppState, Counter};
+use crate::state::AppState;
 use crate::wire::{self, form_pairs, small_body};
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -9,9 +9,11 @@ use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::{ApiVersion, Job, JobKind, JobOrigin, JobState, json_error};
+use bulkforce_store::ApiCounter;
 use bulkforce_store::Principal;
 use bulkforce_store::blob::keys;
 use chrono::Timelike;
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -159,7 +161,12 @@ pub async fn patch(
     }
     if target == JobState::UploadComplete {
         // Each upload counts as one Bulk batch against the daily allocation.
-        state.usage.add(principal.org_id, Counter::IngestBatches, 1);
+        let org = principal.org_id;
+        state
+            .with_store(move |store| {
+                store.add_api_usage(org, ApiCounter::IngestBatches, 1, Utc::now())
+            })
+            .await?;
         state.wake.notify_waiters();
     }
     Ok(wire::json(StatusCode::OK, &job.patch_json()))

@@ -1,10 +1,12 @@
 //! `GET /services/data/vXX.X/limits`: the org's allocations with what remains over the last 24 hours.
 
-use crate::state::{AppState, Counter};
+use crate::state::AppState;
 use crate::wire;
 use axum::http::StatusCode;
 use axum::response::Response;
-use bulkforce_store::Principal;
+use bulkforce_core::ApiError;
+use bulkforce_store::{ApiCounter, Principal};
+use chrono::Utc;
 use serde_json::json;
 
 /// Salesforce's Bulk allocations (§7.1 of the protocol reference).
@@ -12,19 +14,28 @@ const DAILY_BULK_BATCHES: u64 = 15_000;
 const DAILY_QUERY_JOBS: u64 = 10_000;
 const DAILY_QUERY_STORAGE_MB: u64 = 976_562;
 
-pub fn limits(state: &AppState, principal: &Principal) -> Response {
-    let usage = &state.usage;
+pub async fn limits(state: &AppState, principal: &Principal) -> Result<Response, ApiError> {
     let org = principal.org_id;
+    let [api_requests, batches, query_jobs] = state
+        .with_store(move |store| {
+            let now = Utc::now();
+            Ok([
+                store.api_usage(org, ApiCounter::ApiRequests, now)?,
+                store.api_usage(org, ApiCounter::IngestBatches, now)?,
+                store.api_usage(org, ApiCounter::QueryJobs, now)?,
+            ])
+        })
+        .await?;
     let entry = |max: u64, used: u64| json!({ "Max": max, "Remaining": max.saturating_sub(used) });
     let api = state.config.daily_api_requests;
-    wire::json(
+    Ok(wire::json(
         StatusCode::OK,
         &json!({
-            "DailyApiRequests": entry(api, usage.total(org, Counter::ApiRequests)),
-            "DailyBulkApiBatches": entry(DAILY_BULK_BATCHES, usage.total(org, Counter::IngestBatches)),
-            "DailyBulkApiRequests": entry(DAILY_BULK_BATCHES, usage.total(org, Counter::IngestBatches)),
+            "DailyApiRequests": entry(api, api_requests),
+            "DailyBulkApiBatches": entry(DAILY_BULK_BATCHES, batches),
+            "DailyBulkApiRequests": entry(DAILY_BULK_BATCHES, batches),
             "DailyBulkV2QueryFileStorageMB": entry(DAILY_QUERY_STORAGE_MB, 0),
-            "DailyBulkV2QueryJobs": entry(DAILY_QUERY_JOBS, usage.total(org, Counter::QueryJobs)),
+            "DailyBulkV2QueryJobs": entry(DAILY_QUERY_JOBS, query_jobs),
         }),
-    )
+    ))
 }

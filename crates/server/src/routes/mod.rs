@@ -66,7 +66,7 @@ pub async fn handle(
             _ => Err(not_allowed(&method, &["GET", "POST"])),
         },
         Endpoint::Limits(_) => match method {
-            Method::GET => Ok(limits::limits(state, &principal)),
+            Method::GET => limits::limits(state, &principal).await,
             _ => Err(not_allowed(&method, &["GET"])),
         },
         Endpoint::VersionRoot(version) => match method {

@@ -4,7 +4,7 @@ use super::jobs::{load_job, new_job_origin};
 use crate::endpoint::MIN_RESULT_PAGES_VERSION;
 use crate::soql::Mode;
 use crate::soql::compile_query;
-use crate::state::{AppState, Counter};
+use crate::state::AppState;
 use crate::wire::{self, form_pairs, small_body};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
@@ -17,8 +17,10 @@ use bulkforce_core::id::SfId;
 use bulkforce_core::job::{
     ApiVersion, Job, JobKind, JobState, Operation, json_error, parse_dialect,
 };
+use bulkforce_store::ApiCounter;
 use bulkforce_store::blob::keys;
 use bulkforce_store::{Principal, StoreError};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 use std::io::{self, Read, Write};
@@ -66,9 +68,12 @@ pub async fn create(
     let job = Job::new_query(operation, bound.object.name.clone(), text, dialect, origin);
     let org = principal.org_id;
     let job = state
-        .with_store(move |store| store.create_job(org, job))
+        .with_store(move |store| {
+            let job = store.create_job(org, job)?;
+            store.add_api_usage(org, ApiCounter::QueryJobs, 1, Utc::now())?;
+            Ok(job)
+        })
         .await?;
-    state.usage.add(org, Counter::QueryJobs, 1);
     state.wake.notify_waiters();
     Ok(wire::json(StatusCode::OK, &job.create_json()))
 }

@@ -16,7 +16,8 @@
 //!
 //! What the cases check is what the callers rely on: the HTTP routes (jobs, uploads, auth), the worker
 //! (claims, chunk application, checkpoints, finishing) and the result routes (which parts are committed).
-//! API usage counters are not part of the trait (the server keeps them in memory), so they are not here.
+//! API usage counters are counted over a window ending at a time the caller gives, so the window's
+//! edges are tested without waiting.
 
 pub mod auth;
 pub mod chunks;
@@ -25,6 +26,7 @@ pub mod isolation;
 pub mod jobs;
 pub mod queries;
 pub mod rows;
+pub mod usage;
 
 use crate::{Chunk, ChunkProgress, ChunkSource, Principal, Result, RowOutcome, Store, StoreError};
 use bulkforce_core::csv::Dialect;
@@ -112,6 +114,11 @@ macro_rules! store_conformance_tests {
             queries {
                 a_query_visits_rows_in_order_and_can_stop,
                 a_count_ignores_the_offset,
+            }
+            usage {
+                usage_adds_up_per_counter,
+                usage_is_counted_per_org,
+                usage_older_than_24_hours_drops_out,
             }
         );
     };

@@ -12,6 +12,7 @@ mod jobs;
 mod query;
 mod records;
 
+use crate::usage::{ApiCounter, RollingUsage};
 use crate::{
     App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobPage, Org, Principal,
     QueryOptions, RecordFields, Result, Store, StoreError, TokenKind, UploadStart,
@@ -20,6 +21,7 @@ use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::IngestPlan;
 use bulkforce_core::job::{Job, JobKind, JobState};
 use bulkforce_core::schema::Schema;
+use chrono::{DateTime, Utc};
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
@@ -40,6 +42,9 @@ pub struct SqliteStore {
     schema: Arc<Schema>,
     control: Mutex<Connection>,
     orgs: RwLock<HashMap<SfId, Arc<OrgDb>>>,
+    /// API usage, in memory: an embedded store serves one process, and Salesforce's own counters are
+    /// approximate too; a restart starts the 24-hour window afresh.
+    usage: RollingUsage,
 }
 
 /// One org's database.
@@ -96,6 +101,7 @@ impl SqliteStore {
             schema,
             control: Mutex::new(control),
             orgs: RwLock::new(HashMap::new()),
+            usage: RollingUsage::default(),
         })
     }
 
@@ -376,5 +382,19 @@ impl Store for SqliteStore {
         let table = ddl::table_name(&self.schema, object)?;
         self.org(org)?
             .read(|conn| records::get_record(conn, &table, id))
+    }
+
+    fn add_api_usage(
+        &self,
+        org: SfId,
+        counter: ApiCounter,
+        n: u64,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        Ok(self.usage.add(org, counter, n, now))
+    }
+
+    fn api_usage(&self, org: SfId, counter: ApiCounter, now: DateTime<Utc>) -> Result<u64> {
+        Ok(self.usage.total(org, counter, now))
     }
 }
