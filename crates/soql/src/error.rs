@@ -27,6 +27,8 @@ pub const INVALID_TYPE: &str = "INVALID_TYPE";
 pub const INVALID_QUERY_FILTER_OPERATOR: &str = "INVALID_QUERY_FILTER_OPERATOR";
 pub const API_ERROR: &str = "API_ERROR";
 pub const NUMBER_OUTSIDE_VALID_RANGE: &str = "NUMBER_OUTSIDE_VALID_RANGE";
+/// A statement past the complexity the server accepts (see [`crate::limits`]).
+pub const QUERY_TOO_COMPLICATED: &str = "QUERY_TOO_COMPLICATED";
 
 /// How many characters of context Salesforce echoes on each side of the error.
 const CONTEXT: usize = 30;

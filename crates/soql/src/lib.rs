@@ -4,7 +4,8 @@
 //! (names resolved against the [`Schema`], literals typed, API restrictions applied) → [`bound::Query`],
 //! which the store renders to its own SQL. Every refusal is a [`SoqlError`] shaped like Salesforce's
 //! (`MALFORMED_QUERY`, `INVALID_FIELD`, `INVALID_TYPE`, … with the echo/caret/`ERROR at Row:R:Column:C`
-//! block). [`canonical::canonical`] renders a bound query as text for tests and logs.
+//! block). [`canonical::canonical`] renders a bound query as text for tests and logs. [`limits`] bounds what
+//! one statement may cost: its length, its nesting and the complexity of its filter.
 
 pub mod ast;
 pub mod bind;
@@ -13,6 +14,7 @@ pub mod canonical;
 pub mod dates;
 pub mod error;
 pub mod lexer;
+pub mod limits;
 pub mod parser;
 
 pub use error::SoqlError;

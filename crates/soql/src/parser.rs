@@ -4,19 +4,26 @@
 //! expression or a chain of expressions joined by only `AND` or only `OR`, so mixing `AND` and `OR` at one
 //! level without parentheses fails with `unexpected token: 'OR'`, and `a AND NOT b` fails on `NOT`. Every
 //! syntax error is Salesforce's `MALFORMED_QUERY` / `unexpected token: '…'` pointing at the token.
+//!
+//! Descent recurses once per level of parentheses, so the nesting is bounded ([`MAX_NESTING`]) before a
+//! hostile statement can exhaust the stack; statements longer than Salesforce's limit and string literals
+//! past it are refused here too (see [`crate::limits`]).
 
 use crate::ast::*;
 use crate::dates::{self, LiteralName};
 use crate::error::{MALFORMED_QUERY, SoqlError};
 use crate::lexer::{self, Span, Token, TokenKind};
+use crate::limits::{self, MAX_NESTING, MAX_STRING_CHARS};
 
 /// Parses one SOQL statement.
 pub fn parse(text: &str) -> Result<Select, SoqlError> {
+    limits::check_statement_length(text)?;
     let tokens = lexer::lex(text)?;
     let mut parser = Parser {
         text,
         tokens,
         pos: 0,
+        nesting: 0,
     };
     let select = parser.select()?;
     parser.expect_kind(&TokenKind::Eof)?;
@@ -33,6 +40,8 @@ struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Token>,
     pos: usize,
+    /// How many parentheses that recurse (grouped conditions and subqueries) are open.
+    nesting: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -87,6 +96,28 @@ impl<'a> Parser<'a> {
         } else {
             Err(self.unexpected(self.peek()))
         }
+    }
+
+    /// Runs `inside` one level deeper, after the opening parenthesis `open`; a level past [`MAX_NESTING`]
+    /// is refused at that parenthesis. (An error ends the whole parse, so the count is only restored on
+    /// success.)
+    fn nested<T>(
+        &mut self,
+        open: &Token,
+        inside: impl FnOnce(&mut Self) -> Result<T, SoqlError>,
+    ) -> Result<T, SoqlError> {
+        if self.nesting == MAX_NESTING {
+            return Err(SoqlError::at(
+                self.text,
+                open.span.start,
+                MALFORMED_QUERY,
+                limits::too_deep_message(),
+            ));
+        }
+        self.nesting += 1;
+        let inner = inside(self)?;
+        self.nesting -= 1;
+        Ok(inner)
     }
 
     fn ident(&mut self) -> Result<Ident, SoqlError> {
@@ -234,7 +265,7 @@ impl<'a> Parser<'a> {
         if !self.at_keyword("SELECT") {
             return Err(self.unexpected(self.peek()));
         }
-        let query = self.select()?;
+        let query = self.nested(open, Self::select)?;
         let close = self.expect_kind(&TokenKind::RParen)?;
         Ok(SelectItem::Subquery {
             query: Box::new(query),
@@ -387,8 +418,8 @@ impl<'a> Parser<'a> {
     /// `( condition )` or a field condition.
     fn simple_condition(&mut self) -> Result<Condition, SoqlError> {
         if self.peek().kind == TokenKind::LParen {
-            self.bump();
-            let inner = self.condition()?;
+            let open = self.bump();
+            let inner = self.nested(&open, Self::condition)?;
             self.expect_kind(&TokenKind::RParen)?;
             return Ok(inner);
         }
@@ -442,7 +473,7 @@ impl<'a> Parser<'a> {
     fn in_list(&mut self, left: Expr, negated: bool) -> Result<Condition, SoqlError> {
         let open = self.expect_kind(&TokenKind::LParen)?;
         if self.at_keyword("SELECT") {
-            let query = self.select()?;
+            let query = self.nested(&open, Self::select)?;
             let close = self.expect_kind(&TokenKind::RParen)?;
             return Ok(Condition::InSubquery {
                 left,
@@ -467,7 +498,20 @@ impl<'a> Parser<'a> {
     fn literal(&mut self) -> Result<Literal, SoqlError> {
         let token = self.peek().clone();
         let kind = match &token.kind {
-            TokenKind::Str(raw) => LiteralKind::String(raw.clone()),
+            TokenKind::Str(raw) => {
+                // Decoding never lengthens a literal, so a short one needs no decoding to be counted.
+                if raw.len() > MAX_STRING_CHARS
+                    && lexer::decode(raw).chars().count() > MAX_STRING_CHARS
+                {
+                    return Err(SoqlError::at(
+                        self.text,
+                        token.span.start,
+                        MALFORMED_QUERY,
+                        limits::string_too_long_message(),
+                    ));
+                }
+                LiteralKind::String(raw.clone())
+            }
             TokenKind::Number => LiteralKind::Number(token.text(self.text).to_owned()),
             TokenKind::Date(d) => LiteralKind::Date(*d),
             TokenKind::DateTime(d) => LiteralKind::DateTime(*d),

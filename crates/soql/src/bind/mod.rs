@@ -54,13 +54,16 @@ pub fn bind(
     ctx: &BindContext,
     mode: Mode,
 ) -> Result<Query, SoqlError> {
-    Binder {
+    let query = Binder {
         text,
         schema,
         ctx,
         mode,
     }
-    .select(stmt, Level::Top)
+    .select(stmt, Level::Top)?;
+    // Only the bound query shows how complex the filter really is (date literals become ranges).
+    crate::limits::check_complexity(&query)?;
+    Ok(query)
 }
 
 /// Whether a statement is the whole query or a semi-join's subquery.
