@@ -36,6 +36,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Invalid(String),
+    /// Too many password checks at once: the caller should answer "try again later" (see
+    /// `sqlite::auth::hashing` for why hashing is bounded).
+    #[error("too many password checks at once; try again later")]
+    Busy,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -72,6 +76,52 @@ pub struct App {
 pub enum TokenKind {
     Access,
     Refresh,
+}
+
+/// When wrong passwords lock a user out, as Salesforce's password policy (defaults: 10 attempts, 15
+/// minutes). The counter restarts at a successful login and when a lockout ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Wrong passwords in a row that lock the user out; 0: never.
+    pub attempts: u32,
+    /// How long a lockout lasts; `None`: until an administrator unlocks the user (Salesforce's "Forever").
+    pub duration: Option<std::time::Duration>,
+}
+
+impl LockoutPolicy {
+    /// No lockout at all.
+    pub const NEVER: LockoutPolicy = LockoutPolicy {
+        attempts: 0,
+        duration: None,
+    };
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy {
+            attempts: 10,
+            duration: Some(std::time::Duration::from_secs(15 * 60)),
+        }
+    }
+}
+
+/// What a password login came to. Callers answer `Refused` and `LockedOut` the same way (Salesforce's
+/// `INVALID_LOGIN` covers both); they differ for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Accepted(Principal),
+    /// Unknown user, user without a password, or wrong password.
+    Refused,
+    /// The user is locked out: refused even with the right password.
+    LockedOut,
+}
+
+/// A user whose wrong passwords locked them out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedUser {
+    pub principal: Principal,
+    /// When the lockout ends; `None`: when an administrator unlocks the user.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// One page of a job list, oldest first.
@@ -231,8 +281,33 @@ pub trait Store: Send + Sync {
     /// Sets a user's password; false if there is no such user.
     fn set_password(&self, username: &str, password: &str) -> Result<bool>;
 
-    /// The user whose username and password these are.
-    fn login_password(&self, username: &str, password: &str) -> Result<Option<Principal>>;
+    /// The user whose username and password these are (no lockout counted; see [`Store::login`]).
+    fn login_password(&self, username: &str, password: &str) -> Result<Option<Principal>> {
+        Ok(
+            match self.login(username, password, &LockoutPolicy::NEVER, Utc::now())? {
+                LoginOutcome::Accepted(principal) => Some(principal),
+                LoginOutcome::Refused | LoginOutcome::LockedOut => None,
+            },
+        )
+    }
+
+    /// A password login at `now` under `policy`: a wrong password counts towards a lockout, a right one
+    /// restarts the count, a locked-out user is refused whatever the password. An unknown username takes
+    /// as long to refuse as a wrong password. `StoreError::Busy` when too many checks run at once (that
+    /// attempt is not counted).
+    fn login(
+        &self,
+        username: &str,
+        password: &str,
+        policy: &LockoutPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<LoginOutcome>;
+
+    /// Users locked out at `now`, in every org.
+    fn locked_users(&self, now: DateTime<Utc>) -> Result<Vec<LockedUser>>;
+
+    /// Ends a user's lockout and restarts their count of wrong passwords; false if there is no such user.
+    fn unlock_user(&self, username: &str) -> Result<bool>;
 
     /// A user by username (case-insensitive).
     fn find_user(&self, username: &str) -> Result<Option<Principal>>;

@@ -1,7 +1,8 @@
 //! Orgs, users, passwords, tokens and connected apps: what the login routes and the bearer check use.
 
 use super::{Backend, Fixture};
-use crate::{Result, StoreError, TokenKind};
+use crate::{LockoutPolicy, LoginOutcome, Result, StoreError, TokenKind};
+use chrono::{DateTime, Duration, Utc};
 
 /// Milliseconds since the Unix epoch, for token expiry.
 fn now_ms() -> i64 {
@@ -262,5 +263,163 @@ pub fn apps_check_their_client_secret(backend: &dyn Backend) -> Result<()> {
     let mut listed = f.store.list_apps(f.org())?;
     listed.sort_by(|a, b| a.name.cmp(&b.name));
     assert_eq!(listed, vec![app, other]);
+    Ok(())
+}
+
+/// Salesforce's defaults, spelled out: 10 wrong passwords lock for 15 minutes.
+fn ten_for_15_minutes() -> LockoutPolicy {
+    LockoutPolicy {
+        attempts: 10,
+        duration: Some(std::time::Duration::from_secs(15 * 60)),
+    }
+}
+
+fn wrong_logins(
+    store: &dyn crate::Store,
+    username: &str,
+    n: usize,
+    policy: &LockoutPolicy,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    for _ in 0..n {
+        assert_eq!(
+            store.login(username, "wrong", policy, at)?,
+            LoginOutcome::Refused
+        );
+    }
+    Ok(())
+}
+
+pub fn wrong_passwords_lock_a_user_out_for_a_while(backend: &dyn Backend) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let store = &*f.store;
+    let boss = store.create_org("Second", "boss@second.test", Some("s3cret"))?;
+    let policy = ten_for_15_minutes();
+    let t0 = Utc::now();
+
+    // Nine wrong passwords, then the right one: the count restarts.
+    wrong_logins(store, "boss@second.test", 9, &policy, t0)?;
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &policy, t0)?,
+        LoginOutcome::Accepted(boss.clone())
+    );
+    wrong_logins(store, "boss@second.test", 9, &policy, t0)?;
+    assert!(store.locked_users(t0)?.is_empty(), "nine do not lock");
+
+    // The tenth in a row locks: even the right password is refused, and the lock is listed.
+    wrong_logins(store, "BOSS@second.test", 1, &policy, t0)?;
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &policy, t0)?,
+        LoginOutcome::LockedOut
+    );
+    let locked = store.locked_users(t0)?;
+    assert_eq!(locked.len(), 1);
+    assert_eq!(locked[0].principal, boss);
+    let until = locked[0].until.expect("a lockout with an end");
+    assert!((until - (t0 + Duration::minutes(15))).num_seconds().abs() <= 1);
+
+    // Only that user: another user of the org logs in.
+    store.create_user(boss.org_id, "clerk@second.test", Some("pw"), "Clerk", "")?;
+    assert!(matches!(
+        store.login("clerk@second.test", "pw", &policy, t0)?,
+        LoginOutcome::Accepted(_)
+    ));
+
+    // Still locked a minute before the end; free after it, with a fresh count.
+    let almost = t0 + Duration::minutes(14);
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &policy, almost)?,
+        LoginOutcome::LockedOut
+    );
+    let later = t0 + Duration::minutes(16);
+    assert!(store.locked_users(later)?.is_empty());
+    wrong_logins(store, "boss@second.test", 9, &policy, later)?;
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &policy, later)?,
+        LoginOutcome::Accepted(boss)
+    );
+
+    // Unknown users and users without a password are refused and never listed.
+    wrong_logins(store, "nobody@second.test", 11, &policy, later)?;
+    store.create_user(f.org(), "api@first.test", None, "Api", "")?;
+    wrong_logins(store, "api@first.test", 11, &policy, later)?;
+    assert!(store.locked_users(later)?.is_empty());
+    Ok(())
+}
+
+pub fn a_lockout_survives_a_restart_and_ends_by_unlock(backend: &dyn Backend) -> Result<()> {
+    let policy = ten_for_15_minutes();
+    let t0 = Utc::now();
+    let boss = {
+        let f = Fixture::open(backend)?;
+        let boss = f
+            .store
+            .create_org("Second", "boss@second.test", Some("s3cret"))?;
+        wrong_logins(&*f.store, "boss@second.test", 10, &policy, t0)?;
+        boss
+    };
+    let f = Fixture::open(backend)?;
+    let store = &*f.store;
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &policy, t0)?,
+        LoginOutcome::LockedOut,
+        "the lock is stored"
+    );
+    assert_eq!(store.locked_users(t0)?.len(), 1);
+    assert!(!store.unlock_user("nobody@second.test")?);
+    assert!(store.unlock_user("Boss@Second.test")?);
+    assert!(store.locked_users(t0)?.is_empty());
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &policy, t0)?,
+        LoginOutcome::Accepted(boss.clone())
+    );
+
+    // A password reset unlocks too, as in Salesforce.
+    wrong_logins(store, "boss@second.test", 10, &policy, t0)?;
+    assert!(store.set_password("boss@second.test", "n3w")?);
+    assert_eq!(
+        store.login("boss@second.test", "n3w", &policy, t0)?,
+        LoginOutcome::Accepted(boss)
+    );
+    Ok(())
+}
+
+pub fn a_lockout_may_last_until_unlocked_or_never_come(backend: &dyn Backend) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let store = &*f.store;
+    let boss = store.create_org("Second", "boss@second.test", Some("s3cret"))?;
+    let t0 = Utc::now();
+
+    // attempts 0: no lockout, however many wrong passwords.
+    wrong_logins(store, "boss@second.test", 12, &LockoutPolicy::NEVER, t0)?;
+    assert_eq!(
+        store.login_password("boss@second.test", "s3cret")?,
+        Some(boss.clone())
+    );
+
+    // No duration: locked until an administrator unlocks, a year later still.
+    let forever = LockoutPolicy {
+        attempts: 3,
+        duration: None,
+    };
+    wrong_logins(store, "boss@second.test", 3, &forever, t0)?;
+    let year = t0 + Duration::days(365);
+    let locked = store.locked_users(year)?;
+    assert_eq!(locked.len(), 1);
+    assert_eq!(locked[0].until, None);
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &forever, year)?,
+        LoginOutcome::LockedOut
+    );
+    assert_eq!(
+        store.login_password("boss@second.test", "s3cret")?,
+        None,
+        "a lock holds whatever policy the caller has"
+    );
+    assert!(store.unlock_user("boss@second.test")?);
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &forever, year)?,
+        LoginOutcome::Accepted(boss)
+    );
     Ok(())
 }

@@ -104,6 +104,9 @@ macro_rules! store_conformance_tests {
                 tokens_are_issued_verified_and_revoked,
                 expired_tokens_are_refused,
                 apps_check_their_client_secret,
+                wrong_passwords_lock_a_user_out_for_a_while,
+                a_lockout_survives_a_restart_and_ends_by_unlock,
+                a_lockout_may_last_until_unlocked_or_never_come,
             }
             isolation {
                 another_orgs_job_is_invisible,

@@ -1,12 +1,14 @@
 //! Orgs, users, connected apps and tokens in the control database.
 //!
-//! Passwords and client secrets are hashed with argon2; tokens (random, high-entropy) with SHA-256, so
-//! that a token can be found by its hash. Nothing secret is stored in clear.
+//! Passwords and client secrets are hashed with argon2 (bounded in concurrency and memory: `hashing`);
+//! tokens (random, high-entropy) with SHA-256, so that a token can be found by its hash. Nothing secret
+//! is stored in clear. Password logins and lockouts are in `lockout`.
+
+mod hashing;
+mod lockout;
 
 use super::{OrgDb, SqliteStore, now_ms, records};
 use crate::{App, Org, Principal, Result, StoreError, TokenKind};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use bulkforce_core::id::{KeyPrefix, SHARDS, SfId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
@@ -39,20 +41,17 @@ pub(crate) fn hash_token(token: &str) -> String {
 }
 
 fn hash_secret(secret: &str) -> Result<String> {
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-        .map_err(|e| StoreError::Invalid(format!("salt: {e}")))?;
-    Argon2::default()
-        .hash_password(secret.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Invalid(format!("hashing failed: {e}")))
+    hashing::hasher().hash(secret).map_err(|e| match e {
+        hashing::HashError::Busy => StoreError::Busy,
+        e => StoreError::Invalid(format!("hashing failed: {e}")),
+    })
 }
 
-fn verify_secret(secret: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(secret.as_bytes(), &parsed)
-            .is_ok()
-    })
+/// Whether `secret` matches `hash`; `StoreError::Busy` when no hashing permit came free in time.
+fn verify_secret(secret: &str, hash: &str) -> Result<bool> {
+    hashing::hasher()
+        .verify(secret, hash)
+        .map_err(|hashing::Busy| StoreError::Busy)
 }
 
 fn id(text: &str) -> Result<SfId> {
@@ -190,21 +189,12 @@ impl SqliteStore {
             .transpose()
     }
 
-    pub(crate) fn password_login(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<Principal>> {
-        Ok(match self.user_by_name(username)? {
-            Some((principal, Some(hash))) if verify_secret(password, &hash) => Some(principal),
-            _ => None,
-        })
-    }
-
+    /// Sets a password; like Salesforce's password reset, it also ends a lockout.
     pub(crate) fn set_user_password(&self, username: &str, password: &str) -> Result<bool> {
         let hash = hash_secret(password)?;
         Ok(self.control.lock().execute(
-            "UPDATE users SET password_hash = ?2 WHERE username = ?1",
+            "UPDATE users SET password_hash = ?2, failed_logins = 0, locked_until_ms = NULL
+             WHERE username = ?1",
             params![username, hash],
         )? > 0)
     }
@@ -285,10 +275,10 @@ impl SqliteStore {
     }
 
     pub(crate) fn app_with_secret(&self, client_id: &str, secret: &str) -> Result<Option<App>> {
-        Ok(self
-            .app_row(client_id)?
-            .filter(|(_, hash)| verify_secret(secret, hash))
-            .map(|(app, _)| app))
+        match self.app_row(client_id)? {
+            Some((app, hash)) if verify_secret(secret, &hash)? => Ok(Some(app)),
+            _ => Ok(None),
+        }
     }
 
     pub(crate) fn save_token(
@@ -395,5 +385,5 @@ impl SqliteStore {
 /// Used by `SqliteStore::open`.
 pub(crate) fn create_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA)?;
-    Ok(())
+    lockout::add_columns(conn)
 }

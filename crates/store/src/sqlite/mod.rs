@@ -14,8 +14,9 @@ mod records;
 
 use crate::usage::{ApiCounter, RollingUsage};
 use crate::{
-    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobPage, Org, Principal,
-    QueryOptions, RecordFields, Result, Store, StoreError, TokenKind, UploadStart,
+    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobPage, LockedUser,
+    LockoutPolicy, LoginOutcome, Org, Principal, QueryOptions, RecordFields, Result, Store,
+    StoreError, TokenKind, UploadStart,
 };
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::IngestPlan;
@@ -179,8 +180,22 @@ impl Store for SqliteStore {
         self.set_user_password(username, password)
     }
 
-    fn login_password(&self, username: &str, password: &str) -> Result<Option<Principal>> {
-        self.password_login(username, password)
+    fn login(
+        &self,
+        username: &str,
+        password: &str,
+        policy: &LockoutPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<LoginOutcome> {
+        self.password_login(username, password, policy, now)
+    }
+
+    fn locked_users(&self, now: DateTime<Utc>) -> Result<Vec<LockedUser>> {
+        self.users_locked_at(now)
+    }
+
+    fn unlock_user(&self, username: &str) -> Result<bool> {
+        self.unlock(username)
     }
 
     fn find_user(&self, username: &str) -> Result<Option<Principal>> {
