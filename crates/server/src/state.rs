@@ -33,7 +33,7 @@ impl AppState {
         let store = self.store.clone();
         match tokio::task::spawn_blocking(move || work(&*store)).await {
             Ok(result) => result.map_err(wire::store_error),
-            Err(e) => Err(ApiError::internal(e)),
+            Err(e) => Err(wire::internal_error(&e)),
         }
     }
 }

@@ -245,7 +245,7 @@ async fn receive_upload(
     drop(tx);
     let written = writer
         .await
-        .map_err(|e| UploadError::Api(ApiError::internal(e)))?;
+        .map_err(|e| UploadError::Api(wire::internal_error(&e)))?;
     if let Some(failure) = failure {
         return Err(failure);
     }

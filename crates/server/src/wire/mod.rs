@@ -12,5 +12,7 @@ mod stream;
 
 pub use accept_encoding::accepts_gzip;
 pub use request::{form_pairs, query_param, small_body};
-pub use response::{empty, error, json, not_allowed, store_error};
+pub use response::{
+    empty, error, internal_error, json, not_allowed, store_error, unexpected_message,
+};
 pub use stream::stream_csv;

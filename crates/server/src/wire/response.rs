@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bulkforce_core::ApiError;
 use bulkforce_store::StoreError;
+use std::fmt::Display;
 
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 /// With an explicit charset: clients that decode text (Python `requests`) would otherwise assume ISO-8859-1.
@@ -55,8 +56,24 @@ pub fn not_allowed(method: &Method, allowed: &[&str]) -> ApiError {
     ApiError::method_not_allowed(method.as_str(), allowed)
 }
 
-/// Storage failures are the server's fault: 500, logged.
+/// Storage failures are the server's fault: 500, logged (see [`internal_error`]).
 pub fn store_error(e: StoreError) -> ApiError {
-    tracing::error!(error = %e, "store failure");
-    ApiError::internal(e)
+    internal_error(&format_args!("store failure: {e}"))
+}
+
+/// A failure of the server's own: 500 `UNKNOWN_EXCEPTION` with Salesforce's wording and nothing of
+/// `detail`, which may hold SQL text, SQLite's words or file paths; it is logged under the ErrorId the
+/// client sees.
+pub fn internal_error(detail: &dyn Display) -> ApiError {
+    ApiError::new(500, "UNKNOWN_EXCEPTION", unexpected_message(detail))
+}
+
+/// Logs `detail` under a fresh ErrorId and returns what a client may be told, as Salesforce words it:
+/// `An unexpected error occurred. Please include this ErrorId if you contact support: 123456789-1234`.
+pub fn unexpected_message(detail: &dyn Display) -> String {
+    let error_id = format!("{}-{}", rand::random::<u32>() >> 1, rand::random::<u16>());
+    tracing::error!(%error_id, error = %detail, "unexpected failure");
+    format!(
+        "An unexpected error occurred. Please include this ErrorId if you contact support: {error_id}"
+    )
 }

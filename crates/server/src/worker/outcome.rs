@@ -12,7 +12,8 @@ pub(super) enum Stop {
     Failed(String),
     /// The job left InProgress while it ran (aborted, or deleted): its state is already final.
     Aborted,
-    /// Storage failed: the job fails with `Unknown : …`, and the error is logged.
+    /// Storage failed: the job fails with `Unknown : ` and Salesforce's "unexpected error" message, and the
+    /// error (which may hold SQL text or paths) is only logged, under the ErrorId the message gives.
     Store(StoreError),
 }
 
@@ -34,12 +35,15 @@ pub(super) fn finish(state: &AppState, org: SfId, job: &Job, outcome: Result<Opt
         }
         Err(Stop::Store(e)) => {
             let kind = job.kind().segment();
-            tracing::error!(job = %job.id, error = %e, "{kind} job failed on a storage error");
+            let message = crate::wire::unexpected_message(&format_args!(
+                "{kind} job {} failed on a storage error: {e}",
+                job.id
+            ));
             store.finish_job(
                 org,
                 job.id,
                 JobState::Failed,
-                Some(&format!("Unknown : {e}")),
+                Some(&format!("Unknown : {message}")),
                 None,
             )
         }
