@@ -2,9 +2,10 @@
 //!
 //! Writes are atomic: a blob is written to a temporary file, flushed to disk and renamed into place on
 //! [`BlobWriter::commit`]; dropping an uncommitted writer removes the temporary file. A reader never sees
-//! half a blob, and a crash never leaves one.
+//! half a blob, and a crash never leaves one: the temporary files a crash leaves behind are removed when the
+//! store opens ([`LocalBlobs::open`]). Directories are 0700 and files 0600 ([`crate::private_fs`]).
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, private_fs};
 use bulkforce_core::id::SfId;
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -75,9 +76,20 @@ pub struct LocalBlobs {
 }
 
 impl LocalBlobs {
+    /// Opens the blobs under `root`, owner-only. Call it once at start, before any blob is written: it
+    /// removes the temporary files of writes a crash interrupted (an upload cut off by a SIGKILL), which
+    /// nothing would ever commit or delete.
     pub fn open(root: impl Into<PathBuf>) -> Result<LocalBlobs> {
         let root = root.into();
-        fs::create_dir_all(&root)?;
+        private_fs::create_private_dir_all(&root)?;
+        private_fs::tighten(&root, &mut |path| {
+            let orphan = is_temp_name(path);
+            if orphan {
+                tracing::info!(path = %path.display(), "removing an interrupted blob write");
+                fs::remove_file(path)?;
+            }
+            Ok(orphan)
+        })?;
         Ok(LocalBlobs { root })
     }
 
@@ -94,6 +106,13 @@ impl LocalBlobs {
         }
         Ok(self.root.join(key))
     }
+}
+
+/// Whether `path` is a blob's temporary file (`.{name}.{random}.tmp`, see [`BlobStore::create`]).
+fn is_temp_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
 }
 
 struct LocalWriter {
@@ -140,7 +159,7 @@ impl BlobStore for LocalBlobs {
     fn create(&self, key: &str) -> Result<Box<dyn BlobWriter>> {
         let target = self.path(key)?;
         let parent = target.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)?;
+        private_fs::create_private_dir_all(parent)?;
         let temp = parent.join(format!(
             ".{}.{:016x}.tmp",
             target
@@ -149,7 +168,7 @@ impl BlobStore for LocalBlobs {
                 .unwrap_or("blob"),
             rand::random::<u64>()
         ));
-        let file = File::create(&temp)?;
+        let file = private_fs::create_private_file(&temp)?;
         Ok(Box::new(LocalWriter {
             file: Some(BufWriter::with_capacity(256 * 1024, file)),
             temp,
@@ -215,5 +234,29 @@ mod tests {
         blobs.delete_prefix("a").unwrap();
         assert!(blobs.open("a/b.csv", 0).unwrap().is_none());
         assert!(blobs.create("../x").is_err());
+    }
+
+    #[test]
+    fn opening_removes_the_temp_files_of_interrupted_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = LocalBlobs::open(dir.path()).unwrap();
+        let mut kept = blobs.create("j/upload.csv").unwrap();
+        kept.write_all(b"done").unwrap();
+        kept.commit().unwrap();
+        let mut interrupted = blobs.create("j/upload.csv").unwrap();
+        interrupted.write_all(b"half").unwrap();
+        std::mem::forget(interrupted); // as a SIGKILL would leave it
+        assert_eq!(fs::read_dir(dir.path().join("j")).unwrap().count(), 2);
+        let blobs = LocalBlobs::open(dir.path()).unwrap();
+        assert_eq!(fs::read_dir(dir.path().join("j")).unwrap().count(), 1);
+        assert_eq!(blobs.size("j/upload.csv").unwrap(), Some(4));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(dir.path()), 0o700);
+            assert_eq!(mode(&dir.path().join("j")), 0o700);
+            assert_eq!(mode(&dir.path().join("j/upload.csv")), 0o600);
+        }
     }
 }

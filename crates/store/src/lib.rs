@@ -13,6 +13,7 @@
 pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod private_fs;
 pub mod sqlite;
 pub mod usage;
 
@@ -396,7 +397,8 @@ pub trait Store: Send + Sync {
     /// restart), ingest or query, marks it InProgress and claimed.
     fn claim_job(&self) -> Result<Option<ClaimedJob>>;
 
-    /// Makes every InProgress job claimable again: called once at start, when no worker can hold one.
+    /// Makes every InProgress job claimable again, and every Open job whose upload was being received
+    /// uploadable again: called once at start, when no worker can hold a job and no upload is in flight.
     fn release_claims(&self) -> Result<()>;
 
     /// Applies `first`, then the chunks `source` hands over, in one transaction, each with its progress

@@ -212,6 +212,16 @@ pub(crate) fn end_upload(conn: &Connection, id: SfId, bytes: Option<u64>) -> Res
     Ok(())
 }
 
+/// Makes the Open jobs whose upload was being received uploadable again: at start no upload can be in
+/// flight, so such a reservation belongs to a server that died mid-upload (its temporary blob is removed
+/// when the blobs open). Without this the job would refuse every new upload and fail when closed.
+pub(crate) fn release_interrupted_uploads(conn: &Connection) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE bf_jobs SET upload_state = 'none' WHERE upload_state = 'receiving' AND state = 'Open'",
+        [],
+    )?)
+}
+
 pub(crate) fn claim(conn: &Connection) -> Result<Option<(Job, Checkpoint)>> {
     let now = now_ms();
     let mut stmt = conn.prepare_cached(&format!(

@@ -73,6 +73,8 @@ impl OrgDb {
 }
 
 fn open_connection(path: &Path, cache_kib: i64) -> Result<Connection> {
+    // Owner-only before SQLite creates it: its -wal and -shm files then get the same mode.
+    crate::private_fs::create_private_file_if_missing(path)?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -94,7 +96,14 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`, with `schema` for every org's records.
     pub fn open(dir: impl Into<PathBuf>, schema: Arc<Schema>) -> Result<SqliteStore> {
         let dir = dir.into();
-        std::fs::create_dir_all(dir.join("orgs"))?;
+        crate::private_fs::create_private_dir_all(&dir.join("orgs"))?;
+        // Owner-only, whatever an older version or the umask left: the data dir itself, the control and
+        // org databases with their WAL files (blobs tighten theirs when they open).
+        crate::private_fs::create_private_dir_all(&dir)?;
+        crate::private_fs::tighten(&dir.join("orgs"), &mut |_| Ok(false))?;
+        for name in ["control.db", "control.db-wal", "control.db-shm"] {
+            crate::private_fs::tighten(&dir.join(name), &mut |_| Ok(false))?;
+        }
         let control = open_connection(&dir.join("control.db"), READER_CACHE_KIB)?;
         auth::create_schema(&control)?;
         Ok(SqliteStore {
@@ -314,10 +323,10 @@ impl Store for SqliteStore {
 
     fn release_claims(&self) -> Result<()> {
         for org_id in self.org_ids()? {
-            self.org(org_id)?
-                .writer
-                .lock()
-                .execute("UPDATE bf_jobs SET claimed = 0 WHERE claimed = 1", [])?;
+            let db = self.org(org_id)?;
+            let writer = db.writer.lock();
+            writer.execute("UPDATE bf_jobs SET claimed = 0 WHERE claimed = 1", [])?;
+            jobs::release_interrupted_uploads(&writer)?;
         }
         Ok(())
     }
