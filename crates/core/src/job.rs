@@ -450,7 +450,25 @@ struct CreateIngestBody {
 }
 
 /// Maps a serde_json error to Salesforce's two JSON error shapes.
+///
+/// A key given twice (`{"object":"Account","object":"Contact"}`) is refused rather than read as "the
+/// last one wins": no evidence shows what Salesforce does (its Jackson parser keeps the last value unless
+/// strict duplicate detection is on), and silently picking one of two objects or operations loads the
+/// wrong data. The answer is Jackson's strict-mode text in Salesforce's parser-error shape:
+/// 400 `JSON_PARSER_ERROR` `Duplicate field 'object' at [line:1, column:N]` (the message is ours).
 pub fn json_error(e: &serde_json::Error) -> ApiError {
+    let text = e.to_string();
+    if let Some(field) = text
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(field, _)| field)
+    {
+        return ApiError::json_parse(
+            format_args!("Duplicate field '{field}'"),
+            e.line(),
+            e.column(),
+        );
+    }
     match e.classify() {
         serde_json::error::Category::Data => ApiError::json_type_mismatch(e.line(), e.column()),
         _ => {
@@ -641,6 +659,18 @@ mod tests {
                 "API_ERROR",
                 "Value does not match expected type at [line:1, column:11]"
             )
+        );
+        let err = IngestJobSpec::from_json(
+            br#"{"object":"Account","operation":"insert","object":"Contact"}"#,
+            &schema,
+        )
+        .unwrap_err();
+        assert_eq!(err.error_code, "JSON_PARSER_ERROR");
+        assert!(
+            err.message
+                .starts_with("Duplicate field 'object' at [line:1, column:"),
+            "{}",
+            err.message
         );
         let err = IngestJobSpec::from_json(br#"{"object":"#, &schema).unwrap_err();
         assert_eq!(err.error_code, "JSON_PARSER_ERROR");
