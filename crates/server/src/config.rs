@@ -41,6 +41,12 @@ pub struct ServerConfig {
     pub session_timeout: Duration,
     /// Serve HTTPS: with this certificate and key, or (both None) a self-signed pair kept in the data dir.
     pub tls: Option<TlsConfig>,
+    /// What the server calls itself in `instance_url`, identity URLs and SOAP `serverUrl`
+    /// (`scheme://host[:port]`, see [`parse_public_url`]). Without it, the request's Host header is used
+    /// when it is a plain `host[:port]`, else the listening address: a Host header is never trusted as is.
+    pub public_url: Option<String>,
+    /// When wrong passwords lock a user out (Salesforce's defaults: 10 in a row, for 15 minutes).
+    pub lockout: bulkforce_store::LockoutPolicy,
 }
 
 /// Where the TLS certificate and key come from.
@@ -65,6 +71,112 @@ impl Default for ServerConfig {
             enforce_api_limits: true,
             session_timeout: DEFAULT_SESSION_TIMEOUT,
             tls: None,
+            public_url: None,
+            lockout: bulkforce_store::LockoutPolicy::default(),
         }
+    }
+}
+
+/// Checks a `--public-url`: `http://` or `https://`, then a `host[:port]` (see [`is_host_and_port`]), and
+/// nothing else (a trailing `/` is dropped). Returns it as the server will print it.
+pub fn parse_public_url(url: &str) -> Result<String, String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let authority = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| format!("{url}: the public URL must start with http:// or https://"))?;
+    if !is_host_and_port(authority) {
+        return Err(format!(
+            "{url}: the public URL must be scheme://host[:port], without path, query or user"
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Whether `text` is a plain `host[:port]`: a DNS name (letters, digits, `-`, dots), an IPv4 address or
+/// a bracketed IPv6 address, and an optional decimal port. Anything else in a Host header (markup,
+/// spaces, `@`, `/`) must never reach a URL the server hands out.
+pub fn is_host_and_port(text: &str) -> bool {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, after)) if v6.parse::<std::net::Ipv6Addr>().is_ok() => {
+                match after.strip_prefix(':') {
+                    Some(port) => (None, Some(port)),
+                    None if after.is_empty() => (None, None),
+                    None => return false,
+                }
+            }
+            _ => return false,
+        },
+        None => match text.split_once(':') {
+            Some((host, port)) => (Some(host), Some(port)),
+            None => (Some(text), None),
+        },
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
+    let host_ok = host.is_none_or(|h| {
+        !h.is_empty()
+            && h.len() <= 253
+            && h.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    });
+    port_ok && host_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_host_and_port, parse_public_url};
+
+    #[test]
+    fn host_headers_are_plain_names_and_ports_only() {
+        for good in [
+            "localhost",
+            "localhost:8080",
+            "127.0.0.1:1",
+            "[::1]:443",
+            "[::1]",
+            "my-org.my.salesforce.com",
+        ] {
+            assert!(is_host_and_port(good), "{good}");
+        }
+        for bad in [
+            "",
+            ":80",
+            "a:",
+            "a:99999",
+            "a:8o",
+            "evil.test/x",
+            "u@evil.test",
+            "a b",
+            "x</serverUrl><sessionId>forged</sessionId>",
+            "-a.test",
+            "a..test",
+            "[::1",
+            "[zz]:1",
+            "[::1]x",
+            "a:1:2",
+        ] {
+            assert!(!is_host_and_port(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn public_urls_are_a_scheme_and_an_authority() {
+        assert_eq!(
+            parse_public_url("https://bulk.example.com/").as_deref(),
+            Ok("https://bulk.example.com")
+        );
+        assert_eq!(
+            parse_public_url("http://127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        assert!(parse_public_url("bulk.example.com").is_err());
+        assert!(parse_public_url("https://bulk.example.com/path").is_err());
+        assert!(parse_public_url("ftp://bulk.example.com").is_err());
     }
 }

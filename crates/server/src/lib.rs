@@ -88,10 +88,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         tokio::task::spawn_blocking(move || -> anyhow::Result<(Principal, String)> {
             let principal = store.ensure_default_org()?;
             let token = match requested {
-                Some(t) => t,
-                None => admin_token(&token_file, &principal)?,
+                Some(flag) => {
+                    forget_stored_flag_token(&*store, &token_file, &flag)?;
+                    flag
+                }
+                None => admin_token(&token_file, &principal, &*store)?,
             };
-            store.register_token(&principal, &token)?;
             store.release_claims()?;
             Ok((principal, token))
         })
@@ -143,12 +145,24 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     })
 }
 
-/// The default org's admin token: read from the data dir, or created in Salesforce's `00D…!…` shape
-/// (the `sf` CLI accepts no other) and kept there with owner-only permissions.
-fn admin_token(path: &Path, principal: &Principal) -> anyhow::Result<String> {
+/// The `--access-token` is never stored: `dispatch::authenticate` accepts it while the server runs with
+/// it, so it stops working once the server runs without it or with another. Versions before stored it
+/// for good: that copy is revoked (unless it is also the generated admin token of the data dir).
+fn forget_stored_flag_token(store: &dyn Store, token_file: &Path, flag: &str) -> anyhow::Result<()> {
+    let generated = std::fs::read_to_string(token_file).is_ok_and(|t| t.trim() == flag);
+    if !generated {
+        store.revoke_token(flag)?;
+    }
+    Ok(())
+}
+
+/// The default org's admin token: the one kept in the data dir while it is live; else (first start, or
+/// revoked) a new one in Salesforce's `00D…!…` shape (the `sf` CLI accepts no other), registered and kept
+/// there with owner-only permissions, so that the start prints a token that works.
+fn admin_token(path: &Path, principal: &Principal, store: &dyn Store) -> anyhow::Result<String> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         let token = existing.trim().to_owned();
-        if !token.is_empty() {
+        if !token.is_empty() && store.authenticate(&token)?.as_ref() == Some(principal) {
             return Ok(token);
         }
     }
@@ -159,6 +173,7 @@ fn admin_token(path: &Path, principal: &Principal) -> anyhow::Result<String> {
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect();
     let token = format!("{}!{secret}", &principal.org_id.as_str()[..15]);
+    store.register_token(principal, &token)?;
     private_file::write_private_file_atomically(path, &token)?;
     Ok(token)
 }

@@ -10,7 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
-use bulkforce_store::{App, Principal, Store, StoreError, TokenKind};
+use bulkforce_store::{App, LockoutPolicy, LoginOutcome, Principal, Store, StoreError, TokenKind};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use serde_json::{Value as Json, json};
 use sha2::Sha256;
@@ -114,21 +115,35 @@ pub async fn token(state: &AppState, base: &str, request: Request) -> Response {
     let outcome: Result<Result<Issued, OAuthError>, ApiError> = match grant.as_str() {
         "password" => {
             let (username, password) = (field("username"), field("password"));
+            let policy = state.config.lockout;
             state
                 .with_store(move |store| {
-                    password_grant(store, &client_id, &client_secret, &username, &password)
+                    unless_busy(password_grant(
+                        store,
+                        &client_id,
+                        &client_secret,
+                        &Login {
+                            username: &username,
+                            password: &password,
+                            policy: &policy,
+                        },
+                    ))
                 })
                 .await
         }
         "client_credentials" => {
             state
-                .with_store(move |store| client_credentials(store, &client_id, &client_secret))
+                .with_store(move |store| {
+                    unless_busy(client_credentials(store, &client_id, &client_secret))
+                })
                 .await
         }
         "refresh_token" => {
             let refresh = field("refresh_token");
             state
-                .with_store(move |store| refresh_grant(store, &client_id, &client_secret, &refresh))
+                .with_store(move |store| {
+                    unless_busy(refresh_grant(store, &client_id, &client_secret, &refresh))
+                })
                 .await
         }
         "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
@@ -150,18 +165,45 @@ pub async fn token(state: &AppState, base: &str, request: Request) -> Response {
     }
 }
 
+/// Too many password or secret checks at once (see `bulkforce_store::StoreError::Busy`): 503 with
+/// OAuth's `temporarily_unavailable`, so that clients retry later rather than report bad credentials. The
+/// attempt is not counted towards a lockout.
+const BUSY: OAuthError = OAuthError {
+    status: StatusCode::SERVICE_UNAVAILABLE,
+    error: "temporarily_unavailable",
+    description: "too many logins at once, try again later",
+};
+
+/// A grant's answer, with a store that ran out of hashing permits answered as [`BUSY`].
+fn unless_busy(
+    outcome: Result<Result<Issued, OAuthError>, StoreError>,
+) -> Result<Result<Issued, OAuthError>, StoreError> {
+    match outcome {
+        Err(StoreError::Busy) => Ok(Err(BUSY)),
+        other => other,
+    }
+}
+
+/// The user's side of a password grant.
+struct Login<'a> {
+    username: &'a str,
+    password: &'a str,
+    policy: &'a LockoutPolicy,
+}
+
+/// A locked-out user gets the same `authentication failure` as a wrong password, as in Salesforce.
 fn password_grant(
     store: &dyn Store,
     client_id: &str,
     client_secret: &str,
-    username: &str,
-    password: &str,
+    login: &Login<'_>,
 ) -> Result<Result<Issued, OAuthError>, StoreError> {
     let app = match checked_app(store, client_id, client_secret)? {
         Ok(app) => app,
         Err(e) => return Ok(Err(e)),
     };
-    let Some(principal) = store.login_password(username, password)? else {
+    let outcome = store.login(login.username, login.password, login.policy, Utc::now())?;
+    let LoginOutcome::Accepted(principal) = outcome else {
         return Ok(Err(AUTHENTICATION_FAILURE));
     };
     if principal.org_id != app.org_id {

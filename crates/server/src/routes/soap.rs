@@ -7,20 +7,20 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use bulkforce_store::TokenKind;
+use bulkforce_store::{LoginOutcome, StoreError, TokenKind};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
 /// The call in a SOAP envelope, from the elements that matter (any namespace prefix).
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Call {
-    logout: bool,
-    username: Option<String>,
-    password: Option<String>,
-    session_id: Option<String>,
+pub(crate) struct Call {
+    pub(crate) logout: bool,
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
+    pub(crate) session_id: Option<String>,
 }
 
-fn read_call(xml: &str) -> Call {
+pub(crate) fn read_call(xml: &str) -> Call {
     let mut reader = Reader::from_str(xml);
     let mut call = Call::default();
     let mut current: Option<&'static str> = None;
@@ -57,6 +57,8 @@ fn read_call(xml: &str) -> Call {
     call
 }
 
+/// Every value written into a response goes through this, whatever its source: the base URL comes from
+/// the request's Host header when `--public-url` is not set, and must never add elements.
 fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
@@ -77,6 +79,7 @@ fn fault(code: &str, message: &str) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         format!(
             r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>sf:{code}</faultcode><faultstring>{code}: {message}</faultstring><detail><sf:LoginFault xsi:type="sf:LoginFault"><sf:exceptionCode>{code}</sf:exceptionCode><sf:exceptionMessage>{message}</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#,
+            code = escape(code),
             message = escape(message)
         ),
     )
@@ -109,15 +112,29 @@ pub async fn login(
             "Invalid username, password, security token; or user locked out.",
         );
     };
-    let principal = match state
-        .with_store(move |store| store.login_password(&username, &password))
-        .await
-    {
-        Ok(Some(principal)) => principal,
-        Ok(None) => {
+    let policy = state.config.lockout;
+    let outcome = state
+        .with_store(move |store| {
+            match store.login(&username, &password, &policy, chrono::Utc::now()) {
+                Err(StoreError::Busy) => Ok(None),
+                other => other.map(Some),
+            }
+        })
+        .await;
+    let principal = match outcome {
+        Ok(Some(LoginOutcome::Accepted(principal))) => principal,
+        // A locked-out user gets the same fault as a wrong password, as in Salesforce.
+        Ok(Some(LoginOutcome::Refused | LoginOutcome::LockedOut)) => {
             return fault(
                 "INVALID_LOGIN",
                 "Invalid username, password, security token; or user locked out.",
+            );
+        }
+        // Too many password checks at once (see `StoreError::Busy`); not counted towards a lockout.
+        Ok(None) => {
+            return fault(
+                "SERVER_UNAVAILABLE",
+                "Too many logins at once, try again later.",
             );
         }
         Err(e) => return fault("UNKNOWN_EXCEPTION", &e.message),
@@ -144,9 +161,12 @@ pub async fn login(
         StatusCode::OK,
         format!(
             r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="{namespace}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result><metadataServerUrl>{base}/services/Soap/m/{version}/{org15}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>{base}/services/Soap/{api}/{version}/{org15}</serverUrl><sessionId>{token}</sessionId><userId>{user}</userId><userInfo><accessibilityMode>false</accessibilityMode><chatterExternal>false</chatterExternal><currencySymbol>$</currencySymbol><orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit><orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode><orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments><orgHasPersonAccounts>false</orgHasPersonAccounts><organizationId>{org}</organizationId><organizationMultiCurrency>false</organizationMultiCurrency><organizationName>bulkforce</organizationName><profileId xsi:nil="true"/><roleId xsi:nil="true"/><sessionSecondsValid>{seconds}</sessionSecondsValid><userDefaultCurrencyIsoCode xsi:nil="true"/><userEmail>{username}</userEmail><userFullName>{username}</userFullName><userId>{user}</userId><userLanguage>en_US</userLanguage><userLocale>en_US</userLocale><userName>{username}</userName><userTimeZone>GMT</userTimeZone><userType>Standard</userType><userUiSkin>Theme3</userUiSkin></userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"#,
+            base = escape(base),
+            version = escape(version),
+            org15 = escape(org15),
             token = escape(&token),
-            user = principal.user_id,
-            org = principal.org_id,
+            user = escape(principal.user_id.as_str()),
+            org = escape(principal.org_id.as_str()),
             username = escape(&principal.username),
             seconds = timeout.as_secs(),
         ),
