@@ -83,8 +83,13 @@ enum AdminCommand {
         #[arg(long)]
         refresh: Option<String>,
     },
-    /// List orgs with their users and apps.
+    /// List orgs with their users and apps (and which users are locked out, until when).
     List,
+    /// End a user's login lockout (too many wrong passwords) and restart their count.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
     /// Revoke an access or refresh token.
     Revoke { token: String },
 }
@@ -149,6 +154,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             refresh,
         } => token(&store, &username, ttl, refresh.as_deref(), json_output),
         AdminCommand::List => list(&store, json_output),
+        AdminCommand::Unlock { username } => unlock(&store, &username, json_output),
         AdminCommand::Revoke { token } => revoke(&store, &token, json_output),
     }
 }
@@ -301,6 +307,13 @@ fn issue_refresh(
 fn list(store: &SqliteStore, json_output: bool) -> anyhow::Result<()> {
     let mut orgs = Vec::new();
     let mut text = String::new();
+    let locked = store.locked_users(chrono::Utc::now())?;
+    let lock_of = |user: &Principal| {
+        locked
+            .iter()
+            .find(|l| l.principal.user_id == user.user_id)
+            .map(|l| l.until.map(|t| t.to_rfc3339()))
+    };
     for org in store.list_orgs()? {
         let users = store.list_users(org.id)?;
         let apps = store.list_apps(org.id)?;
@@ -311,7 +324,15 @@ fn list(store: &SqliteStore, json_output: bool) -> anyhow::Result<()> {
             if org.is_default { " (default)" } else { "" }
         ));
         for user in &users {
-            text.push_str(&format!("  user {} {}\n", user.user_id, user.username));
+            let lock = match lock_of(user) {
+                None => String::new(),
+                Some(Some(until)) => format!(" (locked out until {until})"),
+                Some(None) => " (locked out until unlocked)".to_owned(),
+            };
+            text.push_str(&format!(
+                "  user {} {}{lock}\n",
+                user.user_id, user.username
+            ));
         }
         for app in &apps {
             text.push_str(&format!(
@@ -321,11 +342,31 @@ fn list(store: &SqliteStore, json_output: bool) -> anyhow::Result<()> {
         }
         orgs.push(json!({
             "id": org.id.as_str(), "name": org.name, "default": org.is_default,
-            "users": users.iter().map(|u| json!({"id": u.user_id.as_str(), "username": u.username})).collect::<Vec<_>>(),
+            "users": users.iter().map(|u| {
+                let mut user = json!({"id": u.user_id.as_str(), "username": u.username});
+                if let Some(until) = lock_of(u) {
+                    user["lockedOut"] = json!(true);
+                    user["lockedUntil"] = json!(until);
+                }
+                user
+            }).collect::<Vec<_>>(),
             "apps": apps.iter().map(|a| json!({"id": a.id.as_str(), "name": a.name, "clientId": a.client_id})).collect::<Vec<_>>(),
         }));
     }
     print(json_output, json!(orgs), text.trim_end().to_owned());
+    Ok(())
+}
+
+/// `admin unlock --username U`: as Salesforce's "Unlock" on a user.
+fn unlock(store: &SqliteStore, username: &str, json_output: bool) -> anyhow::Result<()> {
+    if !store.unlock_user(username)? {
+        bail!("no user {username}");
+    }
+    print(
+        json_output,
+        json!({"username": username, "unlocked": true}),
+        format!("{username} unlocked"),
+    );
     Ok(())
 }
 

@@ -53,6 +53,18 @@ pub struct ServeArgs {
     /// Count and report API usage but never refuse a request for it.
     #[arg(long, env = "BULKFORCE_IGNORE_API_LIMITS")]
     ignore_api_limits: bool,
+    /// The URL the server calls itself in login answers (instance_url, identity URLs, SOAP serverUrl),
+    /// e.g. behind a proxy: scheme://host[:port]. Without it, a plain host[:port] Host header is used,
+    /// else the listening address.
+    #[arg(long, env = "BULKFORCE_PUBLIC_URL", value_parser = bulkforce_server::config::parse_public_url)]
+    public_url: Option<String>,
+    /// Wrong passwords in a row that lock a user out of logins (Salesforce's default: 10); 0: never.
+    #[arg(long, env = "BULKFORCE_LOCKOUT_ATTEMPTS", default_value_t = 10)]
+    lockout_attempts: u32,
+    /// How long a lockout lasts, in minutes (Salesforce's default: 15); 0: until `bulkforce admin
+    /// unlock`.
+    #[arg(long, env = "BULKFORCE_LOCKOUT_MINUTES", default_value_t = 15)]
+    lockout_minutes: u64,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -68,6 +80,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         session_timeout: std::time::Duration::from_secs(args.session_timeout),
         daily_api_requests: args.daily_api_requests,
         enforce_api_limits: !args.ignore_api_limits,
+        public_url: args.public_url,
+        lockout: bulkforce_store::LockoutPolicy {
+            attempts: args.lockout_attempts,
+            duration: (args.lockout_minutes > 0)
+                .then(|| std::time::Duration::from_secs(args.lockout_minutes.saturating_mul(60))),
+        },
         tls: (args.tls || args.tls_cert.is_some()).then_some(TlsConfig {
             cert: args.tls_cert,
             key: args.tls_key,
@@ -83,6 +101,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let url = format!("{scheme}://{}", running.addr);
     println!("bulkforce serving Bulk API 2.0 at {url}");
     println!("  instance URL: {url}");
+    if let Some(public) = &running.state.config.public_url {
+        println!("  public URL:   {public}");
+    }
     println!("  org id:       {}", running.principal.org_id);
     println!(
         "  user:         {} ({})",

@@ -25,6 +25,11 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// The server process's id (to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `name` inside the server's temp directory (where the CLI commands of a test run).
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
