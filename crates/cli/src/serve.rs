@@ -1,9 +1,11 @@
 //! `bulkforce serve`.
 
 use bulkforce_server::config::{
-    DEFAULT_CHUNK_ROWS, DEFAULT_DAILY_API_REQUESTS, DEFAULT_MAX_UPLOAD_BYTES,
+    ConnectionLimits, DEFAULT_CHUNK_ROWS, DEFAULT_DAILY_API_REQUESTS, DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UPLOAD_BYTES,
 };
 use bulkforce_server::{ServerConfig, TlsConfig};
+use std::time::Duration;
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ pub struct ServeArgs {
     /// Directory of sObject describe files (JSON, one object per file) adding fields or custom objects.
     #[arg(long = "schema", env = "BULKFORCE_SCHEMA_DIR")]
     schema_dir: Option<PathBuf>,
-    /// Largest upload accepted for one job, in bytes.
+    /// Largest upload accepted for one job, in bytes (of a gzip or deflate upload: once decompressed).
     #[arg(long, env = "BULKFORCE_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES)]
     max_upload_bytes: u64,
     /// Rows per processing chunk (one transaction each).
@@ -65,6 +67,20 @@ pub struct ServeArgs {
     /// unlock`.
     #[arg(long, env = "BULKFORCE_LOCKOUT_MINUTES", default_value_t = 15)]
     lockout_minutes: u64,
+    /// Connections served at once; further ones wait in the listen backlog until one ends.
+    #[arg(long, env = "BULKFORCE_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+    /// Seconds a connection may take to send its first byte, a request's headers, or (keep-alive) its
+    /// next request; then it is closed.
+    #[arg(long, env = "BULKFORCE_HEADER_TIMEOUT_SECONDS", default_value_t = DEFAULT_HEADER_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_seconds: u64,
+    /// Seconds a connection may sit with no byte moving either way (a stalled upload, an unread
+    /// response); then it is closed.
+    #[arg(long, env = "BULKFORCE_IDLE_TIMEOUT_SECONDS", default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_seconds: u64,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -90,6 +106,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             cert: args.tls_cert,
             key: args.tls_key,
         }),
+        connections: ConnectionLimits {
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            header_timeout: Duration::from_secs(args.header_timeout_seconds),
+            idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
+        },
     };
     let data_dir = config.data_dir.clone();
     let running = bulkforce_server::start(config).await?;

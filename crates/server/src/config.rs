@@ -18,6 +18,36 @@ pub const JOB_LIST_PAGE: usize = 1_000;
 /// The daily API request allocation per org (an Enterprise-edition-like figure), shown in `Sforce-Limit-Info`.
 pub const DEFAULT_DAILY_API_REQUESTS: u64 = 100_000;
 
+/// Connections served at once by default: well under a 1,024-descriptor limit, with room for what each
+/// connection may hold besides its socket (an upload or result file) and for the databases.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// Time allowed for a connection's first byte and for each request head (hyper's own default).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time a connection may sit with no byte moving either way.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What keeps idle and half-sent connections from exhausting the server (see `connections`).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Connections served at once; the next ones wait in the listen backlog until one ends.
+    pub max_connections: usize,
+    /// A connection must send its first byte, and each request head in full (also the next one on a
+    /// keep-alive connection), within this time.
+    pub header_timeout: Duration,
+    /// A connection with no byte moving either way for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
@@ -26,6 +56,7 @@ pub struct ServerConfig {
     pub access_token: Option<String>,
     /// Extra describe files (one object per file).
     pub schema_dir: Option<PathBuf>,
+    /// Largest upload of one job, counted on the bytes as stored (after any gzip or deflate decoding).
     pub max_upload_bytes: u64,
     /// Rows per processing chunk (one transaction, one result part).
     pub chunk_rows: usize,
@@ -47,6 +78,7 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// When wrong passwords lock a user out (Salesforce's defaults: 10 in a row, for 15 minutes).
     pub lockout: bulkforce_store::LockoutPolicy,
+    pub connections: ConnectionLimits,
 }
 
 /// Where the TLS certificate and key come from.
@@ -73,6 +105,7 @@ impl Default for ServerConfig {
             tls: None,
             public_url: None,
             lockout: bulkforce_store::LockoutPolicy::default(),
+            connections: ConnectionLimits::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! endpoint's handler runs. Jobs are processed by background workers ([`worker`]).
 
 pub mod config;
+mod connections;
 mod dispatch;
 pub mod endpoint;
 mod private_file;
@@ -85,7 +86,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         let store = store.clone();
         let requested = config.access_token.clone();
         let token_file = data_dir.join("admin-token");
+        let tls_dir = data_dir.join("tls");
         tokio::task::spawn_blocking(move || -> anyhow::Result<(Principal, String)> {
+            // Owner-only, as the store and blobs make theirs, even if an older version wrote them.
+            for path in [&token_file, &tls_dir] {
+                bulkforce_store::private_fs::tighten(path, &mut |_| Ok(false))?;
+            }
             let principal = store.ensure_default_org()?;
             let token = match requested {
                 Some(flag) => {
@@ -112,29 +118,22 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let router = app(state.clone());
-    let server = match &config.tls {
-        None => {
-            let listener = TcpListener::from_std(listener)?;
-            tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, router).await {
-                    tracing::error!(error = %e, "server stopped");
-                }
-            })
-        }
+    let acceptor = match &config.tls {
+        None => None,
         Some(tls) => {
             let (cert, key) = tls::certificate(&data_dir, tls)?;
-            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
-                .await
-                .with_context(|| format!("loading the TLS certificate {}", cert.display()))?;
-            let tls_server = axum_server::from_tcp_rustls(listener, rustls);
+            let acceptor = tls::acceptor(&cert, &key)?;
             tls_cert = Some(cert);
-            tokio::spawn(async move {
-                if let Err(e) = tls_server.serve(router.into_make_service()).await {
-                    tracing::error!(error = %e, "server stopped");
-                }
-            })
+            Some(acceptor)
         }
     };
+    let listener = TcpListener::from_std(listener)?;
+    let server = tokio::spawn(connections::serve(
+        listener,
+        router,
+        acceptor,
+        config.connections,
+    ));
     Ok(Running {
         tls_cert,
         addr,

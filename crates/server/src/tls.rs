@@ -3,7 +3,26 @@
 
 use crate::config::TlsConfig;
 use anyhow::Context;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio_rustls::TlsAcceptor;
+
+/// Accepts TLS with `cert` (a PEM chain) and `key` (PEM), offering HTTP/2 and HTTP/1.1 by ALPN.
+pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("loading the TLS certificate {}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("loading the TLS key {}", key.display()))?;
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .with_context(|| format!("loading the TLS certificate {}", cert.display()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
 
 /// The certificate and key files to serve with.
 pub fn certificate(data_dir: &Path, tls: &TlsConfig) -> anyhow::Result<(PathBuf, PathBuf)> {
@@ -22,7 +41,7 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     if cert.exists() && key.exists() {
         return Ok((cert, key));
     }
-    std::fs::create_dir_all(&dir)?;
+    bulkforce_store::private_fs::create_private_dir_all(&dir)?;
     let names = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
@@ -30,7 +49,8 @@ fn self_signed(data_dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     ];
     let generated =
         rcgen::generate_simple_self_signed(names).context("creating a self-signed certificate")?;
-    std::fs::write(&cert, generated.cert.pem())?;
+    // Public, but 0600 like every file of the data dir.
+    crate::private_file::write_private_file_atomically(&cert, &generated.cert.pem())?;
     crate::private_file::write_private_file_atomically(&key, &generated.key_pair.serialize_pem())?;
     Ok((cert, key))
 }

@@ -1,0 +1,222 @@
+//! Accepting connections, plain or TLS, with a cap and timeouts, so idle or half-sent connections can
+//! neither exhaust the process's file descriptors nor hold a slot forever (slowloris).
+//!
+//! - At most `max_connections` are served at once. The next one is accepted only when a slot frees: until
+//!   then it waits in the kernel's listen backlog (its client sees a slow connect, never a refusal), and it
+//!   uses no descriptor of ours.
+//! - A connection must send its first byte, and each request head in full, within `header_timeout`; for
+//!   HTTP/1 the head timer (hyper's `header_read_timeout`) also runs while a keep-alive connection waits
+//!   for its next request, so it bounds idle keep-alive connections too. A TLS handshake must finish within
+//!   it as well.
+//! - A connection on which no byte moves either way for `idle_timeout` is closed: a stalled upload body, a
+//!   response nobody reads, an idle HTTP/2 connection.
+
+use crate::config::ConnectionLimits;
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::TlsAcceptor;
+
+/// Serves `router` on `listener` until the task is dropped; `tls` makes it HTTPS.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    limits: ConnectionLimits,
+) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut http = auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    http.http2().timer(TokioTimer::new());
+    let http = Arc::new(http);
+    loop {
+        let permit = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the connection semaphore is never closed");
+        let tcp = match listener.accept().await {
+            Ok((tcp, _)) => tcp,
+            Err(e) => {
+                // Out of descriptors or a connection reset before it was accepted: try again shortly.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let connection = Connection {
+            tcp,
+            router: router.clone(),
+            tls: tls.clone(),
+            http: http.clone(),
+            limits,
+            _slot: permit,
+        };
+        tokio::spawn(connection.run());
+    }
+}
+
+/// One accepted connection and the slot it holds until it ends.
+struct Connection {
+    tcp: TcpStream,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    http: Arc<auto::Builder<TokioExecutor>>,
+    limits: ConnectionLimits,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    /// Serves the connection until it ends or its watchdog fires (dropping it closes the socket).
+    async fn run(self) {
+        let activity = Arc::new(Activity::new());
+        let io = Watched {
+            inner: self.tcp,
+            activity: activity.clone(),
+        };
+        let service = TowerToHyperService::new(self.router);
+        let limits = self.limits;
+        let http = self.http;
+        let served = async move {
+            let result = match self.tls {
+                None => http.serve_connection(TokioIo::new(io), service).await,
+                Some(tls) => {
+                    let stream = tokio::time::timeout(limits.header_timeout, tls.accept(io))
+                        .await
+                        .map_err(|_| "TLS handshake timed out")??;
+                    http.serve_connection(TokioIo::new(stream), service).await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+        };
+        tokio::select! {
+            result = served => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "connection failed");
+                }
+            }
+            () = activity.watchdog(limits) => {
+                tracing::debug!("closing a connection that stalled");
+            }
+        }
+    }
+}
+
+/// When bytes last moved on a connection.
+struct Activity {
+    started: Instant,
+    /// Milliseconds since `started` of the last byte read or written.
+    last_ms: AtomicU64,
+    /// Bytes read so far (only whether it is zero matters).
+    read: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            started: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            read: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.last_ms.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// Resolves when the connection has stalled: no first byte within the header timeout, or no byte
+    /// either way within the idle timeout.
+    async fn watchdog(&self, limits: ConnectionLimits) {
+        loop {
+            let limit = if self.read.load(Ordering::Relaxed) == 0 {
+                limits.header_timeout
+            } else {
+                limits.idle_timeout
+            };
+            let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+            let quiet = self.started.elapsed().saturating_sub(last);
+            if quiet >= limit {
+                return;
+            }
+            tokio::time::sleep(limit - quiet).await;
+        }
+    }
+}
+
+/// A stream that records its activity.
+struct Watched<T> {
+    inner: T,
+    activity: Arc<Activity>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let read = buf.filled().len() - before;
+        if read > 0 {
+            self.activity.read.fetch_add(read as u64, Ordering::Relaxed);
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
