@@ -15,6 +15,9 @@ use bulkforce_store::blob::keys;
 use bulkforce_store::{Principal, UploadStart};
 use futures::StreamExt;
 use std::io::Write;
+use upload_body::{BodyEncoding, BodySink, StoreBodyError};
+
+mod upload_body;
 
 /// `POST /jobs/ingest`: a JSON job definition, or multipart with the job and its data (closed at once).
 pub async fn create(
@@ -117,7 +120,8 @@ async fn create_multipart(
     Ok(wire::json(StatusCode::OK, &job.create_json()))
 }
 
-/// `PUT /jobs/ingest/{id}/batches`: the job's one upload, streamed to a blob as it arrives.
+/// `PUT /jobs/ingest/{id}/batches`: the job's one upload, streamed to a blob as it arrives (decoded from
+/// gzip or deflate when its `Content-Encoding` says so; the limit counts the decoded bytes).
 pub async fn upload(
     state: &AppState,
     principal: &Principal,
@@ -134,13 +138,13 @@ pub async fn upload(
             ),
         )
     };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let headers = request.headers();
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let declared = text(header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    let encoding = BodyEncoding::from_header(text(header::CONTENT_ENCODING))?;
     load_job(state, principal, id, JobKind::Ingest).await?;
-    if declared.is_some_and(|n| n > limit) {
+    // A compressed body's length says nothing of its decoded size: only the decoder can tell.
+    if encoding == BodyEncoding::Identity && declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
     let org = principal.org_id;
@@ -166,15 +170,59 @@ pub async fn upload(
             )));
         }
     }
-    let result = receive_upload(state, org, id, request.into_body(), limit).await;
-    let size = result.as_ref().ok().copied();
-    state
-        .with_store(move |store| store.end_upload(org, id, size))
-        .await?;
+    let reservation = Reservation::new(state, org, id);
+    let result = receive_upload(state, org, id, request.into_body(), encoding, limit).await;
+    reservation.end(result.as_ref().ok().copied()).await?;
     match result {
         Ok(_) => Ok(wire::empty(StatusCode::CREATED)),
         Err(UploadError::TooLarge) => Err(too_large()),
         Err(UploadError::Api(e)) => Err(e),
+    }
+}
+
+/// A job's upload reservation, released if the upload does not end normally: when the request is dropped
+/// mid-upload (its connection closed or timed out), the job must stay uploadable rather than refuse every
+/// new upload. (A crash is covered at start, by `Store::release_claims`.)
+struct Reservation {
+    state: AppState,
+    org: SfId,
+    id: SfId,
+    ended: bool,
+}
+
+impl Reservation {
+    fn new(state: &AppState, org: SfId, id: SfId) -> Reservation {
+        Reservation {
+            state: state.clone(),
+            org,
+            id,
+            ended: false,
+        }
+    }
+
+    /// Records the upload of `size` bytes, or (`None`) releases the reservation.
+    async fn end(mut self, size: Option<u64>) -> Result<(), ApiError> {
+        self.ended = true;
+        let (org, id) = (self.org, self.id);
+        self.state
+            .with_store(move |store| store.end_upload(org, id, size))
+            .await
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let (store, org, id) = (self.state.store.clone(), self.org, self.id);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn_blocking(move || {
+                if let Err(e) = store.end_upload(org, id, None) {
+                    tracing::warn!(error = %e, job = %id, "releasing an interrupted upload failed");
+                }
+            });
+        }
     }
 }
 
@@ -183,50 +231,41 @@ enum UploadError {
     Api(ApiError),
 }
 
-/// Streams the body into the upload blob through a bounded channel; stops reading past `limit`.
+/// Streams the body into the upload blob through a bounded channel; a blocking thread decodes and writes
+/// it, and stops (so the rest is not read) past `limit` decoded bytes.
 async fn receive_upload(
     state: &AppState,
     org: SfId,
     id: SfId,
     body: Body,
+    encoding: BodyEncoding,
     limit: u64,
 ) -> Result<u64, UploadError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let blobs = state.blobs.clone();
-    let writer =
-        tokio::task::spawn_blocking(move || -> Result<u64, bulkforce_store::StoreError> {
-            let mut blob = blobs.create(&keys::upload(org, id))?;
-            let mut complete = false;
-            while let Some(chunk) = rx.blocking_recv() {
-                if chunk.is_empty() {
-                    complete = true;
-                    break;
-                }
-                blob.write_all(&chunk)?;
+    let writer = tokio::task::spawn_blocking(move || -> Result<u64, StoreBodyError> {
+        let blob = blobs
+            .create(&keys::upload(org, id))
+            .map_err(StoreBodyError::Store)?;
+        let mut sink = BodySink::new(blob, encoding, limit);
+        while let Some(chunk) = rx.blocking_recv() {
+            if chunk.is_empty() {
+                return sink.commit();
             }
-            if !complete {
-                return Err(bulkforce_store::StoreError::Invalid(
-                    "upload interrupted".into(),
-                ));
-            }
-            blob.commit()
-        });
+            sink.write(&chunk)?;
+        }
+        Err(StoreBodyError::Store(bulkforce_store::StoreError::Invalid(
+            "upload interrupted".into(),
+        )))
+    });
     let mut stream = body.into_data_stream();
-    let mut received: u64 = 0;
     let mut failure = None;
     while let Some(chunk) = stream.next().await {
         match chunk {
+            Ok(chunk) if chunk.is_empty() => {}
             Ok(chunk) => {
-                received += chunk.len() as u64;
-                if received > limit {
-                    failure = Some(UploadError::TooLarge);
-                    break;
-                }
-                if chunk.is_empty() {
-                    continue;
-                }
                 if tx.send(chunk).await.is_err() {
-                    break;
+                    break; // the writer stopped: its answer says why
                 }
             }
             Err(e) => {
@@ -249,5 +288,36 @@ async fn receive_upload(
     if let Some(failure) = failure {
         return Err(failure);
     }
-    written.map_err(|e| UploadError::Api(wire::store_error(e)))
+    if matches!(written, Err(StoreBodyError::TooLarge)) {
+        drain(&mut stream).await;
+    }
+    written.map_err(|e| match e {
+        StoreBodyError::TooLarge => UploadError::TooLarge,
+        StoreBodyError::BadEncoding(detail) => UploadError::Api(ApiError::new(
+            400,
+            "INVALIDBATCH",
+            format!("Reading the upload failed: the {encoding:?} data is invalid: {detail}"),
+        )),
+        StoreBodyError::Store(e) => UploadError::Api(wire::store_error(e)),
+    })
+}
+
+/// Bytes of a refused body still read and dropped before answering, and for how long at most.
+const DRAIN_BYTES: u64 = 16 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Reads and drops what the client is still sending of a refused body, within bounds, before the answer:
+/// a socket closed with unread data is reset, and the reset can destroy the answer before the client reads
+/// it. A client sending more than the bounds allow gets the answer and the reset.
+async fn drain(stream: &mut axum::body::BodyDataStream) {
+    let mut dropped = 0u64;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            dropped += chunk.len() as u64;
+            if dropped > DRAIN_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
 }

@@ -4,6 +4,7 @@
 use super::upload::csv_error;
 use crate::worker::outcome::Stop;
 use bulkforce_core::csv::{Dialect, Record, RecordReader, write_quoted_cell};
+use bulkforce_core::error::RowError;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
 use std::io::BufRead;
 use std::time::Instant;
@@ -30,10 +31,11 @@ impl Echoes {
     }
 }
 
-/// Reads up to `chunk_rows` records; `None` at the end of the upload.
+/// Reads up to `chunk_rows` records; `None` at the end of the upload. `columns` are the header's names.
 pub(super) fn prepare_chunk<R: BufRead>(
     reader: &mut RecordReader<R>,
     plan: &IngestPlan,
+    columns: &[String],
     dialect: Dialect,
     chunk_rows: usize,
 ) -> Result<Option<PreparedChunk>, Stop> {
@@ -49,7 +51,10 @@ pub(super) fn prepare_chunk<R: BufRead>(
         if record.is_blank() {
             continue;
         }
-        rows.push(plan.build_row(&record));
+        rows.push(match invalid_utf8(&record, columns) {
+            Some(failure) => Err(failure),
+            None => plan.build_row(&record),
+        });
         for i in 0..record.len() {
             if i > 0 {
                 echoes.bytes.push(dialect.delimiter.byte());
@@ -80,4 +85,29 @@ pub(super) fn count_newlines(record: &Record) -> u64 {
         .iter()
         .map(|c| c.iter().filter(|&&b| b == b'\n').count() as u64)
         .sum()
+}
+
+/// A row with a cell that is not valid UTF-8 fails whole, with `INVALID_FIELD` naming those fields, in the
+/// shape of Salesforce's error for a value it cannot deserialize.
+///
+/// Bulk API 2.0 requires UTF-8. Salesforce itself appears to store U+FFFD for such bytes and report the row
+/// successful; reporting success for a value stored differently from what was sent is what we refuse to
+/// do. Failing the row (rather than the whole job) keeps the rest of Salesforce's outcome: the job completes,
+/// the valid rows are saved, and the failed results echo each offending row byte for byte, so the few
+/// Latin-1 rows of a mostly ASCII file can be found and re-sent. A row of the wrong width is left to the
+/// column count check.
+fn invalid_utf8(record: &Record, columns: &[String]) -> Option<RowFailure> {
+    if record.len() != columns.len() {
+        return None;
+    }
+    let bad: Vec<usize> = (0..record.len())
+        .filter(|&col| std::str::from_utf8(record.get(col).unwrap_or_default()).is_err())
+        .collect();
+    let first = *bad.first()?;
+    let message = format!(
+        "Failed to deserialize field at col {first}. Due to, the value is not valid UTF-8 (Bulk API 2.0 data \
+         must be UTF-8 encoded)"
+    );
+    let fields = bad.iter().map(|&col| columns[col].clone()).collect();
+    Some(RowError::new("INVALID_FIELD", message, fields).into())
 }

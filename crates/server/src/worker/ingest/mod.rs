@@ -74,6 +74,7 @@ fn run(state: &AppState, org: SfId, job: &Job, checkpoint: Checkpoint) -> Result
         org,
         job,
         plan: &header.plan,
+        columns: &header.columns,
         started,
     };
     pipeline.run(upload, check, checkpoint.chunks_done)
@@ -84,6 +85,8 @@ struct Header {
     /// The upload, read up to the end of the header: what the structure check reads on from.
     reader: UploadReader,
     plan: IngestPlan,
+    /// The column names as uploaded.
+    columns: Vec<String>,
     /// Where the data rows start: byte offset and line number.
     data_start: u64,
     data_line: u64,
@@ -140,6 +143,7 @@ fn read_header(state: &AppState, job: &Job, key: &str) -> Result<Header, Stop> {
     Ok(Header {
         reader,
         plan,
+        columns: names,
         data_start,
         data_line,
     })

@@ -44,6 +44,8 @@ pub(super) struct Pipeline<'a> {
     pub(super) org: SfId,
     pub(super) job: &'a Job,
     pub(super) plan: &'a IngestPlan,
+    /// The header's column names, for row errors.
+    pub(super) columns: &'a [String],
     /// When processing started, for the timing log.
     pub(super) started: Instant,
 }
@@ -99,7 +101,7 @@ impl<'a> Pipeline<'a> {
             reader.set_line(from.line);
             let mut rows = chunk_rows.min(FIRST_CHUNK_ROWS);
             loop {
-                let prepared = prepare_chunk(&mut reader, self.plan, dialect, rows);
+                let prepared = prepare_chunk(&mut reader, self.plan, self.columns, dialect, rows);
                 rows = (rows * 2).min(chunk_rows);
                 let last = !matches!(prepared, Ok(Some(_)));
                 let sent = match prepared {
