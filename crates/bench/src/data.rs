@@ -302,7 +302,7 @@ type FillCell<'a> = dyn Fn(&mut Rng, &mut String) + 'a;
 ///
 /// The cells are drawn in column order from one generator per row, so each step below must keep its draws (and
 /// their order) for the bytes to stay the same across versions of the bench.
-fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
+pub fn account_row(seed: u64, key: u64, version: u32, line: &mut String) {
     let mut r =
         Rng::new(seed ^ key.wrapping_mul(0xA24B_AED4_963E_E407) ^ (u64::from(version) << 56));
     // Mix the per-row state once so neighbouring keys do not start from neighbouring states.

@@ -17,6 +17,7 @@ pub mod data;
 mod measure;
 pub mod process;
 pub mod reference;
+pub mod soak;
 mod table;
 
 use anyhow::Context;
@@ -247,7 +248,7 @@ impl Report {
     }
 }
 
-fn git_commit() -> Option<String> {
+pub(crate) fn git_commit() -> Option<String> {
     let out = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .stderr(std::process::Stdio::null())

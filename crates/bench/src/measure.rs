@@ -92,6 +92,7 @@ fn prepare(config: &Config, rows: u64, dir: &Path, report: &mut Report) -> anyho
         schema_dir,
         log: dir.join("server.log"),
         max_upload_bytes,
+        extra_args: Vec::new(),
     };
     Ok(Inputs {
         insert_csv,

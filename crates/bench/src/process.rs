@@ -26,6 +26,8 @@ pub struct ServerSpec {
     pub log: PathBuf,
     /// `--max-upload-bytes`, when the default is too small for the generated files.
     pub max_upload_bytes: Option<u64>,
+    /// Further `serve` arguments (the soak's `--chunk-rows`, timeouts).
+    pub extra_args: Vec<String>,
 }
 
 /// A running `bulkforce serve`.
@@ -51,6 +53,7 @@ impl Server {
         if let Some(max) = spec.max_upload_bytes {
             command.arg("--max-upload-bytes").arg(max.to_string());
         }
+        command.args(&spec.extra_args);
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -104,6 +107,15 @@ impl Server {
             }
         }
         self.child.kill().ok();
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+impl Server {
+    /// Kills the server at once with SIGKILL (no graceful stop: a crash) and waits for it to be gone.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill().context("sending SIGKILL to the server")?;
         self.child.wait()?;
         Ok(())
     }
