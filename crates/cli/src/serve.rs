@@ -5,10 +5,10 @@ use bulkforce_server::config::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UPLOAD_BYTES,
 };
 use bulkforce_server::{ServerConfig, TlsConfig};
-use std::time::Duration;
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {

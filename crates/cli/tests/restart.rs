@@ -53,7 +53,7 @@ fn job_info(client: &reqwest::blocking::Client, url: &str, id: &str) -> serde_js
         .get(format!("{url}/services/data/v62.0/jobs/ingest/{id}"))
         .bearer_auth(TOKEN)
         .send()
-        .and_then(|r| r.json())
+        .and_then(reqwest::blocking::Response::json)
         .expect("job info")
 }
 
@@ -78,7 +78,7 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
         .bearer_auth(TOKEN)
         .json(&serde_json::json!({"object": "Account", "operation": "insert"}))
         .send()
-        .and_then(|r| r.json())
+        .and_then(reqwest::blocking::Response::json)
         .unwrap();
     let id = job["id"].as_str().unwrap().to_owned();
     let put = client
@@ -137,7 +137,7 @@ fn a_job_interrupted_by_sigkill_finishes_after_restart_without_duplicates() {
             .get(format!("{url}/services/data/v62.0/jobs/ingest/{id}/{file}"))
             .bearer_auth(TOKEN)
             .send()
-            .and_then(|r| r.text())
+            .and_then(reqwest::blocking::Response::text)
             .unwrap();
         text.lines().skip(1).map(str::to_owned).collect()
     };
@@ -219,7 +219,7 @@ fn an_upload_interrupted_by_sigkill_can_be_sent_again_after_restart() {
         .bearer_auth(TOKEN)
         .json(&serde_json::json!({"object": "Account", "operation": "insert"}))
         .send()
-        .and_then(|r| r.json())
+        .and_then(reqwest::blocking::Response::json)
         .unwrap();
     let id = job["id"].as_str().unwrap().to_owned();
     let batches = format!("{url}/services/data/v62.0/jobs/ingest/{id}/batches");

@@ -516,15 +516,12 @@ impl Client {
                 }
                 let mut data = &chunk[(consumed.saturating_sub(start)) as usize..];
                 if header_pending {
-                    match data.iter().position(|&b| b == b'\n') {
-                        Some(end) => {
-                            data = &data[end + 1..];
-                            header_pending = false;
-                        }
-                        None => {
-                            consumed = position;
-                            continue;
-                        }
+                    if let Some(end) = data.iter().position(|&b| b == b'\n') {
+                        data = &data[end + 1..];
+                        header_pending = false;
+                    } else {
+                        consumed = position;
+                        continue;
                     }
                 }
                 out.write_all(data).await?;

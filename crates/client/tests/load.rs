@@ -575,7 +575,7 @@ async fn resume_rules_for_open_closed_and_lost_jobs() {
         .await;
     match report.outcome {
         Outcome::Failed(Error::Load(LoadError::JobLost { part: 1, job_id })) => {
-            assert_eq!(job_id, "750000000000000AAA")
+            assert_eq!(job_id, "750000000000000AAA");
         }
         other => panic!("{other:?}"),
     }

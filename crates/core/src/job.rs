@@ -161,10 +161,9 @@ impl JobState {
     pub fn can_become(self, next: JobState, kind: JobKind) -> bool {
         use JobState::*;
         match (self, next) {
-            (Open, UploadComplete) => kind == JobKind::Ingest,
-            (Open, Aborted) => kind == JobKind::Ingest,
-            (UploadComplete, InProgress | Aborted) => true,
-            (InProgress, JobComplete | Failed | Aborted) => true,
+            (Open, UploadComplete | Aborted) => kind == JobKind::Ingest,
+            (UploadComplete, InProgress | Aborted)
+            | (InProgress, JobComplete | Failed | Aborted) => true,
             _ => false,
         }
     }
@@ -469,13 +468,12 @@ pub fn json_error(e: &serde_json::Error) -> ApiError {
             e.column(),
         );
     }
-    match e.classify() {
-        serde_json::error::Category::Data => ApiError::json_type_mismatch(e.line(), e.column()),
-        _ => {
-            let text = e.to_string();
-            let detail = text.split(" at line ").next().unwrap_or(&text);
-            ApiError::json_parse(detail, e.line(), e.column())
-        }
+    if e.classify() == serde_json::error::Category::Data {
+        ApiError::json_type_mismatch(e.line(), e.column())
+    } else {
+        let text = e.to_string();
+        let detail = text.split(" at line ").next().unwrap_or(&text);
+        ApiError::json_parse(detail, e.line(), e.column())
     }
 }
 

@@ -96,7 +96,12 @@ fn base_url(state: &AppState, request: &Request<Body>) -> String {
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned)
-        .or_else(|| request.uri().authority().map(|a| a.to_string()))
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(std::string::ToString::to_string)
+        })
         .filter(|host| is_host_and_port(host))
         .unwrap_or_else(|| state.config.listen.to_string());
     format!("{scheme}://{host}")

@@ -12,7 +12,7 @@ use tokio_rustls::TlsAcceptor;
 /// Accepts TLS with `cert` (a PEM chain) and `key` (PEM), offering HTTP/2 and HTTP/1.1 by ALPN.
 pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
     let chain = CertificateDer::pem_file_iter(cert)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .and_then(std::iter::Iterator::collect::<Result<Vec<_>, _>>)
         .with_context(|| format!("loading the TLS certificate {}", cert.display()))?;
     let key = PrivateKeyDer::from_pem_file(key)
         .with_context(|| format!("loading the TLS key {}", key.display()))?;

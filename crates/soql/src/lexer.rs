@@ -274,7 +274,7 @@ impl<'a> Lexer<'a> {
         for want in shape.chars() {
             match self.peek() {
                 Some(c) if (want == 'd' && c.is_ascii_digit()) || (want != 'd' && c == want) => {
-                    self.pos += 1
+                    self.pos += 1;
                 }
                 _ => return Err(self.no_viable_alternative(self.pos)),
             }

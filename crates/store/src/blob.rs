@@ -138,7 +138,9 @@ impl Write for LocalWriter {
 impl BlobWriter for LocalWriter {
     fn commit(mut self: Box<Self>) -> Result<u64> {
         let file = self.file.take().expect("writer is open");
-        let file = file.into_inner().map_err(|e| e.into_error())?;
+        let file = file
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         file.sync_data()?;
         let size = file.metadata()?.len();
         drop(file);

@@ -209,12 +209,11 @@ async fn query_results(
     if info.state != JobState::JobComplete {
         return Ok(report_unfinished_query(info, json_output));
     }
-    let out = match out {
-        Some(out) => out,
-        None => {
-            create_dir(&dir).await?;
-            dir.join(format!("{}.csv", info.id))
-        }
+    let out = if let Some(out) = out {
+        out
+    } else {
+        create_dir(&dir).await?;
+        dir.join(format!("{}.csv", info.id))
     };
     let summary = download_query(client, &info.id, &out, pages).await?;
     report_download(info, &summary, &out, pages.parallel, json_output);

@@ -82,9 +82,9 @@ struct State {
 impl Progress {
     /// A display for `load`: bars when `terminal`, plain lines otherwise.
     pub fn new(load: &Load, terminal: bool) -> Progress {
+        use bulkforce_client::load::journal::Phase as P;
         let journal = load.journal();
         let parts = journal.parts.len();
-        use bulkforce_client::load::journal::Phase as P;
         let state = State {
             bars: terminal.then(|| Bars::new(journal.rows, parts)),
             parts,
@@ -117,7 +117,9 @@ impl Progress {
                 tick.tick().await;
                 loop {
                     tick.tick().await;
-                    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut s = state
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     if s.moved {
                         s.moved = false;
                         eprintln!("bulkforce: {}", s.line());
@@ -131,14 +133,21 @@ impl Progress {
     /// The callback to hand to `Load::run`.
     pub fn sink(&self) -> EventSink {
         let state = self.state.clone();
-        Arc::new(move |event: &LoadEvent| state.lock().unwrap_or_else(|e| e.into_inner()).on(event))
+        Arc::new(move |event: &LoadEvent| {
+            state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .on(event);
+        })
     }
 
     /// Prints a line without disturbing the bars (above them on a terminal).
     pub fn notifier(&self) -> impl Fn(&str) + Send + Sync + 'static {
         let state = self.state.clone();
         move |text: &str| {
-            let s = state.lock().unwrap_or_else(|e| e.into_inner());
+            let s = state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             match &s.bars {
                 Some(bars) => bars.upload.println(format!("bulkforce: {text}")),
                 None => eprintln!("bulkforce: {text}"),
@@ -151,7 +160,10 @@ impl Progress {
         if let Some(ticker) = self.ticker {
             ticker.abort();
         }
-        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(bars) = &s.bars {
             bars.upload.finish_and_clear();
             bars.process.finish_and_clear();

@@ -81,7 +81,9 @@ pub(crate) fn merge(
             wrote_header = true;
         }
     }
-    let file = writer.into_inner().map_err(|e| e.into_error())?;
+    let file = writer
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
     file.sync_all()?;
     drop(file);
     if data_bytes == 0 && !keep_empty {

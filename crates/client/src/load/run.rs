@@ -112,7 +112,10 @@ impl<'a> Run<'a> {
 
     /// Records why the run halts (the first reason wins) and cancels `halt`.
     fn halt_with(&self, why: Halt) {
-        let mut reason = self.halt_reason.lock().unwrap_or_else(|e| e.into_inner());
+        let mut reason = self
+            .halt_reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if reason.is_none() {
             *reason = Some(why);
         }
@@ -134,13 +137,13 @@ impl<'a> Run<'a> {
                     () = stop.cancelled() => self.halt_with(Halt::Stopped),
                     () = deadline => self.halt_with(Halt::TimedOut),
                 }
-                std::future::pending::<()>().await
+                std::future::pending::<()>().await;
             } => {}
         }
         let reason = self
             .halt_reason
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         match reason {
             Some(Halt::Stopped) => (Outcome::Stopped, false),

@@ -119,9 +119,10 @@ impl LoadSpec {
 }
 
 fn stem(file: &Path) -> String {
-    file.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "results".to_owned())
+    file.file_stem().map_or_else(
+        || "results".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    )
 }
 
 /// How a load runs.

@@ -195,6 +195,10 @@ impl Scanner {
 
     /// Scans `buf`, the next bytes of the input, telling `sink` about its cells and records; stops early
     /// when the sink asks to. After an error the scanner is not meant to be fed again.
+    ///
+    /// One loop over the bytes with the scanner's state held in locals: this is the ingest path's
+    /// innermost loop, kept whole so that the state never crosses a call boundary per byte.
+    #[allow(clippy::too_many_lines)]
     pub fn feed<S: Sink>(&mut self, buf: &[u8], sink: &mut S) -> Result<Fed, ScanError> {
         let delimiter = self.delimiter;
         let mut state = self.state;

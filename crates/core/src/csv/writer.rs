@@ -33,7 +33,11 @@ pub fn write_quoted_row<'a>(
 /// The quoted header row of a result file: each name quoted, then the dialect's line ending.
 pub fn header_row(names: &[String], dialect: Dialect) -> Vec<u8> {
     let mut out = Vec::new();
-    write_quoted_row(&mut out, dialect, names.iter().map(|name| name.as_bytes()));
+    write_quoted_row(
+        &mut out,
+        dialect,
+        names.iter().map(std::string::String::as_bytes),
+    );
     out
 }
 

@@ -60,13 +60,12 @@ impl SObject {
 
     /// Adds a field, or replaces the one with the same name (in place, keeping column order stable).
     pub fn upsert_field(&mut self, field: Field) {
-        match self.field_index(&field.name) {
-            Some(i) => self.fields[i] = field,
-            None => {
-                self.by_lower_name
-                    .insert(field.name.to_ascii_lowercase(), self.fields.len());
-                self.fields.push(field);
-            }
+        if let Some(i) = self.field_index(&field.name) {
+            self.fields[i] = field;
+        } else {
+            self.by_lower_name
+                .insert(field.name.to_ascii_lowercase(), self.fields.len());
+            self.fields.push(field);
         }
     }
 
@@ -138,29 +137,26 @@ impl Schema {
         let next_prefix = KeyPrefix::custom(self.objects.values().filter(|o| o.custom).count());
         let incoming = parse_describe(text, Some(next_prefix))?;
         let key = incoming.name.to_ascii_lowercase();
-        let merged = match self.objects.get(&key) {
-            Some(existing) => {
-                let mut object = (**existing).clone();
-                for field in incoming.fields {
-                    object.upsert_field(field);
-                }
-                object
+        let merged = if let Some(existing) = self.objects.get(&key) {
+            let mut object = (**existing).clone();
+            for field in incoming.fields {
+                object.upsert_field(field);
             }
-            None => {
-                if let Some(clash) = self
-                    .objects
-                    .values()
-                    .find(|o| o.key_prefix == incoming.key_prefix)
-                {
-                    return Err(SchemaError::Invalid(format!(
-                        "key prefix {} of {} is already used by {}",
-                        incoming.key_prefix, incoming.name, clash.name
-                    )));
-                }
-                let mut object = incoming;
-                object.ensure_system_fields();
-                object
+            object
+        } else {
+            if let Some(clash) = self
+                .objects
+                .values()
+                .find(|o| o.key_prefix == incoming.key_prefix)
+            {
+                return Err(SchemaError::Invalid(format!(
+                    "key prefix {} of {} is already used by {}",
+                    incoming.key_prefix, incoming.name, clash.name
+                )));
             }
+            let mut object = incoming;
+            object.ensure_system_fields();
+            object
         };
         let name = merged.name.clone();
         self.objects.insert(key, Arc::new(merged));

@@ -68,15 +68,12 @@ pub async fn list(
             next: None,
         }
     };
-    let next = page
-        .next
-        .map(|id| {
-            json!(format!(
-                "/services/data/v{version}/jobs/{}?queryLocator={id}",
-                kind.segment()
-            ))
-        })
-        .unwrap_or(serde_json::Value::Null);
+    let next = page.next.map_or(serde_json::Value::Null, |id| {
+        json!(format!(
+            "/services/data/v{version}/jobs/{}?queryLocator={id}",
+            kind.segment()
+        ))
+    });
     let records: Vec<_> = page.jobs.iter().map(Job::summary_json).collect();
     Ok(wire::json(
         StatusCode::OK,

@@ -41,7 +41,10 @@ pub(crate) fn read_call(xml: &str) -> Call {
             }
             Ok(Event::Text(text)) => {
                 if let Some(name) = current {
-                    let value = text.unescape().map(|t| t.into_owned()).unwrap_or_default();
+                    let value = text
+                        .unescape()
+                        .map(std::borrow::Cow::into_owned)
+                        .unwrap_or_default();
                     match name {
                         "username" => call.username.get_or_insert(value),
                         "password" => call.password.get_or_insert(value),

@@ -65,7 +65,11 @@ fn run(state: &AppState, org: SfId, job: &Job) -> Result<u64, Stop> {
             });
         }
         row.clear();
-        write_quoted_row(&mut row, dialect, cells.iter().map(|c| c.as_bytes()));
+        write_quoted_row(
+            &mut row,
+            dialect,
+            cells.iter().map(std::string::String::as_bytes),
+        );
         index.write_all(&offset.to_le_bytes())?;
         results.write_all(&row)?;
         offset += row.len() as u64;

@@ -110,7 +110,7 @@ pub async fn start_with_extension(configure: impl FnOnce(&mut ServerConfig)) -> 
     let path = schema.path().to_path_buf();
     let mut server = start_with(move |c| {
         c.schema_dir = Some(path);
-        configure(c)
+        configure(c);
     })
     .await;
     server._schema = Some(schema);

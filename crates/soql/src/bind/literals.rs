@@ -112,10 +112,7 @@ impl Target {
                 label: format!(
                     "{}({})",
                     aggregate_name(*function),
-                    argument
-                        .as_ref()
-                        .map(|p| p.field.name.as_str())
-                        .unwrap_or("")
+                    argument.as_ref().map_or("", |p| p.field.name.as_str())
                 ),
             },
         }

@@ -122,22 +122,19 @@ impl SelectList {
         alias: Option<&ast::Ident>,
         call: &ast::Expr,
     ) -> Result<(), SoqlError> {
-        let alias = match alias {
-            Some(alias) => {
-                if !self.aliases.insert(alias.name.to_ascii_lowercase()) {
-                    return Err(binder.err(
-                        alias.span,
-                        MALFORMED_QUERY,
-                        format!("duplicate alias: {}", alias.name),
-                    ));
-                }
-                alias.name.clone()
+        let alias = if let Some(alias) = alias {
+            if !self.aliases.insert(alias.name.to_ascii_lowercase()) {
+                return Err(binder.err(
+                    alias.span,
+                    MALFORMED_QUERY,
+                    format!("duplicate alias: {}", alias.name),
+                ));
             }
-            None => {
-                let alias = format!("expr{}", self.next_expr);
-                self.next_expr += 1;
-                alias
-            }
+            alias.name.clone()
+        } else {
+            let alias = format!("expr{}", self.next_expr);
+            self.next_expr += 1;
+            alias
         };
         self.items.push(bound.into_select_item(alias));
         self.written.push(Written {

@@ -224,7 +224,7 @@ impl Fixture {
             .expect("Account is built in")
             .clone();
         let key = (operation == Operation::Upsert).then_some("Ext__c");
-        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        let header: Vec<String> = header.iter().map(std::string::ToString::to_string).collect();
         IngestPlan::new(schema, account, operation, key, &header)
             .expect("the conformance headers name Account fields")
     }

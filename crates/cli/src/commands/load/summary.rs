@@ -199,8 +199,7 @@ fn part_row(p: &PartReport) -> [String; 7] {
         thousands(p.failed),
         state_name(p),
         p.elapsed
-            .map(|d| seconds(d.as_secs_f64()))
-            .unwrap_or_else(|| "-".to_owned()),
+            .map_or_else(|| "-".to_owned(), |d| seconds(d.as_secs_f64())),
     ]
 }
 

@@ -119,7 +119,9 @@ impl std::error::Error for LimitReached {}
 
 /// Tells the limit and decoding failures (which the decoders pass on as I/O errors) from storage ones.
 fn classify(e: io::Error) -> StoreBodyError {
-    if e.get_ref().is_some_and(|inner| inner.is::<LimitReached>()) {
+    if e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<LimitReached>().is_some())
+    {
         StoreBodyError::TooLarge
     } else if matches!(
         e.kind(),

@@ -76,8 +76,7 @@ pub fn json_value(field: &Field, value: &Value) -> Json {
             // Stored as `…T…​.000Z`; REST writes `…T…​.000+0000`.
             json!(
                 t.strip_suffix('Z')
-                    .map(|s| format!("{s}+0000"))
-                    .unwrap_or_else(|| t.clone())
+                    .map_or_else(|| t.clone(), |s| format!("{s}+0000"))
             )
         }
         Value::Text(t) => json!(t),

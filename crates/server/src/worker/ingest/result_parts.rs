@@ -40,8 +40,8 @@ pub(super) fn write_result_parts(
                 (&mut successful, Some(*id), b"false")
             }
             RowOutcome::Failed { id, error } => {
-                error_text.clear();
                 use std::fmt::Write as _;
+                error_text.clear();
                 let _ = write!(error_text, "{error}");
                 (&mut failed, *id, error_text.as_bytes())
             }

@@ -67,7 +67,11 @@ pub(crate) fn insert_organization(db: &OrgDb, org: SfId, name: &str, admin: SfId
 /// One record's columns as text, for checks and tools.
 pub(crate) fn get_record(conn: &Connection, table: &str, id: SfId) -> Result<Option<RecordFields>> {
     let mut stmt = conn.prepare(&format!("SELECT * FROM {table} WHERE \"Id\" = ?1"))?;
-    let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let mut rows = stmt.query([id.as_str()])?;
     let Some(row) = rows.next()? else {
         return Ok(None);

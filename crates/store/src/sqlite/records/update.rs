@@ -61,9 +61,8 @@ impl ChunkWriter<'_> {
     ) -> Result<()> {
         let mut fields: Vec<usize> = Vec::new();
         for row in rows {
-            let values = match row {
-                Ok(RowOp::Update { values, .. }) | Ok(RowOp::Upsert { values, .. }) => values,
-                _ => continue,
+            let Ok(RowOp::Update { values, .. } | RowOp::Upsert { values, .. }) = row else {
+                continue;
             };
             fields.extend(values.assignments.iter().map(|(f, _)| *f));
             fields.extend(values.lookups.iter().map(|l| l.lookup_field));
