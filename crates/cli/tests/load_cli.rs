@@ -2,6 +2,9 @@
 //! parts, splitting forced by size and by rows on data with quoted line breaks and CRLF, a CLI killed mid-run
 //! and resumed with nothing lost or duplicated, Ctrl-C and --timeout with the resume command, refusals (changed
 //! file, unfinished journal, a record too large), and the exit codes not covered by client_cli.rs.
+//!
+//! This file is long because each scenario drives the real binary from start to end in one readable test;
+//! they share the helpers above them, which splitting would scatter.
 
 mod support;
 

@@ -3,6 +3,9 @@
 //! permissions, how client commands pick their credentials, and the exit codes of refused logins and bad
 //! aliases. Orgs, users and connected apps are made with `bulkforce admin` on the server's data dir; every
 //! test has its own config dir (`BULKFORCE_CONFIG_DIR`) and its own HOME.
+//!
+//! This file is long because every login flow is one end-to-end scenario against the real binary, and the
+//! flows share this file's org, app and key fixtures.
 
 mod support;
 

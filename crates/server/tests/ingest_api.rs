@@ -1,5 +1,8 @@
 //! The ingest endpoints over real HTTP: discovery, the job lifecycle and its JSON in each state, listing,
 //! deleting, the result files, URL quirks, authentication, `Sforce-Limit-Info`, gzip, and HTTP errors.
+//!
+//! This file is long because it is the endpoint-by-endpoint record of the ingest API's answers (JSON, headers,
+//! errors), one short test per answer; it reads as a table of cases.
 
 mod common;
 

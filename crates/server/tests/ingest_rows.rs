@@ -1,5 +1,7 @@
 //! Row semantics over real HTTP: each operation's effect on stored records and every row error with its exact
 //! `sf__Error` text.
+//!
+//! This file is long because it pins every row error's exact text, one short test per operation and error.
 
 mod common;
 

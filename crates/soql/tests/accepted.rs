@@ -2,6 +2,8 @@
 //!
 //! `BULK` statements must compile identically in both modes; `REST_ONLY` statements compile for the REST
 //! query and are refused by Bulk query jobs (their refusals are in `refused.rs`).
+//!
+//! This file is long because it is a table of accepted statements with their canonical bound form.
 
 mod common;
 
