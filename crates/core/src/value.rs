@@ -87,8 +87,10 @@ pub fn parse_value(
             .map_err(|_| bad_type()),
         FieldType::Double | FieldType::Currency | FieldType::Percent => {
             let n: f64 = parse_number(text).ok_or_else(bad_type)?;
+            // The range is checked on the value stored, after rounding: 999.5 in a 3-digit field is 1000.
+            let n = round_to_scale(n, field.scale);
             check_range(field, n, text)?;
-            Ok(Value::Real(round_to_scale(n, field.scale)))
+            Ok(Value::Real(n))
         }
         FieldType::Date => parse_date(text)
             .map(|d| Value::Text(d.format("%Y-%m-%d").to_string()))
@@ -324,6 +326,17 @@ mod tests {
         assert_eq!(
             parse_value(&revenue, "1.5E7", 0, &[]),
             Ok(Value::Real(15_000_000.0))
+        );
+        let probability = field("Opportunity", "Probability");
+        assert_eq!(
+            parse_value(&probability, "999.4", 0, &[]),
+            Ok(Value::Real(999.0))
+        );
+        // Found by fuzzing (fuzz/ target `value`): 999.5 rounds to 1000, which the field cannot hold, and
+        // was stored all the same.
+        assert_eq!(
+            parse_value(&probability, "999.5", 0, &[]).unwrap_err().to_string(),
+            "NUMBER_OUTSIDE_VALID_RANGE:Probability (%): value outside of valid range on numeric field: 999.5:Probability --"
         );
         let city = field("Account", "BillingCity");
         let long = "x".repeat(41);
