@@ -335,7 +335,9 @@ mod tests {
         // Found by fuzzing (fuzz/ target `value`): 999.5 rounds to 1000, which the field cannot hold, and
         // was stored all the same.
         assert_eq!(
-            parse_value(&probability, "999.5", 0, &[]).unwrap_err().to_string(),
+            parse_value(&probability, "999.5", 0, &[])
+                .unwrap_err()
+                .to_string(),
             "NUMBER_OUTSIDE_VALID_RANGE:Probability (%): value outside of valid range on numeric field: 999.5:Probability --"
         );
         let city = field("Account", "BillingCity");
