@@ -8,6 +8,8 @@ pub mod config;
 mod connections;
 mod dispatch;
 pub mod endpoint;
+#[doc(hidden)]
+pub mod fuzzing;
 mod private_file;
 pub(crate) mod routes;
 mod soql;

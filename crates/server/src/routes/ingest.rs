@@ -48,12 +48,16 @@ pub async fn create(
     Ok(wire::json(StatusCode::OK, &job.create_json()))
 }
 
-async fn create_multipart(
-    state: &AppState,
-    principal: &Principal,
-    version: ApiVersion,
-    request: Request,
-) -> Result<Response, ApiError> {
+/// The two parts of a multipart create that matter, as read from the body.
+pub(crate) struct MultipartParts {
+    pub(crate) job: Bytes,
+    pub(crate) content: Vec<u8>,
+}
+
+/// Reads the `job` and `content` parts of a multipart create (axum's `Multipart`, that is multer, splits
+/// the body into parts); a missing part or a `content` over [`MULTIPART_MAX_CHARS`] is refused with
+/// `INVALIDJOB`. Pure apart from reading the body, so that `crate::fuzzing` can drive it.
+pub(crate) async fn read_multipart(request: Request) -> Result<MultipartParts, ApiError> {
     let bad = |message: String| ApiError::new(400, "INVALIDJOB", format!("InvalidJob : {message}"));
     let mut multipart = Multipart::from_request(request, &())
         .await
@@ -92,6 +96,22 @@ async fn create_multipart(
              {MULTIPART_MAX_CHARS}. Upload larger data with PUT to the job's contentUrl."
         )));
     }
+    Ok(MultipartParts {
+        job: job_part,
+        content,
+    })
+}
+
+async fn create_multipart(
+    state: &AppState,
+    principal: &Principal,
+    version: ApiVersion,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let MultipartParts {
+        job: job_part,
+        content,
+    } = read_multipart(request).await?;
     let spec = IngestJobSpec::from_json(&job_part, state.store.schema())?;
     let job = Job::new_ingest(spec, new_job_origin(principal, version));
     let blobs = state.blobs.clone();

@@ -2,14 +2,14 @@
 //! parsed [`Endpoint`]; these functions pick the handler by method and turn URL ids into typed ids.
 
 pub mod discovery;
-mod ingest;
+pub(crate) mod ingest;
 mod jobs;
 mod limits;
 pub mod oauth;
 mod query;
 mod rest;
 mod results;
-mod soap;
+pub(crate) mod soap;
 
 use crate::endpoint::Endpoint;
 use crate::state::AppState;
