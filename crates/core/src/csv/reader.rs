@@ -126,6 +126,9 @@ impl Sink for Fill<'_> {
 pub struct RecordReader<R> {
     inner: R,
     scanner: Scanner,
+    /// Bytes taken from `inner` while looking for a byte-order mark that turned out not to be one: the
+    /// start of the first record, fed to the scanner before anything else.
+    pending: Vec<u8>,
     max_record_bytes: usize,
     max_fields: usize,
 }
@@ -136,6 +139,7 @@ impl<R: BufRead> RecordReader<R> {
         RecordReader {
             inner,
             scanner: Scanner::new(delimiter, start_offset),
+            pending: Vec::new(),
             max_record_bytes: MAX_RECORD_BYTES,
             max_fields: MAX_FIELDS,
         }
@@ -150,13 +154,27 @@ impl<R: BufRead> RecordReader<R> {
     }
 
     /// Skips a UTF-8 byte-order mark at the current position; returns whether there was one.
+    ///
+    /// The mark is matched a byte at a time, as a `BufRead` may hand out fewer than three bytes per fill
+    /// (a short read from a stream or a small buffer); bytes that only began like a mark are kept for the
+    /// first record.
     pub fn skip_bom(&mut self) -> Result<bool, CsvError> {
-        let buf = self.inner.fill_buf()?;
-        if buf.starts_with(b"\xEF\xBB\xBF") {
-            self.inner.consume(3);
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        let mut matched = 0;
+        while matched < BOM.len() {
+            match self.inner.fill_buf()?.first() {
+                Some(&b) if b == BOM[matched] => {
+                    self.inner.consume(1);
+                    matched += 1;
+                }
+                _ => break,
+            }
+        }
+        if matched == BOM.len() {
             self.scanner.skip(3);
             return Ok(true);
         }
+        self.pending.extend_from_slice(&BOM[..matched]);
         Ok(false)
     }
 
@@ -176,6 +194,11 @@ impl<R: BufRead> RecordReader<R> {
         rec.span.start = self.scanner.offset();
         rec.span.line = self.scanner.line();
         let mut fill = Fill { rec };
+        if !self.pending.is_empty() {
+            // At most two bytes of a would-be mark: never a delimiter, a quote or a line ending.
+            let pending = std::mem::take(&mut self.pending);
+            self.scanner.feed(&pending, &mut fill)?;
+        }
         loop {
             let buf = self.inner.fill_buf()?;
             if buf.is_empty() {
@@ -287,6 +310,30 @@ mod tests {
         assert!(reader.read(&mut rec).unwrap());
         assert_eq!((rec.start(), rec.end(), rec.line()), (6, 8, 2));
         assert!(!reader.read(&mut rec).unwrap());
+    }
+
+    #[test]
+    fn finds_a_bom_whatever_the_buffer_size_and_keeps_what_only_looked_like_one() {
+        // Found by fuzzing (fuzz/ target `csv_reader`): a buffer of one or two bytes hid the mark, which
+        // then became part of the first column's name.
+        for capacity in [1, 2, 3, 64] {
+            let input = &b"\xEF\xBB\xBFId\n1\n"[..];
+            let mut reader = RecordReader::new(BufReader::with_capacity(capacity, input), b',', 0);
+            assert!(reader.skip_bom().unwrap(), "capacity {capacity}");
+            let mut rec = Record::default();
+            assert!(reader.read(&mut rec).unwrap());
+            assert_eq!((rec.get(0).unwrap(), rec.start()), (&b"Id"[..], 3));
+            assert!(reader.read(&mut rec).unwrap());
+            assert_eq!((rec.start(), rec.end()), (6, 8));
+
+            let input = &b"\xEF\xBBx,y\n"[..];
+            let mut reader = RecordReader::new(BufReader::with_capacity(capacity, input), b',', 0);
+            assert!(!reader.skip_bom().unwrap(), "capacity {capacity}");
+            assert!(reader.read(&mut rec).unwrap());
+            assert_eq!(rec.get(0).unwrap(), b"\xEF\xBBx");
+            assert_eq!((rec.start(), rec.end(), rec.len()), (0, 6, 2));
+            assert!(!reader.read(&mut rec).unwrap());
+        }
     }
 
     #[test]
