@@ -166,6 +166,8 @@ impl Round {
                 KillPoint::Processed(1 + rng.below(config.rows))
             }
             RoundKind::Upload => KillPoint::AfterMs(0), // set once the upload's length is known
+            // A query job writes its results in about a tenth of an insert's time: kill early in it.
+            RoundKind::Query => KillPoint::AfterMs(rng.below(span_ms / 10 + 1)),
             _ => KillPoint::AfterMs(rng.below(span_ms)),
         };
         Ok(Round {
@@ -263,7 +265,7 @@ impl Round {
             std::thread::sleep(Duration::from_millis(delay_ms));
             self.interrupted = !upload.is_finished();
             let killed = server.kill();
-            let uploaded = upload.join().map(|r| r.is_ok()).unwrap_or(false);
+            let uploaded = upload.join().is_ok_and(|r| r.is_ok());
             killed.map(|()| uploaded)
         })?;
         self.killed_at = if uploaded {
