@@ -2,7 +2,7 @@
 //! upload, deletion.
 
 use super::{Backend, Fixture};
-use crate::{Result, UploadStart};
+use crate::{JobCount, Result, UploadStart};
 use bulkforce_core::id::{KeyPrefix, SfId};
 use bulkforce_core::job::{JobKind, JobState, Operation};
 
@@ -91,6 +91,54 @@ pub fn job_lists_filter_by_kind_and_page_oldest_first(backend: &dyn Backend) -> 
     assert_eq!(queries.jobs.len(), 3);
     assert!(queries.jobs.iter().all(|j| j.operation == Operation::Query));
     assert_eq!(queries.next, None);
+    Ok(())
+}
+
+pub fn jobs_are_counted_by_operation_and_state_per_org(backend: &dyn Backend) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let (store, org) = (&f.store, f.org());
+    assert_eq!(store.count_jobs(org)?, [], "no jobs, no counts");
+    let inserts = [
+        f.create_ingest(Operation::Insert, "Account")?,
+        f.create_ingest(Operation::Insert, "Contact")?,
+        f.create_ingest(Operation::Insert, "Account")?,
+    ];
+    f.create_ingest(Operation::Upsert, "Account")?;
+    f.create_query("SELECT Id FROM Account")?;
+    store.transition(
+        org,
+        inserts[0].id,
+        &[JobState::Open],
+        JobState::Aborted,
+        None,
+    )?;
+    let other = store.create_org("Other", "admin@counts.test", None)?;
+    store.create_job(
+        other.org_id,
+        super::new_job(&other, Operation::Insert, "Account", None),
+    )?;
+
+    let count = |operation, state, count| JobCount {
+        operation,
+        state,
+        count,
+    };
+    let mut counts = store.count_jobs(org)?;
+    counts.sort_by_key(|c| (c.operation.name(), c.state.name()));
+    assert_eq!(
+        counts,
+        [
+            count(Operation::Insert, JobState::Aborted, 1),
+            count(Operation::Insert, JobState::Open, 2),
+            count(Operation::Query, JobState::UploadComplete, 1),
+            count(Operation::Upsert, JobState::Open, 1),
+        ],
+        "the other org's job is not counted here"
+    );
+    assert_eq!(
+        store.count_jobs(other.org_id)?,
+        [count(Operation::Insert, JobState::Open, 1)]
+    );
     Ok(())
 }
 

@@ -60,6 +60,7 @@ macro_rules! store_conformance_tests {
                 created_jobs_get_distinct_job_ids,
                 an_unknown_job_is_none_everywhere,
                 job_lists_filter_by_kind_and_page_oldest_first,
+                jobs_are_counted_by_operation_and_state_per_org,
                 a_transition_is_a_compare_and_set,
                 competing_transitions_have_one_winner,
                 a_terminal_transition_keeps_its_error_message,
@@ -107,6 +108,7 @@ macro_rules! store_conformance_tests {
                 wrong_passwords_lock_a_user_out_for_a_while,
                 a_lockout_survives_a_restart_and_ends_by_unlock,
                 a_lockout_may_last_until_unlocked_or_never_come,
+                concurrent_wrong_logins_get_no_more_checks_than_the_policy_allows,
             }
             isolation {
                 another_orgs_job_is_invisible,
@@ -224,7 +226,10 @@ impl Fixture {
             .expect("Account is built in")
             .clone();
         let key = (operation == Operation::Upsert).then_some("Ext__c");
-        let header: Vec<String> = header.iter().map(std::string::ToString::to_string).collect();
+        let header: Vec<String> = header
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         IngestPlan::new(schema, account, operation, key, &header)
             .expect("the conformance headers name Account fields")
     }

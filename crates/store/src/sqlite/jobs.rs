@@ -1,7 +1,7 @@
 //! Job rows: creation with minted ids, state transitions as compare-and-set, uploads, claims, checkpoints.
 
 use super::{OrgDb, now_ms};
-use crate::{Checkpoint, ChunkProgress, JobPage, Result, StoreError, UploadStart};
+use crate::{Checkpoint, ChunkProgress, JobCount, JobPage, Result, StoreError, UploadStart};
 use bulkforce_core::csv::Dialect;
 use bulkforce_core::id::{KeyPrefix, SfId};
 use bulkforce_core::job::{ApiVersion, Job, JobKind, JobState};
@@ -116,6 +116,27 @@ pub(crate) fn get(conn: &Connection, id: SfId) -> Result<Option<Job>> {
         Some(row) => Ok(Some(job_from_row(row)?)),
         None => Ok(None),
     }
+}
+
+/// Jobs counted by operation and state (the operation and state as stored, parsed back).
+pub(crate) fn count(conn: &Connection) -> Result<Vec<JobCount>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT operation, state, COUNT(*) FROM bf_jobs GROUP BY operation, state ORDER BY operation, state",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut counts = Vec::new();
+    while let Some(row) = rows.next()? {
+        let operation: String = row.get(0)?;
+        let state: String = row.get(1)?;
+        counts.push(JobCount {
+            operation: operation
+                .parse()
+                .map_err(|_| corrupt("operation", &operation))?,
+            state: state.parse().map_err(|_| corrupt("state", &state))?,
+            count: u64::try_from(row.get::<_, i64>(2)?).unwrap_or_default(),
+        });
+    }
+    Ok(counts)
 }
 
 pub(crate) fn list(

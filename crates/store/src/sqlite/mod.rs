@@ -14,7 +14,7 @@ mod records;
 
 use crate::usage::{ApiCounter, RollingUsage};
 use crate::{
-    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobPage, LockedUser,
+    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobCount, JobPage, LockedUser,
     LockoutPolicy, LoginOutcome, Org, Principal, QueryOptions, RecordFields, Result, Store,
     StoreError, TokenKind, UploadStart,
 };
@@ -280,6 +280,10 @@ impl Store for SqliteStore {
     ) -> Result<JobPage> {
         self.org(org)?
             .read(|conn| jobs::list(conn, kind, after, limit))
+    }
+
+    fn count_jobs(&self, org: SfId) -> Result<Vec<JobCount>> {
+        self.org(org)?.read(jobs::count)
     }
 
     fn transition(
