@@ -9,7 +9,9 @@
 //!   for its next request, so it bounds idle keep-alive connections too. A TLS handshake must finish within
 //!   it as well.
 //! - A connection on which no byte moves either way for `idle_timeout` is closed: a stalled upload body, a
-//!   response nobody reads, an idle HTTP/2 connection.
+//!   response nobody reads. Small bodies (job control, logins) must arrive in full within 30 s
+//!   (`wire::read_small_body`), so trickling one byte now and then holds nothing for long.
+//! - HTTP/1.1 only (TLS offers no `h2`): see [`serve`].
 
 use crate::config::ConnectionLimits;
 use axum::Router;
@@ -35,11 +37,13 @@ pub async fn serve(
     limits: ConnectionLimits,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let mut http = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only, as every Bulk API client speaks it: HTTP/2 would let a client keep a connection alive
+    // with PINGs and no request (bytes move, so the idle timeout never fires), sniffing its preface has no
+    // timer, and 200 streams per connection would let one connection run 200 uploads past the cap.
+    let mut http = auto::Builder::new(TokioExecutor::new()).http1_only();
     http.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    http.http2().timer(TokioTimer::new());
     let http = Arc::new(http);
     loop {
         let permit = slots

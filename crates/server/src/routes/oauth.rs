@@ -99,7 +99,7 @@ pub async fn token(state: &AppState, base: &str, request: Request) -> Response {
         .and_then(|v| String::from_utf8(v).ok())
         .and_then(|v| v.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())));
     let query = request.uri().query().unwrap_or_default().to_owned();
-    let body = match axum::body::to_bytes(request.into_body(), 64 * 1024).await {
+    let body = match crate::wire::read_small_body(request, 64 * 1024).await {
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
         Err(_) => return OAuthError::new("invalid_request", "request too large").response(),
     };
@@ -371,7 +371,7 @@ async fn issue(state: &AppState, base: &str, issued: Issued) -> Result<Json, Api
 /// `POST /services/oauth2/revoke` (`token=…` in the body or the query).
 pub async fn revoke(state: &AppState, request: Request) -> Response {
     let query = request.uri().query().unwrap_or_default().to_owned();
-    let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
+    let body = crate::wire::read_small_body(request, 64 * 1024)
         .await
         .unwrap_or_default();
     let token = form_pairs(&query)

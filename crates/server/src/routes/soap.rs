@@ -96,7 +96,7 @@ pub async fn login(
     version: &str,
     request: Request,
 ) -> Response {
-    let body = match axum::body::to_bytes(request.into_body(), 64 * 1024).await {
+    let body = match crate::wire::read_small_body(request, 64 * 1024).await {
         Ok(body) => String::from_utf8_lossy(&body).into_owned(),
         Err(_) => {
             return fault(

@@ -4,15 +4,62 @@
 use axum::body::Bytes;
 use axum::extract::Request;
 use bulkforce_core::ApiError;
+use bytes::BytesMut;
+use futures::StreamExt;
+use std::time::Duration;
 
 /// Largest job-control body read (create, close, abort): these are a few hundred bytes in practice.
 const MAX_JSON_BODY: usize = 1024 * 1024;
 
+/// How long a small body (a job-control request, a login) may take to arrive in full. The connection's
+/// idle timeout only needs a byte now and then, so without this a client trickling a declared body could
+/// hold a connection (and, unauthenticated, a login) for as long as it likes.
+const SMALL_BODY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Why a small body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmallBodyError {
+    /// Larger than the limit.
+    TooLarge,
+    /// Not complete within [`SMALL_BODY_DEADLINE`], or the connection failed.
+    Incomplete,
+}
+
+/// Reads a body of at most `limit` bytes, in full within a deadline.
+pub async fn read_small_body(request: Request, limit: usize) -> Result<Bytes, SmallBodyError> {
+    tokio::time::timeout(SMALL_BODY_DEADLINE, collect(request, limit))
+        .await
+        .unwrap_or(Err(SmallBodyError::Incomplete))
+}
+
+/// Collects the body, stopping as soon as it passes `limit`.
+async fn collect(request: Request, limit: usize) -> Result<Bytes, SmallBodyError> {
+    let mut pieces = request.into_body().into_data_stream();
+    let mut body = BytesMut::new();
+    while let Some(piece) = pieces.next().await {
+        let piece = piece.map_err(|_| SmallBodyError::Incomplete)?;
+        if body.len() + piece.len() > limit {
+            return Err(SmallBodyError::TooLarge);
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok(body.freeze())
+}
+
 /// Reads a small JSON body, refusing anything larger than a job-control request can be.
 pub async fn small_body(request: Request) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(request.into_body(), MAX_JSON_BODY)
+    read_small_body(request, MAX_JSON_BODY)
         .await
-        .map_err(|_| ApiError::new(413, "JSON_PARSER_ERROR", "The request body is too large"))
+        .map_err(|e| match e {
+            SmallBodyError::TooLarge => {
+                ApiError::new(413, "JSON_PARSER_ERROR", "The request body is too large")
+            }
+            SmallBodyError::Incomplete => ApiError::new(
+                400,
+                "JSON_PARSER_ERROR",
+                "The request body did not arrive in full",
+            ),
+        })
 }
 
 /// The decoded `name=value` pairs of a query string or form body, in order (`+` is a space, `%XX` a byte,
