@@ -8,7 +8,8 @@
 use crate::error::RowError;
 use crate::id::{KeyPrefix, SfId};
 use crate::schema::{Field, FieldType};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use std::fmt::Write;
 
 /// A typed value ready for storage.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +192,9 @@ fn round_to_scale(n: f64, scale: u32) -> f64 {
 /// `YYYY-MM-DD`, optionally followed by `Z` or a time part (ignored), as the official samples do.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
+    if !starts_with_plain_date(t) {
+        return None;
+    }
     let head = t.get(..10)?;
     let tail = &t[10..];
     if !(tail.is_empty() || tail == "Z" || tail.starts_with('T')) {
@@ -202,6 +206,28 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// `yyyy-MM-ddTHH:mm:ss[.SSS][Z|±HH:mm|±HHmm]`, or a bare date (midnight UTC). No zone means UTC.
 pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     let t = text.trim();
+    if !starts_with_plain_date(t) {
+        return None;
+    }
+    parse_plain_datetime(t).filter(|d| (0..=9999).contains(&d.year()))
+}
+
+/// `yyyy-MM-dd` with four ASCII digits for the year: chrono alone also reads `-024` or `+12345` as a year,
+/// which would be stored as `-0024-…` and never read back.
+fn starts_with_plain_date(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+/// [`parse_datetime`] once the text starts with a plain date.
+fn parse_plain_datetime(t: &str) -> Option<DateTime<Utc>> {
     if t.len() == 10 || (t.len() == 11 && t.ends_with('Z')) {
         let date = NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d").ok()?;
         return Some(Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0)?));
@@ -251,24 +277,25 @@ pub fn format_double(n: f64) -> String {
             "0.0".into()
         };
     }
-    let magnitude = n.abs();
-    if (1e-3..1e7).contains(&magnitude) {
-        let plain = format!("{n}");
-        if plain.contains('.') {
-            plain
-        } else {
-            format!("{plain}.0")
+    // One formatting pass into one String, patched in place: a large export renders a double per row.
+    let mut text = String::with_capacity(24);
+    if (1e-3..1e7).contains(&n.abs()) {
+        let _ = write!(text, "{n}");
+        if !text.contains('.') {
+            text.push_str(".0");
         }
     } else {
-        let sci = format!("{n:e}");
-        let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-        let mantissa = if mantissa.contains('.') {
-            mantissa.to_owned()
+        let _ = write!(text, "{n:e}");
+        let e = text.find('e').unwrap_or(text.len());
+        let mark = if text[..e].contains('.') { "E" } else { ".0E" };
+        if e < text.len() {
+            text.replace_range(e..=e, mark);
         } else {
-            format!("{mantissa}.0")
-        };
-        format!("{mantissa}E{exponent}")
+            text.push_str(mark);
+            text.push('0');
+        }
     }
+    text
 }
 
 /// Renders a stored value of `field` as Salesforce writes it in CSV.
@@ -352,6 +379,17 @@ mod tests {
             Ok(Value::Text("1940-06-07".into()))
         );
         assert!(parse_value(&birthdate, "07/06/1940", 0, &[]).is_err());
+        // Found by fuzzing (fuzz/ target `value`): chrono read `-024` as a year, stored as `-0024-02-29`,
+        // which no date parse accepts back.
+        assert!(parse_value(&birthdate, "-024-02-29T23:30", 0, &[]).is_err());
+        assert!(parse_value(&birthdate, "+12024-02-29", 0, &[]).is_err());
+        let created = field("Account", "CreatedDate");
+        assert!(parse_value(&created, "-024-02-29T23:30:00Z", 0, &[]).is_err());
+        assert!(parse_value(&created, "9999-12-31T23:00:00-05:00", 0, &[]).is_err());
+        assert_eq!(
+            parse_value(&created, "9999-12-31T23:00:00+05:00", 0, &[]),
+            Ok(Value::Text("9999-12-31T18:00:00.000Z".into()))
+        );
         let opted_out = field("Contact", "DoNotCall");
         assert_eq!(
             parse_value(&opted_out, "TRUE", 0, &[]),
