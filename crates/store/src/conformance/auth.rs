@@ -423,3 +423,50 @@ pub fn a_lockout_may_last_until_unlocked_or_never_come(backend: &dyn Backend) ->
     );
     Ok(())
 }
+
+/// A flood of concurrent wrong logins gets no more checks than the policy allows: each attempt is
+/// counted before its password is checked, so once `attempts` are counted every later one finds the
+/// lock (`LockedOut`) rather than a check (`Refused`), whether it started before or after.
+pub fn concurrent_wrong_logins_get_no_more_checks_than_the_policy_allows(
+    backend: &dyn Backend,
+) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let store = &*f.store;
+    store.create_org("Second", "boss@second.test", Some("s3cret"))?;
+    let policy = ten_for_15_minutes();
+    let t0 = Utc::now();
+    let login = || loop {
+        // A login refused as busy is not counted: try it again.
+        match store.login("boss@second.test", "wrong", &policy, t0) {
+            Err(StoreError::Busy) => std::thread::yield_now(),
+            outcome => return outcome,
+        }
+    };
+    let outcomes: Vec<LoginOutcome> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..32).map(|_| scope.spawn(login)).collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("a login thread panicked"))
+            .collect::<Result<_>>()
+    })?;
+    let checked = outcomes
+        .iter()
+        .filter(|o| **o == LoginOutcome::Refused)
+        .count();
+    let locked = outcomes
+        .iter()
+        .filter(|o| **o == LoginOutcome::LockedOut)
+        .count();
+    assert_eq!(
+        (checked, locked),
+        (10, 22),
+        "ten wrong passwords checked, then every login locked out"
+    );
+    assert_eq!(
+        store.login("boss@second.test", "s3cret", &policy, t0)?,
+        LoginOutcome::LockedOut,
+        "the right password during the lock is refused"
+    );
+    assert_eq!(store.locked_users(t0)?.len(), 1);
+    Ok(())
+}

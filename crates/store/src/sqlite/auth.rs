@@ -54,6 +54,14 @@ fn verify_secret(secret: &str, hash: &str) -> Result<bool> {
         .map_err(|hashing::Busy| StoreError::Busy)
 }
 
+/// A hashing permit of the process, held across a login's lockout bookkeeping and its one argon2 run;
+/// `StoreError::Busy` when none came free in time.
+fn hashing_permit() -> Result<hashing::Permit<'static>> {
+    hashing::hasher()
+        .permit()
+        .map_err(|hashing::Busy| StoreError::Busy)
+}
+
 fn id(text: &str) -> Result<SfId> {
     SfId::parse(text).map_err(|e| StoreError::Corrupt(format!("{text}: {e}")))
 }

@@ -54,8 +54,9 @@ struct Pool {
     waiting: usize,
 }
 
-/// A held permit: its memory goes back to the pool when dropped.
-struct Permit<'a> {
+/// A held permit: its memory goes back to the pool when dropped. A login takes one before it touches
+/// the lockout count, so that running out of permits ([`Busy`]) happens before an attempt is counted.
+pub(crate) struct Permit<'a> {
     hasher: &'a Hasher,
     memory: Vec<Block>,
 }
@@ -78,6 +79,22 @@ impl Permit<'_> {
             self.memory.resize(blocks, Block::default());
         }
         Some(&mut self.memory[..blocks])
+    }
+
+    /// Whether `secret` matches the PHC `hash` (false for a hash that cannot be read or asks for too
+    /// much memory), run with this permit's memory.
+    pub(crate) fn verify(&mut self, secret: &str, hash: &str) -> bool {
+        let Some(stored) = StoredHash::parse(hash) else {
+            return false;
+        };
+        let Some(memory) = self.memory(stored.params.block_count()) else {
+            return false;
+        };
+        let mut out = vec![0u8; stored.expected.len()];
+        let computed = Argon2::new(stored.algorithm, stored.version, stored.params.clone())
+            .hash_password_into_with_memory(secret.as_bytes(), &stored.salt, &mut out, memory);
+        // `Output`'s equality is constant-time.
+        computed.is_ok() && Output::new(&out).is_ok_and(|out| out == stored.expected)
     }
 }
 
@@ -102,6 +119,11 @@ impl Hasher {
     fn lock(&self) -> MutexGuard<'_, Pool> {
         // The pool's data stays consistent whatever panicked while it was held.
         self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A permit, waiting at most [`MAX_WAIT`] for one.
+    pub(crate) fn permit(&self) -> Result<Permit<'_>, Busy> {
+        self.acquire(MAX_WAIT)
     }
 
     fn acquire(&self, wait: Duration) -> Result<Permit<'_>, Busy> {
@@ -161,24 +183,11 @@ impl Hasher {
 
     /// Whether `secret` matches the PHC `hash` (false for a hash that cannot be read).
     pub(crate) fn verify(&self, secret: &str, hash: &str) -> Result<bool, Busy> {
-        let Some(stored) = StoredHash::parse(hash) else {
-            return Ok(false);
-        };
-        let mut out = vec![0u8; stored.expected.len()];
-        let computed = {
-            let mut permit = self.acquire(MAX_WAIT)?;
-            let Some(memory) = permit.memory(stored.params.block_count()) else {
-                return Ok(false);
-            };
-            Argon2::new(stored.algorithm, stored.version, stored.params.clone())
-                .hash_password_into_with_memory(secret.as_bytes(), &stored.salt, &mut out, memory)
-        };
-        // `Output`'s equality is constant-time.
-        Ok(computed.is_ok() && Output::new(&out).is_ok_and(|out| out == stored.expected))
+        Ok(self.permit()?.verify(secret, hash))
     }
 }
 
-/// What a PHC hash string says, owned (so that no permit is held while parsing).
+/// What a PHC hash string says, owned.
 struct StoredHash {
     algorithm: Algorithm,
     version: Version,

@@ -1,13 +1,24 @@
 //! Password logins with Salesforce's lockout: wrong passwords in a row lock a user out for a while, and
 //! the count and the lock live in the control database, so they survive restarts and hold for every
-//! process sharing it (each change is one SQL statement, so concurrent logins cannot lose a count).
+//! process sharing it.
+//!
+//! An attempt is counted *before* its password is checked, by one SQL statement that also refuses a
+//! locked-out user ([`SqliteStore::count_attempt`]); the attempt that reaches the policy's count sets
+//! the lock in that same statement. Checking first and counting after let every login that started
+//! before the lock was written check its guess: a flood of concurrent wrong logins got several times
+//! the allowed guesses, and a right guess among them was accepted. Now, however many logins run at once
+//! and in however many processes, at most `attempts` passwords are checked against a user's hash before
+//! the lock; later ones find it. A right password restarts the count (and lifts the lock: a lock set
+//! since this attempt was counted was set by attempts counted after it, and whoever made this one
+//! knows the password); a wrong one stays counted. The hashing permit is taken before the attempt is
+//! counted, so a login refused as busy counts nothing and there is nothing to give back.
 //!
 //! Every login runs one argon2 check, whatever happens: against the user's hash, or [`DUMMY_HASH`] for
-//! an unknown user or a user without a password, and before looking at the lock. A locked-out user, a
-//! wrong password and an unknown username therefore take the same time, and tell nothing apart.
+//! an unknown user, a user without a password or a locked-out user. A locked-out user, a wrong password
+//! and an unknown username therefore take the same time, and tell nothing apart.
 
 use super::hashing::DUMMY_HASH;
-use super::{to_principal, verify_secret};
+use super::{hashing_permit, to_principal};
 use crate::sqlite::SqliteStore;
 use crate::{LockedUser, LockoutPolicy, LoginOutcome, Principal, Result};
 use chrono::{DateTime, TimeZone, Utc};
@@ -39,41 +50,23 @@ pub(super) fn add_columns(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// A login's user as the control database has it.
-struct Account {
+/// A login attempt, counted towards a lockout before its password is checked.
+struct Attempt {
     principal: Principal,
-    password_hash: Option<String>,
-    locked_until_ms: Option<i64>,
+    password_hash: String,
+}
+
+/// When a lockout starting at `now_ms` ends under `policy`.
+fn lock_end(policy: &LockoutPolicy, now_ms: i64) -> i64 {
+    match policy.duration {
+        Some(duration) => {
+            now_ms.saturating_add(i64::try_from(duration.as_millis()).unwrap_or(FOREVER))
+        }
+        None => FOREVER,
+    }
 }
 
 impl SqliteStore {
-    fn account(&self, username: &str) -> Result<Option<Account>> {
-        let row = self
-            .control
-            .lock()
-            .query_row(
-                "SELECT org_id, id, username, password_hash, locked_until_ms FROM users
-                 WHERE username = ?1",
-                [username],
-                |r| {
-                    Ok((
-                        (r.get(0)?, r.get(1)?, r.get(2)?),
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
-                    ))
-                },
-            )
-            .optional()?;
-        row.map(|(p, password_hash, locked_until_ms)| {
-            Ok(Account {
-                principal: to_principal(p)?,
-                password_hash,
-                locked_until_ms,
-            })
-        })
-        .transpose()
-    }
-
     pub(crate) fn password_login(
         &self,
         username: &str,
@@ -81,58 +74,75 @@ impl SqliteStore {
         policy: &LockoutPolicy,
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome> {
-        let account = self.account(username)?;
-        let hash = account
-            .as_ref()
-            .and_then(|a| a.password_hash.as_deref())
-            .unwrap_or(DUMMY_HASH);
-        let matches = verify_secret(password, hash)?;
-        let Some(account) = account.filter(|a| a.password_hash.is_some()) else {
-            return Ok(LoginOutcome::Refused);
-        };
+        let mut permit = hashing_permit()?;
         let now_ms = now.timestamp_millis();
-        if account.locked_until_ms.is_some_and(|until| until > now_ms) {
-            return Ok(LoginOutcome::LockedOut);
-        }
-        let user = account.principal.user_id;
-        if matches {
-            // Unless a lock came meanwhile (another process counting a failure).
-            let reset = self.control.lock().execute(
-                "UPDATE users SET failed_logins = 0, locked_until_ms = NULL
-                 WHERE id = ?1 AND (locked_until_ms IS NULL OR locked_until_ms <= ?2)",
-                params![user.as_str(), now_ms],
-            )?;
-            return Ok(if reset > 0 {
-                LoginOutcome::Accepted(account.principal)
-            } else {
+        let Some(attempt) = self.count_attempt(username, policy, now_ms)? else {
+            let outcome = if self.is_locked(username, now_ms)? {
                 LoginOutcome::LockedOut
-            });
+            } else {
+                LoginOutcome::Refused
+            };
+            // Only for the time it takes: the user's hash is not checked.
+            permit.verify(password, DUMMY_HASH);
+            return Ok(outcome);
+        };
+        if !permit.verify(password, &attempt.password_hash) {
+            return Ok(LoginOutcome::Refused);
         }
-        self.count_failure(user.as_str(), policy, now_ms)?;
-        Ok(LoginOutcome::Refused)
+        drop(permit);
+        self.control.lock().execute(
+            "UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = ?1",
+            [attempt.principal.user_id.as_str()],
+        )?;
+        Ok(LoginOutcome::Accepted(attempt.principal))
     }
 
-    /// Counts one wrong password, in one statement (SET expressions all see the row as it was): an
-    /// ended lockout restarts the count; reaching the policy's attempts locks the user.
-    fn count_failure(&self, user: &str, policy: &LockoutPolicy, now_ms: i64) -> Result<()> {
-        let lock_until = match policy.duration {
-            Some(duration) => {
-                now_ms.saturating_add(i64::try_from(duration.as_millis()).unwrap_or(FOREVER))
-            }
-            None => FOREVER,
-        };
-        self.control.lock().execute(
-            "UPDATE users SET
-                failed_logins = CASE WHEN locked_until_ms <= ?2 THEN 1 ELSE failed_logins + 1 END,
-                locked_until_ms = CASE
-                    WHEN locked_until_ms > ?2 THEN locked_until_ms
-                    WHEN ?3 > 0 AND (CASE WHEN locked_until_ms <= ?2 THEN 1 ELSE failed_logins + 1 END) >= ?3
-                        THEN ?4
-                    ELSE NULL END
-             WHERE id = ?1",
-            params![user, now_ms, policy.attempts, lock_until],
-        )?;
-        Ok(())
+    /// Counts an attempt of a user with a password who is not locked out, in one statement (SET
+    /// expressions all see the row as it was), and returns the user's hash to check; `None` for an
+    /// unknown user, a user without a password and a locked-out user, who are not counted. An ended
+    /// lockout restarts the count; the attempt that reaches the policy's count locks the user at once,
+    /// before its password is checked, so that no further attempt gets a check.
+    fn count_attempt(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        now_ms: i64,
+    ) -> Result<Option<Attempt>> {
+        let row = self
+            .control
+            .lock()
+            .query_row(
+                "UPDATE users SET
+                    failed_logins = CASE WHEN locked_until_ms <= ?2 THEN 1 ELSE failed_logins + 1 END,
+                    locked_until_ms = CASE
+                        WHEN ?3 > 0
+                            AND (CASE WHEN locked_until_ms <= ?2 THEN 1 ELSE failed_logins + 1 END) >= ?3
+                            THEN ?4
+                        ELSE NULL END
+                 WHERE username = ?1 AND password_hash IS NOT NULL
+                   AND (locked_until_ms IS NULL OR locked_until_ms <= ?2)
+                 RETURNING org_id, id, username, password_hash",
+                params![username, now_ms, policy.attempts, lock_end(policy, now_ms)],
+                |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get::<_, String>(3)?)),
+            )
+            .optional()?;
+        row.map(|(principal, password_hash)| {
+            Ok(Attempt {
+                principal: to_principal(principal)?,
+                password_hash,
+            })
+        })
+        .transpose()
+    }
+
+    /// Whether `username` is a user with a password, locked out at `now_ms`.
+    fn is_locked(&self, username: &str, now_ms: i64) -> Result<bool> {
+        Ok(self.control.lock().query_row(
+            "SELECT EXISTS (SELECT 1 FROM users
+                WHERE username = ?1 AND password_hash IS NOT NULL AND locked_until_ms > ?2)",
+            params![username, now_ms],
+            |r| r.get(0),
+        )?)
     }
 
     pub(crate) fn users_locked_at(&self, now: DateTime<Utc>) -> Result<Vec<LockedUser>> {
