@@ -128,6 +128,38 @@ async fn wrong_passwords_lock_the_user_out_with_the_usual_answers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_through_another_orgs_app_restarts_no_count() {
+    let server = start_with(|c| {
+        c.lockout = LockoutPolicy {
+            attempts: 3,
+            duration: Some(Duration::from_secs(15 * 60)),
+        }
+    })
+    .await;
+    tenant(&server).await;
+    let store: Arc<dyn Store> = server.running.state.store.clone();
+    let other_app = tokio::task::spawn_blocking(move || {
+        let admin = store.ensure_default_org().unwrap();
+        let (app, secret) = store.create_app(admin.org_id, "other", None).unwrap();
+        (app.client_id, secret)
+    })
+    .await
+    .unwrap();
+
+    // Two wrong; the right password through the default org's app is refused and restarts nothing,
+    // so the third wrong one locks.
+    for _ in 0..2 {
+        soap_login(&server, "ann@acme.test", "wrong", None).await;
+    }
+    let (status, body) = password_grant(&server, &other_app, "ann@acme.test", PASSWORD, None).await;
+    assert_eq!((status, body), (400, authentication_failure()));
+    soap_login(&server, "ann@acme.test", "wrong", None).await;
+    let (status, fault) = soap_login(&server, "ann@acme.test", PASSWORD, None).await;
+    assert_eq!(status, 500, "locked out");
+    assert!(fault.contains(INVALID_LOGIN), "{fault}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_user_takes_as_long_to_refuse_as_a_wrong_password() {
     let server = start_with(|c| c.lockout = LockoutPolicy::NEVER).await;
     tenant(&server).await;

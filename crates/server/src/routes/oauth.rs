@@ -192,6 +192,11 @@ struct Login<'a> {
 }
 
 /// A locked-out user gets the same `authentication failure` as a wrong password, as in Salesforce.
+///
+/// A user of another org than the app's is refused before the login: a right password there would
+/// restart the user's count of wrong passwords for a grant that is refused anyway. The refusal spends
+/// one password check (against the app's secret, which costs what a user's hash does) so that it takes
+/// as long as an unknown username's, and does not tell that the username exists elsewhere.
 fn password_grant(
     store: &dyn Store,
     client_id: &str,
@@ -202,6 +207,13 @@ fn password_grant(
         Ok(app) => app,
         Err(e) => return Ok(Err(e)),
     };
+    if store
+        .find_user(login.username)?
+        .is_some_and(|user| user.org_id != app.org_id)
+    {
+        store.check_app(client_id, login.password)?;
+        return Ok(Err(AUTHENTICATION_FAILURE));
+    }
     let outcome = store.login(login.username, login.password, login.policy, Utc::now())?;
     let LoginOutcome::Accepted(principal) = outcome else {
         return Ok(Err(AUTHENTICATION_FAILURE));
