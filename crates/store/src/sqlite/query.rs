@@ -75,19 +75,13 @@ pub(crate) fn run(
     let mut stmt = conn.prepare(&rendered.sql)?;
     let columns = stmt.column_count();
     let mut rows = stmt.query(rusqlite::params_from_iter(rendered.params.iter()))?;
-    let mut values = Vec::with_capacity(columns);
+    // One slot per column, reused row after row: a text cell is copied into the String its column held in
+    // the previous row, so a large export allocates per column, not per cell.
+    let mut values = vec![Value::Null; columns];
     let mut count = 0;
     while let Some(row) = rows.next()? {
-        values.clear();
-        for i in 0..columns {
-            values.push(match row.get_ref(i)? {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(n) => Value::Integer(n),
-                ValueRef::Real(r) => Value::Real(r),
-                ValueRef::Text(t) | ValueRef::Blob(t) => {
-                    Value::Text(String::from_utf8_lossy(t).into_owned())
-                }
-            });
+        for (i, slot) in values.iter_mut().enumerate() {
+            store_cell(slot, row.get_ref(i)?);
         }
         count += 1;
         if !visit(&values)? {
@@ -95,6 +89,30 @@ pub(crate) fn run(
         }
     }
     Ok(count)
+}
+
+/// Puts one cell's value into `slot`, reusing the slot's String for text.
+fn store_cell(slot: &mut Value, cell: ValueRef<'_>) {
+    match cell {
+        ValueRef::Null => *slot = Value::Null,
+        ValueRef::Integer(n) => *slot = Value::Integer(n),
+        ValueRef::Real(r) => *slot = Value::Real(r),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            // The strict check is the fast one (`from_utf8_lossy` walks its chunks a byte at a time); stored
+            // text is UTF-8, so the lossy pass only runs for a value that is not.
+            let text = match std::str::from_utf8(t) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(t),
+            };
+            match slot {
+                Value::Text(s) => {
+                    s.clear();
+                    s.push_str(&text);
+                }
+                _ => *slot = Value::Text(text.into_owned()),
+            }
+        }
+    }
 }
 
 /// Counts the rows a query returns (ignoring its OFFSET, honouring its LIMIT).
@@ -189,7 +207,7 @@ impl Renderer<'_> {
         }
         match (query.limit, query.offset) {
             (Some(limit), offset) => {
-                sql.push_str(&format!(" LIMIT {limit} OFFSET {}", offset.unwrap_or(0)))
+                sql.push_str(&format!(" LIMIT {limit} OFFSET {}", offset.unwrap_or(0)));
             }
             (None, Some(offset)) => sql.push_str(&format!(" LIMIT -1 OFFSET {offset}")),
             (None, None) => {}
@@ -229,13 +247,13 @@ impl Renderer<'_> {
     fn aggregate(&mut self, function: AggregateFunction, argument: Option<&FieldPath>) -> String {
         let arg = argument.map(|a| self.column(a));
         match (function, arg) {
-            (AggregateFunction::Count, None) => "COUNT(*)".into(),
             (AggregateFunction::Count, Some(a)) => format!("COUNT({a})"),
             (AggregateFunction::CountDistinct, Some(a)) => format!("COUNT(DISTINCT {a})"),
             (AggregateFunction::Sum, Some(a)) => format!("SUM({a})"),
             (AggregateFunction::Avg, Some(a)) => format!("AVG({a})"),
             (AggregateFunction::Min, Some(a)) => format!("MIN({a})"),
             (AggregateFunction::Max, Some(a)) => format!("MAX({a})"),
+            // COUNT() without a field, and (never produced by the binder) any other aggregate without one.
             (_, None) => "COUNT(*)".into(),
         }
     }
@@ -345,7 +363,7 @@ impl Renderer<'_> {
                 BoundValue::Literal(Literal::Null) => alternatives.push(format!("{expr} IS NULL")),
                 BoundValue::Literal(l) => literals.push(self.bind(l)),
                 BoundValue::Range(r) => {
-                    alternatives.push(self.compare_range(&expr, ComparisonOp::Eq, r))
+                    alternatives.push(self.compare_range(&expr, ComparisonOp::Eq, r));
                 }
             }
         }
