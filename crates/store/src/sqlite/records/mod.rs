@@ -53,8 +53,9 @@ struct ChunkWriter<'a> {
     audit_fields: Vec<&'static str>,
     /// `OwnerId`, set to the job's user when a row does not set it.
     owner: Option<usize>,
-    /// Live records matching the chunk's text upsert keys, looked up in batches before the rows are applied.
-    upsert_matches: Option<HashMap<String, Vec<SfId>>>,
+    /// Live records matching the chunk's text upsert keys (their Id and rowid), looked up in batches before the
+    /// rows are applied.
+    upsert_matches: Option<HashMap<String, Vec<(SfId, i64)>>>,
     /// Statement texts by the set of fields a row writes.
     insert_sql: HashMap<(Option<usize>, Vec<usize>), Rc<str>>,
     /// The values of applied rows, handed back with the outcomes so that they are freed off this thread
@@ -206,7 +207,7 @@ impl<'a> ChunkWriter<'a> {
     fn apply(&mut self, op: RowOp) -> Result<RowOutcome> {
         let outcome = match op {
             RowOp::Insert(values) => self.insert(values),
-            RowOp::Update { id, values } => self.update(id, values),
+            RowOp::Update { id, values } => self.update(id, None, values),
             RowOp::Upsert { key, values } => self.upsert(key, values),
             RowOp::Delete { id } => self.soft_delete(id),
             RowOp::HardDelete { id } => self.hard_delete(id),

@@ -1,5 +1,7 @@
 //! Updates: one UPDATE per chunk over the union of the fields its updates write, each field
-//! `IIF(?set, ?value, field)`, and a statement of its own for a row outside that union.
+//! `IIF(?set, ?value, field)`, and a statement of its own for a row outside that union. An upsert that
+//! matched its record passes the record's rowid along, so its UPDATE goes straight to the row instead of
+//! through the `Id` index (one B-tree descent fewer per row, in an index that outgrows the page cache).
 
 use super::bind::{Sql, literal};
 use super::failure::Failure;
@@ -12,9 +14,11 @@ use rusqlite::params_from_iter;
 use std::rc::Rc;
 
 impl ChunkWriter<'_> {
+    /// Updates the live record `id`; `rowid`, when the caller already knows it, spares the `Id` lookup.
     pub(super) fn update(
         &mut self,
         id: SfId,
+        rowid: Option<i64>,
         mut values: RowValues,
     ) -> Result<RowOutcome, Failure> {
         self.resolve(&mut values).map_err(|e| e.on(Some(id)))?;
@@ -23,7 +27,7 @@ impl ChunkWriter<'_> {
             .iter()
             .all(|(f, _)| self.update_columns.binary_search(f).is_ok())
         {
-            let outcome = self.update_with_chunk_statement(id, &values);
+            let outcome = self.update_with_chunk_statement(id, rowid, &values);
             self.spent.push(values);
             return outcome;
         }
@@ -72,7 +76,9 @@ impl ChunkWriter<'_> {
         }
         fields.sort_unstable();
         fields.dedup();
-        // ?1 is the id; field k takes ?(2k+2) (whether the row sets it) and ?(2k+3) (its value).
+        // ?1 is the id; field k takes ?(2k+2) (whether the row sets it) and ?(2k+3) (its value); the last
+        // parameter is the row's rowid when known (null: found through the Id index, as a subquery that
+        // `coalesce` only runs then). `"Id" = ?1` still holds the row to its id either way.
         let mut sets: Vec<String> = fields
             .iter()
             .enumerate()
@@ -89,10 +95,12 @@ impl ChunkWriter<'_> {
             };
             sets.push(format!("{} = {}", quote(name), literal(value)));
         }
+        let rowid = 2 * fields.len() + 2;
         let sql = format!(
-            "UPDATE {} SET {} WHERE \"Id\" = ?1 AND \"IsDeleted\" = 0",
-            self.table,
-            sets.join(", ")
+            "UPDATE {table} SET {} WHERE rowid = coalesce(?{rowid}, \
+             (SELECT rowid FROM {table} WHERE \"Id\" = ?1)) AND \"Id\" = ?1 AND \"IsDeleted\" = 0",
+            sets.join(", "),
+            table = self.table,
         );
         // Each chunk's text differs (its timestamp): prepared uncached, so it does not evict the others.
         self.chunk_update = Some(self.conn.prepare(&sql)?);
@@ -103,6 +111,7 @@ impl ChunkWriter<'_> {
     fn update_with_chunk_statement(
         &mut self,
         id: SfId,
+        rowid: Option<i64>,
         values: &RowValues,
     ) -> Result<RowOutcome, Failure> {
         let Some(stmt) = self.chunk_update.as_mut() else {
@@ -112,7 +121,9 @@ impl ChunkWriter<'_> {
         };
         let null = Value::Null;
         let bound = self.field_slots.with(values, |value_of| {
-            let mut bound = stmt.raw_bind_parameter(1, id.as_str());
+            let mut bound = stmt
+                .raw_bind_parameter(1, id.as_str())
+                .and_then(|_| stmt.raw_bind_parameter(2 * self.update_columns.len() + 2, rowid));
             for (bind, field) in (0..).zip(&self.update_columns) {
                 let value = value_of(*field);
                 bound = bound

@@ -52,11 +52,11 @@ impl ChunkWriter<'_> {
         keys.sort_unstable();
         keys.dedup();
         let column = quote(&self.object.fields()[field].name);
-        let mut found: HashMap<String, Vec<SfId>> = HashMap::with_capacity(keys.len());
+        let mut found: HashMap<String, Vec<(SfId, i64)>> = HashMap::with_capacity(keys.len());
         for batch in keys.chunks(BATCH) {
             let marks = vec!["?"; batch.len()].join(", ");
             let sql = format!(
-                "SELECT \"Id\", {column} FROM {} WHERE {column} IN ({marks}) AND \"IsDeleted\" = 0",
+                "SELECT \"Id\", {column}, rowid FROM {} WHERE {column} IN ({marks}) AND \"IsDeleted\" = 0",
                 self.table
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -67,7 +67,7 @@ impl ChunkWriter<'_> {
                 let entry = found.entry(row.get::<_, String>(1)?).or_default();
                 // Two matches are enough to tell one from many, as `find_by` does.
                 if entry.len() < 2 {
-                    entry.push(id);
+                    entry.push((id, row.get::<_, i64>(2)?));
                 }
             }
         }
@@ -81,7 +81,7 @@ impl ChunkWriter<'_> {
         mut values: RowValues,
     ) -> Result<RowOutcome, Failure> {
         let (field, value, text) = match key {
-            UpsertKey::Id(Some(id)) => return self.update(id, values),
+            UpsertKey::Id(Some(id)) => return self.update(id, None, values),
             UpsertKey::Id(None) => {
                 self.plan
                     .complete_insert(&mut values)
@@ -97,12 +97,18 @@ impl ChunkWriter<'_> {
             ));
         }
         let key_field = &self.object.fields()[field];
-        let matches = match (&value, &self.upsert_matches) {
-            // Text keys were looked up for the whole chunk at once.
-            (Value::Text(key), Some(found)) => found.get(key).cloned().unwrap_or_default(),
+        let matches: Vec<(SfId, Option<i64>)> = match (&value, &self.upsert_matches) {
+            // Text keys were looked up for the whole chunk at once, rowids with them.
+            (Value::Text(key), Some(found)) => found
+                .get(key)
+                .map(|ids| ids.iter().map(|(id, rowid)| (*id, Some(*rowid))).collect())
+                .unwrap_or_default(),
             _ => self
                 .find_by(&self.table, &key_field.name, &value)
-                .map_err(Failure::store)?,
+                .map_err(Failure::store)?
+                .into_iter()
+                .map(|id| (id, None))
+                .collect(),
         };
         match matches.as_slice() {
             [] => {
@@ -112,9 +118,9 @@ impl ChunkWriter<'_> {
                     .map_err(|e| Failure::Row(None, e))?;
                 self.insert(values)
             }
-            [id] => self.update(*id, values),
+            [(id, rowid)] => self.update(*id, *rowid, values),
             ids => {
-                let ids: Vec<String> = ids.iter().map(|i| i.as_str().to_owned()).collect();
+                let ids: Vec<String> = ids.iter().map(|(i, _)| i.as_str().to_owned()).collect();
                 Err(Failure::Row(
                     None,
                     RowError::duplicate_external_id(&key_field.label, &ids),
