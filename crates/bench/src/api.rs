@@ -63,7 +63,14 @@ impl Api {
             // Measure the API's own bytes, not the compressor's speed.
             .no_gzip()
             .build()?;
-        let data = reqwest::Client::builder().no_gzip().build()?;
+        // The data client's runtime only runs inside `block_on`, so it cannot notice the server closing an idle
+        // connection (its --header-timeout-seconds, 30 by default, also bounds the wait for the next request
+        // on a kept-alive one) while a job is processed; one idle for longer than this is dropped at checkout
+        // rather than reused dead ("connection closed before message completed").
+        let data = reqwest::Client::builder()
+            .no_gzip()
+            .pool_idle_timeout(Duration::from_secs(10))
+            .build()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -102,6 +109,34 @@ impl Api {
             "listing ingest jobs",
         )?;
         Ok(())
+    }
+
+    /// One ingest job per part, one after another, as a client loads a file past the upload limit; the
+    /// outcomes added up (phases too, so they still add up to the whole).
+    pub fn ingest_parts(
+        &self,
+        object: &str,
+        operation: &str,
+        external_id: Option<&str>,
+        parts: &[std::path::PathBuf],
+    ) -> anyhow::Result<IngestOutcome> {
+        let mut total = IngestOutcome::default();
+        for (i, part) in parts.iter().enumerate() {
+            let o = self
+                .ingest(object, operation, external_id, part)
+                .with_context(|| format!("part {} of {}", i + 1, parts.len()))?;
+            total.processed += o.processed;
+            total.failed += o.failed;
+            total.successful_results += o.successful_results;
+            total.failed_results += o.failed_results;
+            total.unprocessed_records += o.unprocessed_records;
+            total.created += o.created;
+            total.upload_seconds += o.upload_seconds;
+            total.processing_seconds += o.processing_seconds;
+            total.results_seconds += o.results_seconds;
+            total.result_bytes += o.result_bytes;
+        }
+        Ok(total)
     }
 
     /// One ingest job end to end: create, upload `csv`, close, wait for JobComplete, download the three result

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The seed used unless the caller picks another.
 pub const DEFAULT_SEED: u64 = 0x5EED_B0D1_F0CE_2024;
@@ -98,15 +98,39 @@ pub struct Generated {
     pub bytes: u64,
 }
 
+/// Generated CSV files: the whole file, or its parts (see [`write_insert_parts`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Files {
+    /// What they hold together; `bytes` counts every part's header.
+    pub generated: Generated,
+    pub paths: Vec<PathBuf>,
+}
+
 /// Writes the insert CSV: `rows` accounts with external ids `0..rows` in shuffled order.
 pub fn write_insert_csv(path: &Path, rows: u64, seed: u64) -> std::io::Result<Generated> {
+    write_insert_parts(path, rows, seed, None).map(|files| files.generated)
+}
+
+/// The insert CSV of [`write_insert_csv`], as one file at `path` or, with `part_bytes`, as parts of at most
+/// that many bytes (more only if one record alone is larger) next to it, `<stem>.part-0001.csv` and on, each
+/// starting with the header, split at record boundaries: a large load as a client sends it, one job per part.
+/// The parts' records, in order, are the whole file's.
+pub fn write_insert_parts(
+    path: &Path,
+    rows: u64,
+    seed: u64,
+    part_bytes: Option<u64>,
+) -> std::io::Result<Files> {
     let mut keys: Vec<u64> = (0..rows).collect();
     Rng::new(seed).shuffle(&mut keys);
-    let bytes = write_csv(path, seed, keys.iter().map(|&k| (k, 0)))?;
-    Ok(Generated {
-        rows,
-        new_rows: rows,
-        bytes,
+    let (bytes, paths) = write_csv(path, seed, keys.iter().map(|&k| (k, 0)), part_bytes)?;
+    Ok(Files {
+        generated: Generated {
+            rows,
+            new_rows: rows,
+            bytes,
+        },
+        paths,
     })
 }
 
@@ -114,6 +138,16 @@ pub fn write_insert_csv(path: &Path, rows: u64, seed: u64) -> std::io::Result<Ge
 /// half of the file since ids are shuffled there) reusing existing external ids with changed values, the other
 /// half new ids, all in shuffled order.
 pub fn write_upsert_csv(path: &Path, rows: u64, seed: u64) -> std::io::Result<Generated> {
+    write_upsert_parts(path, rows, seed, None).map(|files| files.generated)
+}
+
+/// The upsert CSV of [`write_upsert_csv`], whole or in parts as [`write_insert_parts`] splits it.
+pub fn write_upsert_parts(
+    path: &Path,
+    rows: u64,
+    seed: u64,
+    part_bytes: Option<u64>,
+) -> std::io::Result<Files> {
     let existing = rows / 2;
     let fresh = rows - existing;
     let mut keys: Vec<(u64, u32)> = (0..existing)
@@ -121,34 +155,114 @@ pub fn write_upsert_csv(path: &Path, rows: u64, seed: u64) -> std::io::Result<Ge
         .chain((rows..rows + fresh).map(|k| (k, 0)))
         .collect();
     Rng::new(seed ^ 0x0055_5053_4552_5400).shuffle(&mut keys);
-    let bytes = write_csv(path, seed, keys.into_iter())?;
-    Ok(Generated {
-        rows,
-        new_rows: fresh,
-        bytes,
+    let (bytes, paths) = write_csv(path, seed, keys.into_iter(), part_bytes)?;
+    Ok(Files {
+        generated: Generated {
+            rows,
+            new_rows: fresh,
+            bytes,
+        },
+        paths,
     })
 }
 
+/// Writes the rows of `keys` to `path`, or to parts of at most `part_bytes`; answers the bytes written and
+/// the files.
 fn write_csv(
     path: &Path,
     seed: u64,
     keys: impl Iterator<Item = (u64, u32)>,
-) -> std::io::Result<u64> {
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    part_bytes: Option<u64>,
+) -> std::io::Result<(u64, Vec<PathBuf>)> {
+    let mut parts = PartWriter {
+        path: path.to_owned(),
+        part_bytes,
+        header: format!("{}\n", COLUMNS.join(",")),
+        out: None,
+        written: 0,
+        bytes: 0,
+        paths: Vec::new(),
+    };
     let mut line = String::with_capacity(1024);
-    line.push_str(&COLUMNS.join(","));
-    line.push('\n');
-    let mut bytes = 0u64;
     for (key, version) in keys {
         account_row(seed, key, version, &mut line);
-        out.write_all(line.as_bytes())?;
-        bytes += line.len() as u64;
+        parts.write_record(line.as_bytes())?;
         line.clear();
     }
-    out.write_all(line.as_bytes())?;
-    bytes += line.len() as u64;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    Ok(bytes)
+    parts.finish()
+}
+
+/// The file being written and when to start the next part.
+struct PartWriter {
+    path: PathBuf,
+    part_bytes: Option<u64>,
+    header: String,
+    out: Option<BufWriter<File>>,
+    /// Bytes in the current file.
+    written: u64,
+    /// Bytes in all files.
+    bytes: u64,
+    paths: Vec<PathBuf>,
+}
+
+impl PartWriter {
+    fn write_record(&mut self, record: &[u8]) -> std::io::Result<()> {
+        let header = self.header.len() as u64;
+        let full = self.part_bytes.is_some_and(|limit| {
+            self.written > header && self.written + record.len() as u64 > limit
+        });
+        if self.out.is_none() || full {
+            self.next_file()?;
+        }
+        self.write(record)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out
+            .as_mut()
+            .expect("a file is open once next_file ran")
+            .write_all(bytes)?;
+        self.written += bytes.len() as u64;
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Ends the current file (synced) and starts the next with the header.
+    fn next_file(&mut self) -> std::io::Result<()> {
+        self.close()?;
+        let path = if self.part_bytes.is_some() {
+            let stem = self.path.file_stem().unwrap_or_default().to_string_lossy();
+            let name = format!("{stem}.part-{:04}.csv", self.paths.len() + 1);
+            self.path.with_file_name(name)
+        } else {
+            self.path.clone()
+        };
+        self.out = Some(BufWriter::with_capacity(1 << 20, File::create(&path)?));
+        self.paths.push(path);
+        self.written = 0;
+        let header = std::mem::take(&mut self.header);
+        let written = self.write(header.as_bytes());
+        self.header = header;
+        written
+    }
+
+    fn close(&mut self) -> std::io::Result<()> {
+        if let Some(out) = self.out.take() {
+            out.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?
+                .sync_all()?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<(u64, Vec<PathBuf>)> {
+        if self.out.is_none() {
+            // No rows: the header alone.
+            self.next_file()?;
+        }
+        self.close()?;
+        Ok((self.bytes, self.paths))
+    }
 }
 
 const COMPANIES: &[&str] = &[
@@ -536,5 +650,43 @@ mod tests {
         assert_eq!(ids.len(), 1_001);
         assert_eq!(ids.iter().filter(|&&k| k < 1_001).count(), 500);
         assert!(text.contains(" (renamed)"));
+    }
+
+    #[test]
+    fn parts_split_at_records_with_a_header_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = dir.path().join("w.csv");
+        write_upsert_csv(&whole, 3_000, DEFAULT_SEED).unwrap();
+        let files = write_upsert_parts(
+            &dir.path().join("p.csv"),
+            3_000,
+            DEFAULT_SEED,
+            Some(100_000),
+        )
+        .unwrap();
+        assert!(files.paths.len() > 3, "{:?}", files.paths);
+        let header = format!("{}\n", COLUMNS.join(","));
+        let mut joined = header.clone();
+        let mut bytes = 0;
+        for path in &files.paths {
+            let text = std::fs::read_to_string(path).unwrap();
+            assert!(
+                text.len() <= 100_000,
+                "{} is {} bytes",
+                path.display(),
+                text.len()
+            );
+            bytes += text.len() as u64;
+            joined.push_str(
+                text.strip_prefix(&header)
+                    .expect("each part has the header"),
+            );
+            let mut counter = CsvCounter::new();
+            counter.feed(text.as_bytes());
+            assert_eq!(counter.finish().min_fields, 14, "records are whole");
+        }
+        assert_eq!(files.generated.bytes, bytes);
+        assert_eq!(files.generated.new_rows, 1_500);
+        assert_eq!(joined, std::fs::read_to_string(&whole).unwrap());
     }
 }

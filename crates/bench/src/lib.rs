@@ -9,7 +9,12 @@
 //! - **upsert** on the external id, half the rows matching existing records, the other half new;
 //!
 //! then the reference: the same CSV into an equivalent SQLite table (same columns, a unique index on the external
-//! id) with `.import`, and out again with `.mode csv`.
+//! id) with `.import`, out again with `.mode csv`, and the upsert CSV merged into it (`.import` into a staging
+//! table, then `INSERT … ON CONFLICT DO UPDATE`).
+//!
+//! With [`Config::part_bytes`], each CSV is generated as parts of at most that many bytes and each ingest
+//! operation is one job per part, one after another, timed as a whole: a size past the upload limit loaded
+//! as a client would send it.
 
 pub mod api;
 pub mod csvcount;
@@ -54,6 +59,9 @@ pub struct Config {
     /// Times each size is measured; the report keeps each operation's median run. On a shared machine one
     /// run's figures (ours and the reference's alike) can be off by a third; the median of three is not.
     pub runs: usize,
+    /// Split the insert and upsert CSVs into parts of at most this many bytes (at record boundaries, each
+    /// with the header) and load them one job per part; `None`: one job takes each whole file.
+    pub part_bytes: Option<u64>,
 }
 
 impl Config {
@@ -69,6 +77,7 @@ impl Config {
             progress: false,
             job_timeout: Duration::from_secs(3600),
             runs: 1,
+            part_bytes: None,
         }
     }
 }
@@ -82,6 +91,7 @@ pub enum Operation {
     Export,
     SqliteImport,
     SqliteExport,
+    SqliteUpsert,
 }
 
 impl Operation {
@@ -92,11 +102,15 @@ impl Operation {
             Operation::Export => "export (query job)",
             Operation::SqliteImport => "sqlite3 .import",
             Operation::SqliteExport => "sqlite3 csv export",
+            Operation::SqliteUpsert => "sqlite3 upsert",
         }
     }
 
     pub fn is_reference(self) -> bool {
-        matches!(self, Operation::SqliteImport | Operation::SqliteExport)
+        matches!(
+            self,
+            Operation::SqliteImport | Operation::SqliteExport | Operation::SqliteUpsert
+        )
     }
 
     /// The reference an operation is compared with.
@@ -104,6 +118,7 @@ impl Operation {
         match self {
             Operation::Insert => Some(Operation::SqliteImport),
             Operation::Export => Some(Operation::SqliteExport),
+            Operation::Upsert => Some(Operation::SqliteUpsert),
             _ => None,
         }
     }
@@ -198,7 +213,7 @@ pub struct Machine {
 
 impl Machine {
     pub fn detect() -> Machine {
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
             .and_then(|text| {
@@ -319,16 +334,25 @@ fn median_runs(mut runs: Vec<SizeReport>) -> SizeReport {
         *m = same[same.len() / 2].clone();
         m.peak_rss_bytes = peak;
     }
-    for (ours, reference) in [
-        (Operation::Insert, Operation::SqliteImport),
-        (Operation::Export, Operation::SqliteExport),
-    ] {
-        let reference = median.get(reference).map(Measurement::rows_per_second);
-        if let Some(m) = median.measurements.iter_mut().find(|m| m.operation == ours) {
-            m.ratio = reference.map(|r| m.rows_per_second() / r);
-        }
-    }
+    set_ratios(&mut median);
     median
+}
+
+/// Each operation's ratio of rows/s to its reference's, where the reference was measured.
+pub(crate) fn set_ratios(size: &mut SizeReport) {
+    let references: Vec<(Operation, f64)> = size
+        .measurements
+        .iter()
+        .filter(|m| m.operation.is_reference())
+        .map(|m| (m.operation, m.rows_per_second()))
+        .collect();
+    for m in &mut size.measurements {
+        let reference = m
+            .operation
+            .reference()
+            .and_then(|r| references.iter().find(|(op, _)| *op == r));
+        m.ratio = reference.map(|(_, rate)| m.rows_per_second() / rate);
+    }
 }
 
 fn progress(config: &Config, text: impl AsRef<str>) {

@@ -46,6 +46,10 @@ struct Args {
     /// Times each size is measured; the table shows each operation's median run (and the highest peak RSS)
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=99))]
     runs: u64,
+    /// Send the insert and upsert CSVs as parts of at most this size (e.g. 150MB, 100MiB, 5000000), one job
+    /// per part, one after another, as a client loads a file past the upload limit; timed as a whole.
+    #[arg(long, value_parser = parse_bytes)]
+    part_bytes: Option<u64>,
     /// No progress lines on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -61,6 +65,37 @@ fn parse_rows(text: &str) -> Result<u64, String> {
         return Err("rows must be at least 1".to_owned());
     }
     Ok(n)
+}
+
+/// `150MB` (10^6), `150MiB` (2^20), `64KB`, `64KiB`, `1GB` or plain bytes.
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim().replace('_', "");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("not a size: {text} (e.g. 150MB, 100MiB)"))?;
+    let unit: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} (B, KB, KiB, MB, MiB, GB, GiB)"
+            ));
+        }
+    };
+    let bytes = number.saturating_mul(unit);
+    if bytes < 4096 {
+        return Err("parts must be at least 4096 bytes".to_owned());
+    }
+    Ok(bytes)
 }
 
 fn main() -> ExitCode {
@@ -80,6 +115,7 @@ fn main() -> ExitCode {
     config.progress = !args.quiet;
     config.job_timeout = Duration::from_secs(args.job_timeout);
     config.runs = args.runs as usize;
+    config.part_bytes = args.part_bytes;
     let report = match run(&config) {
         Ok(report) => report,
         Err(e) => {

@@ -1,5 +1,6 @@
 //! The machine's own reference: the same CSV into an equivalent SQLite table with the `sqlite3` shell's
-//! `.import`, and out again with `.mode csv`, each timed as the wall clock of the `sqlite3` process.
+//! `.import`, out again with `.mode csv`, then the upsert CSV merged into it (`.import` into a staging table,
+//! `INSERT … ON CONFLICT (external id) DO UPDATE`), each timed as the wall clock of the `sqlite3` process.
 
 use crate::csvcount::CsvCounter;
 use crate::process::RssSampler;
@@ -30,6 +31,54 @@ CREATE TABLE account (
 CREATE UNIQUE INDEX account_external_id ON account (External_Id__c);
 ";
 
+/// The CSV's columns, in file order.
+const COLUMNS: [&str; 14] = [
+    "Name",
+    "AccountNumber",
+    "Phone",
+    "Website",
+    "NumberOfEmployees",
+    "AnnualRevenue",
+    "BillingStreet",
+    "BillingCity",
+    "BillingState",
+    "BillingPostalCode",
+    "BillingCountry",
+    "Industry",
+    "Description",
+    "External_Id__c",
+];
+
+/// The upsert, with bulkforce's semantics: the upsert CSV `.import`ed into a staging table (every column
+/// text, as the CSV gives it), then one `INSERT … SELECT … ON CONFLICT (External_Id__c) DO UPDATE` into the
+/// loaded table: a new external id inserts its row (an empty cell is null), a known one updates its record,
+/// where an empty cell leaves the field as it is.
+fn upsert_script(parts: &[PathBuf]) -> anyhow::Result<String> {
+    let mut script = String::from(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nCREATE TEMP TABLE staging (",
+    );
+    script.push_str(&COLUMNS.map(|c| format!("{c} TEXT")).join(", "));
+    script.push_str(");\n");
+    for part in parts {
+        script.push_str(&format!(
+            ".import --csv --skip 1 {} staging\n",
+            quoted(part)?
+        ));
+    }
+    let columns = COLUMNS.join(", ");
+    let values = COLUMNS.map(|c| format!("nullif({c}, '')")).join(", ");
+    let sets = COLUMNS[..COLUMNS.len() - 1]
+        .iter()
+        .map(|c| format!("{c} = coalesce(excluded.{c}, {c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    script.push_str(&format!(
+        "INSERT INTO account ({columns}) SELECT {values} FROM staging WHERE true \
+         ON CONFLICT (External_Id__c) DO UPDATE SET {sets};\n"
+    ));
+    Ok(script)
+}
+
 /// One timed `sqlite3` run.
 #[derive(Clone, Debug)]
 pub struct Timed {
@@ -49,6 +98,9 @@ pub struct Reference {
     /// Data records in the exported file, and its size.
     pub exported_rows: u64,
     pub export_bytes: u64,
+    /// The upsert CSV merged into the loaded table, and the rows in the table after it.
+    pub upsert: Timed,
+    pub rows_after_upsert: u64,
 }
 
 /// Runs `script` through `sqlite3 db` (on stdin), timing the process from spawn to exit; answers its stdout too.
@@ -107,8 +159,23 @@ fn quoted(path: &Path) -> anyhow::Result<String> {
     Ok(format!("\"{text}\""))
 }
 
-/// Imports `csv` into a fresh database in `dir`, counts the rows, and exports them again.
-pub fn measure(sqlite3: &Path, dir: &Path, csv: &Path) -> anyhow::Result<Reference> {
+/// The rows in the table.
+fn count(sqlite3: &Path, db: &Path) -> anyhow::Result<u64> {
+    let (_, count) = run(sqlite3, db, "SELECT count(*) FROM account;\n")?;
+    count
+        .trim()
+        .parse()
+        .with_context(|| format!("sqlite3 counted {count:?}"))
+}
+
+/// Imports the insert CSV (its parts, one after another) into a fresh database in `dir`, counts the rows,
+/// exports them again, then merges the upsert CSV into the table and counts again.
+pub fn measure(
+    sqlite3: &Path,
+    dir: &Path,
+    insert_parts: &[PathBuf],
+    upsert_parts: &[PathBuf],
+) -> anyhow::Result<Reference> {
     std::fs::create_dir_all(dir)?;
     let db: PathBuf = dir.join("ref.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -120,19 +187,15 @@ pub fn measure(sqlite3: &Path, dir: &Path, csv: &Path) -> anyhow::Result<Referen
     std::fs::remove_file(&out).ok();
 
     run(sqlite3, &db, CREATE)?;
-    let (import, _) = run(
-        sqlite3,
-        &db,
-        &format!(
-            "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n.import --csv --skip 1 {} account\n",
-            quoted(csv)?
-        ),
-    )?;
-    let (_, count) = run(sqlite3, &db, "SELECT count(*) FROM account;\n")?;
-    let imported_rows = count
-        .trim()
-        .parse()
-        .with_context(|| format!("sqlite3 counted {count:?}"))?;
+    let mut script = String::from("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n");
+    for part in insert_parts {
+        script.push_str(&format!(
+            ".import --csv --skip 1 {} account\n",
+            quoted(part)?
+        ));
+    }
+    let (import, _) = run(sqlite3, &db, &script)?;
+    let imported_rows = count(sqlite3, &db)?;
     let (export, _) = run(
         sqlite3,
         &db,
@@ -159,12 +222,17 @@ pub fn measure(sqlite3: &Path, dir: &Path, csv: &Path) -> anyhow::Result<Referen
         .context("sqlite3's CSV export is malformed")?
         .records
         .saturating_sub(1);
+    std::fs::remove_file(&out).ok();
+    let (upsert, _) = run(sqlite3, &db, &upsert_script(upsert_parts)?)?;
+    let rows_after_upsert = count(sqlite3, &db)?;
     Ok(Reference {
         import,
         imported_rows,
         export,
         exported_rows,
         export_bytes,
+        upsert,
+        rows_after_upsert,
     })
 }
 

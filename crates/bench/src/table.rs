@@ -101,8 +101,9 @@ pub fn render_table(report: &Report) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "ratio: rows/s over the sqlite3 reference's on the same CSV (insert: .import, export: .mode csv); \
-         MB/s: the CSV bytes uploaded or downloaded"
+        "ratio: rows/s over the sqlite3 reference's on the same CSV (insert: .import, export: .mode csv, \
+         upsert: .import into a staging table + INSERT … ON CONFLICT DO UPDATE); MB/s: the CSV bytes uploaded \
+         or downloaded"
     );
     if let Some(runs) = report.sizes.iter().map(|s| s.runs).max().filter(|&n| n > 1) {
         let _ = writeln!(

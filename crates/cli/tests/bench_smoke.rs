@@ -50,6 +50,12 @@ fn the_bench_runs_end_to_end_at_ten_thousand_rows() {
         let ratio = insert.rows_per_second() / import.rows_per_second();
         assert!((insert.ratio.unwrap() - ratio).abs() < 1e-9, "{insert:?}");
         assert!(export.ratio.is_some());
+        // The upsert reference merges the upsert CSV into the imported table: half new rows.
+        assert_eq!(
+            size.get(Operation::SqliteUpsert).unwrap().records,
+            Some(ROWS + ROWS / 2)
+        );
+        assert!(upsert.ratio.is_some());
     }
 
     let table = render_table(&report);
