@@ -48,6 +48,38 @@ pub struct Running {
     pub server: tokio::task::JoinHandle<()>,
     /// The certificate served over HTTPS, for clients to trust.
     pub tls_cert: Option<std::path::PathBuf>,
+    /// The data dir's `serve.lock`, held exclusively while this server runs (see [`lock_data_dir`]).
+    _data_dir_lock: std::fs::File,
+}
+
+/// Takes the data dir's `serve.lock` exclusively, or says which other server holds it. Start-up recovers
+/// from a crash (releases claims and interrupted uploads, removes temp files): done by a second `serve` on
+/// a data dir already served, that recovery would take jobs and uploads away from the live server, and its
+/// worker would then apply rows twice. The lock is the operating system's, so it goes with the process,
+/// whatever way it ends. `bulkforce admin` takes no lock: it runs beside a live server.
+fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
+    bulkforce_store::private_fs::create_private_dir_all(data_dir)
+        .with_context(|| format!("creating the data dir {}", data_dir.display()))?;
+    let path = data_dir.join("serve.lock");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "the data dir {} is already served by another bulkforce serve (it holds {}); \
+             stop it or choose another --data-dir",
+            data_dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
 }
 
 /// Loads the schema: the built-in objects plus every `*.json` describe file in `dir`, in name order.
@@ -75,6 +107,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     let schema = Arc::new(load_schema(config.schema_dir.as_deref())?);
     let mut tls_cert = None;
     let data_dir = config.data_dir.clone();
+    let data_dir_lock = lock_data_dir(&data_dir)?;
     let store: Arc<dyn Store> = {
         let dir = data_dir.clone();
         Arc::new(
@@ -143,6 +176,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         principal,
         state,
         server,
+        _data_dir_lock: data_dir_lock,
     })
 }
 
