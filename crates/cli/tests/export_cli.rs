@@ -155,7 +155,10 @@ fn assert_only(dir: &Path, expected: &[&str]) {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let mut expected: Vec<String> = expected.iter().map(std::string::ToString::to_string).collect();
+    let mut expected: Vec<String> = expected
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     expected.sort();
     assert_eq!(names, expected);
 }

@@ -111,7 +111,10 @@ async fn where_and_order_by_follow_salesforce_semantics() {
                 .map(|(n, _)| n)
                 .collect();
             got.sort();
-            let mut want: Vec<String> = this_year.iter().map(std::string::ToString::to_string).collect();
+            let mut want: Vec<String> = this_year
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect();
             want.sort();
             if got != want {
                 failures.push(format!("{soql}\n  got {got:?}\n  want {want:?}"));
