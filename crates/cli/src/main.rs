@@ -55,13 +55,9 @@ fn main() -> ExitCode {
             });
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BULKFORCE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,bulkforce=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let json_logs =
+        matches!(&cli.command, Command::Serve(args) if args.log_format() == serve::LogFormat::Json);
+    init_logs(json_logs);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -76,6 +72,22 @@ fn main() -> ExitCode {
         Command::Export(args) => command_exit(runtime.block_on(commands::export(args))),
         Command::Jobs(args) => command_exit(runtime.block_on(commands::jobs(args))),
         Command::Login(args) => command_exit(runtime.block_on(commands::login(args))),
+    }
+}
+
+/// Logs on stderr, filtered by `BULKFORCE_LOG`: text lines, or (`serve --log-format json`) one JSON
+/// object per event, for log collectors.
+fn init_logs(json: bool) {
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BULKFORCE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,bulkforce=info")),
+        )
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json().init();
+    } else {
+        logs.init();
     }
 }
 

@@ -1,13 +1,15 @@
 //! `bulkforce serve`.
 
+use anyhow::Context;
 use bulkforce_server::config::{
     ConnectionLimits, DEFAULT_CHUNK_ROWS, DEFAULT_DAILY_API_REQUESTS, DEFAULT_HEADER_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UPLOAD_BYTES,
+    DEFAULT_REQUEST_LOG_SIZE,
 };
-use bulkforce_server::{ServerConfig, TlsConfig};
+use bulkforce_server::{Running, ServerConfig, TlsConfig};
 use clap::Args;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Args, Debug)]
@@ -18,6 +20,9 @@ pub struct ServeArgs {
     /// Where databases, uploads and results are kept.
     #[arg(long, env = "BULKFORCE_DATA_DIR", default_value = "./bulkforce-data")]
     data_dir: PathBuf,
+    /// Keep the data in a fresh temporary directory, removed when the server stops (Ctrl-C, SIGTERM).
+    #[arg(long, env = "BULKFORCE_EPHEMERAL", conflicts_with = "data_dir")]
+    ephemeral: bool,
     /// Bearer token of the default org's admin user (default: generated once and kept in the data dir).
     #[arg(long, env = "BULKFORCE_ACCESS_TOKEN", hide_env_values = true)]
     access_token: Option<String>,
@@ -81,10 +86,99 @@ pub struct ServeArgs {
     #[arg(long, env = "BULKFORCE_IDLE_TIMEOUT_SECONDS", default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout_seconds: u64,
+    /// A bearer token for the control API (/_bulkforce/…) besides the default org admin's tokens.
+    #[arg(long, env = "BULKFORCE_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
+    /// Requests kept by the request log (GET /_bulkforce/requests); 0 keeps none.
+    #[arg(long, env = "BULKFORCE_REQUEST_LOG_SIZE", default_value_t = DEFAULT_REQUEST_LOG_SIZE)]
+    request_log_size: usize,
+    /// How logs are printed on stderr: text lines, or one JSON object per event.
+    #[arg(long, env = "BULKFORCE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// How `serve` prints its logs.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl ServeArgs {
+    /// How the logs of this run are printed (read before the logger is set up).
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let config = ServerConfig {
+    // Dropped when `run` returns, on every way out: the ephemeral data goes with it.
+    let ephemeral = if args.ephemeral {
+        Some(
+            tempfile::Builder::new()
+                .prefix("bulkforce-ephemeral-")
+                .tempdir()
+                .context("creating the ephemeral data directory")?,
+        )
+    } else {
+        None
+    };
+    let mut config = config(args);
+    if let Some(dir) = &ephemeral {
+        config.data_dir = dir.path().to_path_buf();
+    }
+    let data_dir = config.data_dir.clone();
+    let running = bulkforce_server::start(config).await?;
+    print_banner(&running, &data_dir, ephemeral.is_some());
+    tokio::select! {
+        _ = running.server => {}
+        () = stop_signal() => println!("bulkforce: stopping"),
+    }
+    if let Some(dir) = ephemeral {
+        let path = dir.path().to_path_buf();
+        if let Err(e) = dir.close() {
+            // A worker may still be writing into it: one more try once it had time to notice.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if path.exists() {
+                std::fs::remove_dir_all(&path).with_context(|| {
+                    format!(
+                        "removing the ephemeral data directory {} ({e})",
+                        path.display()
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C, or (on Unix) SIGTERM, as a container runtime or `kill` sends: both stop the server the same
+/// way, so that what `run` holds is dropped.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The server settings the flags give.
+fn config(args: ServeArgs) -> ServerConfig {
+    ServerConfig {
         listen: args.listen,
         data_dir: args.data_dir,
         access_token: args.access_token,
@@ -111,9 +205,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             header_timeout: Duration::from_secs(args.header_timeout_seconds),
             idle_timeout: Duration::from_secs(args.idle_timeout_seconds),
         },
-    };
-    let data_dir = config.data_dir.clone();
-    let running = bulkforce_server::start(config).await?;
+        control_token: args.control_token,
+        request_log_size: args.request_log_size,
+    }
+}
+
+/// What a user needs to reach the server, printed once it listens.
+fn print_banner(running: &Running, data_dir: &Path, ephemeral: bool) {
     let scheme = if running.tls_cert.is_some() {
         "https"
     } else {
@@ -131,20 +229,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         running.principal.username, running.principal.user_id
     );
     println!("  access token: {}", running.token);
-    println!("  data dir:     {}", data_dir.display());
+    let note = if ephemeral {
+        " (ephemeral: removed when the server stops)"
+    } else {
+        ""
+    };
+    println!("  data dir:     {}{note}", data_dir.display());
     if let Some(cert) = &running.tls_cert {
         println!(
             "  certificate:  {} (trust it in clients, e.g. REQUESTS_CA_BUNDLE)",
             cert.display()
         );
     }
+    println!("  control API:  {url}/_bulkforce/health, {url}/metrics");
     println!(
         "  try: curl -s {url}/services/data/v62.0/jobs/ingest -H 'Authorization: Bearer {}'",
         running.token
     );
-    tokio::select! {
-        _ = running.server => {}
-        _ = tokio::signal::ctrl_c() => println!("bulkforce: stopping"),
-    }
-    Ok(())
 }

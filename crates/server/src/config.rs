@@ -26,6 +26,9 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time a connection may sit with no byte moving either way.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Requests the request log keeps by default (`GET /_bulkforce/requests`).
+pub const DEFAULT_REQUEST_LOG_SIZE: usize = 1_000;
+
 /// What keeps idle and half-sent connections from exhausting the server (see `connections`).
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -79,6 +82,10 @@ pub struct ServerConfig {
     /// When wrong passwords lock a user out (Salesforce's defaults: 10 in a row, for 15 minutes).
     pub lockout: bulkforce_store::LockoutPolicy,
     pub connections: ConnectionLimits,
+    /// A bearer token for the control endpoints (`/_bulkforce/…`) besides the default org admin's tokens.
+    pub control_token: Option<String>,
+    /// Requests the request log keeps (the oldest are forgotten first; 0 keeps none).
+    pub request_log_size: usize,
 }
 
 /// Where the TLS certificate and key come from.
@@ -106,6 +113,8 @@ impl Default for ServerConfig {
             public_url: None,
             lockout: bulkforce_store::LockoutPolicy::default(),
             connections: ConnectionLimits::default(),
+            control_token: None,
+            request_log_size: DEFAULT_REQUEST_LOG_SIZE,
         }
     }
 }

@@ -1,60 +1,128 @@
-//! The one dispatcher every request goes through: parse the endpoint, authenticate, count the request
-//! against the org's allocation, run the handler, and add Salesforce's common response headers.
+//! The one dispatcher every request goes through: a control path (`/_bulkforce/…`, `/metrics`) goes to
+//! `control`; any other is a Salesforce request: parse the endpoint, authenticate, count the request
+//! against the org's allocation, run the handler, and add Salesforce's common response headers. Every
+//! answered request is counted in the metrics and logged in the request log.
 
 use crate::config::is_host_and_port;
+use crate::control;
 use crate::endpoint::Endpoint;
+use crate::observe::RequestEntry;
+use crate::observe::request_log::redact_path;
 use crate::routes;
 use crate::state::AppState;
 use crate::wire;
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, Method, header};
 use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
 use bulkforce_store::{ApiCounter, Principal};
-use chrono::Utc;
+use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
+use std::time::Instant;
 
 pub async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
+    let arrived = Arrival::of(&request);
+    let (response, served) = match control::Route::parse(request.uri().path()) {
+        Some(route) => (
+            control::handle(&state, route, request).await,
+            Served {
+                route: route.name(),
+                org: None,
+                job_id: None,
+            },
+        ),
+        None => salesforce(&state, request).await,
+    };
+    observe(&state, arrived, &served, &response);
+    response
+}
+
+/// Which handler served a request, for metrics and the request log.
+struct Served {
+    route: &'static str,
+    org: Option<SfId>,
+    job_id: Option<String>,
+}
+
+/// What is known of a request when it arrives.
+struct Arrival {
+    at: chrono::DateTime<Utc>,
+    started: Instant,
+    method: Method,
+    path: String,
+    bytes_in: Option<u64>,
+}
+
+impl Arrival {
+    fn of(request: &Request) -> Arrival {
+        Arrival {
+            at: Utc::now(),
+            started: Instant::now(),
+            method: request.method().clone(),
+            path: redact_path(request.uri().path(), request.uri().query()),
+            bytes_in: request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok()),
+        }
+    }
+}
+
+/// Counts the answered request in the metrics and adds it to the request log.
+fn observe(state: &AppState, arrived: Arrival, served: &Served, response: &Response) {
+    let elapsed = arrived.started.elapsed();
+    let status = response.status().as_u16();
+    let observers = &state.observers;
+    observers
+        .metrics
+        .request(served.route, arrived.method.as_str(), status, elapsed);
+    observers.requests.push(RequestEntry {
+        time: arrived.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        method: arrived.method.to_string(),
+        path: arrived.path,
+        status,
+        milliseconds: elapsed.as_secs_f64() * 1000.0,
+        org: served.org.map(|org| org.to_string()),
+        job_id: served.job_id.clone(),
+        bytes_in: arrived.bytes_in,
+        bytes_out: response.body().size_hint().exact(),
+    });
+}
+
+/// A Salesforce request: the endpoint, authentication, the org's allocation, the handler, and Salesforce's
+/// common headers.
+async fn salesforce(state: &AppState, request: Request) -> (Response, Served) {
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
-    let base = base_url(&state, &request);
+    let base = base_url(state, &request);
     let endpoint = Endpoint::parse(&path);
     let token = endpoint
         .as_ref()
         .ok()
         .and_then(|endpoint| token_of(&request, endpoint));
+    let mut served = Served {
+        route: endpoint.as_ref().map_or("unknown", Endpoint::route),
+        org: None,
+        job_id: endpoint
+            .as_ref()
+            .ok()
+            .and_then(Endpoint::job_id)
+            .map(str::to_owned),
+    };
     let (mut response, used) = match endpoint {
         Err(e) => (wire::error(&e), 0),
         Ok(endpoint) if endpoint.is_public() => (
-            routes::handle_public(&state, &base, endpoint, request).await,
+            routes::handle_public(state, &base, endpoint, request).await,
             0,
         ),
-        Ok(endpoint) => match authenticate(&state, token).await {
+        Ok(endpoint) => match authenticate(state, token).await {
             Err(e) => (wire::error(&e), 0),
-            Ok(principal) => match count_request(&state, principal.org_id).await {
-                Err(e) => (wire::error(&e), 0),
-                Ok(used)
-                    if state.config.enforce_api_limits
-                        && used > state.config.daily_api_requests =>
-                {
-                    (
-                        wire::error(&ApiError::new(
-                            403,
-                            "REQUEST_LIMIT_EXCEEDED",
-                            "TotalRequests Limit exceeded.",
-                        )),
-                        used,
-                    )
-                }
-                Ok(used) => (
-                    routes::handle(&state, &base, principal, endpoint, request)
-                        .await
-                        .unwrap_or_else(|e| wire::error(&e)),
-                    used,
-                ),
-            },
+            Ok(principal) => {
+                served.org = Some(principal.org_id);
+                authorized(state, &base, principal, endpoint, request).await
+            }
         },
     };
     let limit = format!("api-usage={used}/{}", state.config.daily_api_requests);
@@ -67,7 +135,38 @@ pub async fn dispatch(State(state): State<AppState>, request: Request) -> Respon
         HeaderValue::from_static("no-cache,must-revalidate,max-age=0,no-store,private"),
     );
     tracing::debug!(%method, %path, status = response.status().as_u16(), "request");
-    response
+    (response, served)
+}
+
+/// An authenticated request: counted against the org's allocation (refused past it when limits are
+/// enforced), then handled. Returns the answer and the org's usage including this call.
+async fn authorized(
+    state: &AppState,
+    base: &str,
+    principal: Principal,
+    endpoint: Endpoint,
+    request: Request,
+) -> (Response, u64) {
+    let used = match count_request(state, principal.org_id).await {
+        Err(e) => return (wire::error(&e), 0),
+        Ok(used) => used,
+    };
+    state
+        .observers
+        .metrics
+        .api_request(principal.org_id.as_str());
+    if state.config.enforce_api_limits && used > state.config.daily_api_requests {
+        let refused = ApiError::new(
+            403,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        );
+        return (wire::error(&refused), used);
+    }
+    let response = routes::handle(state, base, principal, endpoint, request)
+        .await
+        .unwrap_or_else(|e| wire::error(&e));
+    (response, used)
 }
 
 /// Counts one API call against the org's rolling 24-hour allocation (in the store, so every instance

@@ -87,6 +87,60 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// The endpoint's kind, a bounded set of names for metrics and logs (never the path, whose ids would
+    /// make every job its own series).
+    pub fn route(&self) -> &'static str {
+        match self {
+            Endpoint::Versions => "versions",
+            Endpoint::VersionRoot(_) => "version_root",
+            Endpoint::Jobs {
+                kind: JobKind::Ingest,
+                ..
+            } => "ingest_jobs",
+            Endpoint::Jobs {
+                kind: JobKind::Query,
+                ..
+            } => "query_jobs",
+            Endpoint::Job {
+                kind: JobKind::Ingest,
+                ..
+            } => "ingest_job",
+            Endpoint::Job {
+                kind: JobKind::Query,
+                ..
+            } => "query_job",
+            Endpoint::Batches { .. } => "ingest_batches",
+            Endpoint::IngestResults { .. } => "ingest_results",
+            Endpoint::QueryResults { .. } => "query_results",
+            Endpoint::ResultPages { .. } => "query_result_pages",
+            Endpoint::RestQuery { .. } => "rest_query",
+            Endpoint::SObjects(_) => "sobjects",
+            Endpoint::SObject { .. } => "sobject",
+            Endpoint::Describe { .. } => "describe",
+            Endpoint::Record { .. } => "record",
+            Endpoint::Limits(_) => "limits",
+            Endpoint::OAuthToken => "oauth_token",
+            Endpoint::OAuthRevoke => "oauth_revoke",
+            Endpoint::UserInfo => "userinfo",
+            Endpoint::Identity { .. } => "identity",
+            Endpoint::SoapLogin { .. } => "soap_login",
+        }
+    }
+
+    /// The job id the path names, as written.
+    pub fn job_id(&self) -> Option<&str> {
+        match self {
+            Endpoint::Job { job_id, .. }
+            | Endpoint::Batches { job_id, .. }
+            | Endpoint::IngestResults { job_id, .. }
+            | Endpoint::QueryResults { job_id, .. }
+            | Endpoint::ResultPages { job_id, .. } => Some(job_id),
+            _ => None,
+        }
+    }
+}
+
 /// The first version with `resultPages`.
 pub const MIN_RESULT_PAGES_VERSION: u16 = 58;
 

@@ -6,10 +6,12 @@
 
 pub mod config;
 mod connections;
+mod control;
 mod dispatch;
 pub mod endpoint;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod observe;
 mod private_file;
 pub(crate) mod routes;
 mod soql;
@@ -146,6 +148,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         config: Arc::new(config.clone()),
         wake: Arc::new(Notify::new()),
         cursors: Arc::new(state::Cursors::default()),
+        observers: Arc::new(observe::Observers::new(config.request_log_size)),
     };
     worker::spawn(&state);
     let listener = std::net::TcpListener::bind(config.listen)

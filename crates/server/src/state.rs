@@ -1,6 +1,7 @@
 //! What every request handler and worker shares.
 
 use crate::config::ServerConfig;
+use crate::observe::Observers;
 use crate::wire;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::{KeyPrefix, SfId};
@@ -19,6 +20,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Open REST query cursors (`nextRecordsUrl`).
     pub cursors: Arc<Cursors>,
+    /// Metrics, the request log and the workers' pulse, for the control surface.
+    pub observers: Arc<Observers>,
 }
 
 impl AppState {

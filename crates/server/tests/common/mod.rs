@@ -197,6 +197,24 @@ impl Server {
         reply
     }
 
+    /// A control request (`/_bulkforce/…`, `/metrics`): read in full, without the Salesforce header checks
+    /// of [`Server::send`]; `token` as the bearer when given.
+    pub async fn control(&self, method: Method, path: &str, token: Option<&str>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("body read").to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub async fn get(&self, url: &str) -> Reply {
         self.send(self.request(Method::GET, url)).await
     }

@@ -38,6 +38,9 @@ pub(super) struct Feed<'a> {
     /// The structure check's verdict, and how long commits waited for it.
     check: Check,
     pub(super) waited_for_check: Duration,
+    /// Rows (succeeded, failed) of the chunks applied in the open transaction, for the metrics once it
+    /// commits.
+    pub(super) uncommitted_rows: (u64, u64),
 }
 
 /// Where the structure check of the upload stands.
@@ -71,6 +74,7 @@ impl<'a> Feed<'a> {
             waited_for_parts: Duration::ZERO,
             check: Check::Pending(check),
             waited_for_check: Duration::ZERO,
+            uncommitted_rows: (0, 0),
         }
     }
 
@@ -163,6 +167,9 @@ impl ChunkSource for Feed<'_> {
                 "chunk {chunk} was applied without being handed over"
             )));
         };
+        let failed = outcomes.iter().filter(|o| o.is_failure()).count() as u64;
+        self.uncommitted_rows.0 += outcomes.len() as u64 - failed;
+        self.uncommitted_rows.1 += failed;
         self.parts
             .send(ResultParts {
                 chunk,

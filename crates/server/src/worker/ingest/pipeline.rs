@@ -179,6 +179,12 @@ impl<'a> Pipeline<'a> {
                 .store
                 .apply_chunks(org, job, self.plan, first, &mut feed);
             in_store += feed.started.elapsed();
+            let (succeeded, failed) = std::mem::take(&mut feed.uncommitted_rows);
+            if matches!(applied, Ok(ChunkCommit::Committed)) {
+                let operation = job.operation.name();
+                let metrics = &state.observers.metrics;
+                metrics.ingest_rows(operation, succeeded, failed);
+            }
             let applied = match applied {
                 Ok(applied) => applied,
                 Err(e) => return Err(feed.failed_check().unwrap_or(Stop::Store(e))),
