@@ -63,11 +63,11 @@ fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
     bulkforce_store::private_fs::create_private_dir_all(data_dir)
         .with_context(|| format!("creating the data dir {}", data_dir.display()))?;
     let path = data_dir.join("serve.lock");
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
@@ -186,7 +186,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
 /// The `--access-token` is never stored: `dispatch::authenticate` accepts it while the server runs with
 /// it, so it stops working once the server runs without it or with another. Versions before stored it
 /// for good: that copy is revoked (unless it is also the generated admin token of the data dir).
-fn forget_stored_flag_token(store: &dyn Store, token_file: &Path, flag: &str) -> anyhow::Result<()> {
+fn forget_stored_flag_token(
+    store: &dyn Store,
+    token_file: &Path,
+    flag: &str,
+) -> anyhow::Result<()> {
     let generated = std::fs::read_to_string(token_file).is_ok_and(|t| t.trim() == flag);
     if !generated {
         store.revoke_token(flag)?;
@@ -198,14 +202,14 @@ fn forget_stored_flag_token(store: &dyn Store, token_file: &Path, flag: &str) ->
 /// revoked) a new one in Salesforce's `00D…!…` shape (the `sf` CLI accepts no other), registered and kept
 /// there with owner-only permissions, so that the start prints a token that works.
 fn admin_token(path: &Path, principal: &Principal, store: &dyn Store) -> anyhow::Result<String> {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
     if let Ok(existing) = std::fs::read_to_string(path) {
         let token = existing.trim().to_owned();
         if !token.is_empty() && store.authenticate(&token)?.as_ref() == Some(principal) {
             return Ok(token);
         }
     }
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
     let mut rng = rand::rng();
     let secret: String = (0..96)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
