@@ -63,21 +63,18 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
         let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.trim().strip_prefix("instance URL:") {
-                        break url.trim().to_owned();
-                    }
+            if let Some(Ok(line)) = lines.next() {
+                if let Some(url) = line.trim().strip_prefix("instance URL:") {
+                    break url.trim().to_owned();
                 }
-                _ => {
-                    let status = child.wait().ok();
-                    bail!(
-                        "{} stopped before printing its URL ({status:?}); its log: {}\n{}",
-                        spec.binary.display(),
-                        spec.log.display(),
-                        tail(&spec.log)
-                    );
-                }
+            } else {
+                let status = child.wait().ok();
+                bail!(
+                    "{} stopped before printing its URL ({status:?}); its log: {}\n{}",
+                    spec.binary.display(),
+                    spec.log.display(),
+                    tail(&spec.log)
+                );
             }
         };
         // Keep draining stdout so the server never blocks on a full pipe.

@@ -1050,9 +1050,9 @@ async fn second_upload_is_rejected_with_salesforce_text() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_found_for_unknown_jobs_garbage_ids_and_unknown_paths() {
-    let s = start().await;
     const BODY: &str =
         r#"[{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}]"#;
+    let s = start().await;
     let unknown = "750000000000000AAA";
     let urls = [
         s.job_url(unknown),

@@ -116,7 +116,9 @@ fn write(path: &Path, seed: u64, keys: &[(u64, u32)]) -> std::io::Result<u64> {
             failing += 1;
         }
     }
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    out.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?
+        .sync_all()?;
     Ok(failing)
 }
 

@@ -114,7 +114,9 @@ fn client_loop(shared: &Shared<'_>) {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn insert_job(
@@ -131,7 +133,7 @@ fn insert_job(
     client.upload_bytes(&id, csv.into_bytes())?;
     client.close(&id)?;
     let info = client.wait(JobKind::Ingest, &id, POLL_EVERY, config.job_timeout, |d| {
-        latencies.record(d)
+        latencies.record(d);
     })?;
     let processed = info["numberRecordsProcessed"].as_u64();
     let failed = info["numberRecordsFailed"].as_u64();
@@ -148,7 +150,7 @@ fn query_job(
 ) -> anyhow::Result<()> {
     let id = client.create_query("SELECT Id, Name FROM Account LIMIT 100")?;
     let info = client.wait(JobKind::Query, &id, POLL_EVERY, config.job_timeout, |d| {
-        latencies.record(d)
+        latencies.record(d);
     })?;
     if info["state"] != "JobComplete" {
         bail!("the query job ended: {info}");
