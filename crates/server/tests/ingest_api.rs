@@ -1023,9 +1023,10 @@ async fn second_upload_is_rejected_with_salesforce_text() {
     let id = s.create_id(&insert_account()).await;
     s.upload_ok(&id, "Name\nFirst\n").await;
     let reply = s.upload(&id, "Name\nSecond\n").await;
+    // Salesforce's own capture (API 43.0) answers INVALIDJOB, with its typo "multipe" and the 15-char id.
     reply.assert_error(
         400,
-        "BULK_API_ERROR",
+        "INVALIDJOB",
         &format!(
             "Found multipe contents for job: <{}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.",
             &id[..15]

@@ -177,7 +177,7 @@ pub async fn upload(
         UploadStart::AlreadyUploaded => {
             return Err(ApiError::new(
                 400,
-                "BULK_API_ERROR",
+                "INVALIDJOB",
                 format!(
                     "Found multipe contents for job: <{}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.",
                     &id.as_str()[..15]
