@@ -3,6 +3,7 @@
 //! `INSERT … ON CONFLICT (external id) DO UPDATE`), each timed as the wall clock of the `sqlite3` process.
 
 use crate::csvcount::CsvCounter;
+use crate::data::COLUMNS;
 use crate::process::RssSampler;
 use anyhow::{Context, bail};
 use std::io::{Read, Write};
@@ -30,24 +31,6 @@ CREATE TABLE account (
 );
 CREATE UNIQUE INDEX account_external_id ON account (External_Id__c);
 ";
-
-/// The CSV's columns, in file order.
-const COLUMNS: [&str; 14] = [
-    "Name",
-    "AccountNumber",
-    "Phone",
-    "Website",
-    "NumberOfEmployees",
-    "AnnualRevenue",
-    "BillingStreet",
-    "BillingCity",
-    "BillingState",
-    "BillingPostalCode",
-    "BillingCountry",
-    "Industry",
-    "Description",
-    "External_Id__c",
-];
 
 /// The upsert, with bulkforce's semantics: the upsert CSV `.import`ed into a staging table (every column
 /// text, as the CSV gives it), then one `INSERT … SELECT … ON CONFLICT (External_Id__c) DO UPDATE` into the
