@@ -84,22 +84,11 @@ impl Api {
     }
 
     fn send(&self, request: RequestBuilder, what: &str) -> anyhow::Result<Response> {
-        let response = request
-            .bearer_auth(TOKEN)
-            .send()
-            .with_context(|| what.to_owned())?;
-        if !response.status().is_success() {
-            let status = response.status();
-            let body = response.text().unwrap_or_default();
-            bail!("{what}: HTTP {status}: {body}");
-        }
-        Ok(response)
+        send_checked(request, what)
     }
 
     fn json(&self, request: RequestBuilder, what: &str) -> anyhow::Result<Value> {
-        self.send(request, what)?
-            .json()
-            .with_context(|| format!("{what}: the answer is not JSON"))
+        json_checked(request, what)
     }
 
     /// An authenticated request that answers, so that the server has opened the org before anything is timed.
@@ -341,4 +330,25 @@ impl Api {
             Ok((summary, bytes, locator))
         })
     }
+}
+
+/// Sends `request` with the admin token; a non-2xx answer is an error naming `what`, with its body.
+pub(crate) fn send_checked(request: RequestBuilder, what: &str) -> anyhow::Result<Response> {
+    let response = request
+        .bearer_auth(TOKEN)
+        .send()
+        .with_context(|| what.to_owned())?;
+    if !response.status().is_success() {
+        let status = response.status();
+        let body = response.text().unwrap_or_default();
+        bail!("{what}: HTTP {status}: {body}");
+    }
+    Ok(response)
+}
+
+/// [`send_checked`], then the answer as JSON.
+pub(crate) fn json_checked(request: RequestBuilder, what: &str) -> anyhow::Result<Value> {
+    send_checked(request, what)?
+        .json()
+        .with_context(|| format!("{what}: the answer is not JSON"))
 }

@@ -1,7 +1,7 @@
 //! The soak's HTTP calls to one server, step by step (the bench's [`crate::api::Api`] runs a whole job in one
 //! call; a kill round needs to stop between the steps). Every request has a deadline.
 
-use crate::process::TOKEN;
+use crate::api::{json_checked, send_checked};
 use anyhow::{Context, bail};
 use reqwest::blocking::{Body, Client, RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -54,22 +54,11 @@ impl SoakClient {
     }
 
     fn send(&self, request: RequestBuilder, what: &str) -> anyhow::Result<Response> {
-        let response = request
-            .bearer_auth(TOKEN)
-            .send()
-            .with_context(|| what.to_owned())?;
-        if !response.status().is_success() {
-            let status = response.status();
-            let body = response.text().unwrap_or_default();
-            bail!("{what}: HTTP {status}: {body}");
-        }
-        Ok(response)
+        send_checked(request, what)
     }
 
     fn json(&self, request: RequestBuilder, what: &str) -> anyhow::Result<Value> {
-        self.send(request, what)?
-            .json()
-            .with_context(|| format!("{what}: the answer is not JSON"))
+        json_checked(request, what)
     }
 
     fn job_url(&self, kind: JobKind, id: &str) -> String {
