@@ -92,6 +92,16 @@ pub struct ServeArgs {
     /// Requests kept by the request log (GET /_bulkforce/requests); 0 keeps none.
     #[arg(long, env = "BULKFORCE_REQUEST_LOG_SIZE", default_value_t = DEFAULT_REQUEST_LOG_SIZE)]
     request_log_size: usize,
+    /// Hold every job when it is closed (UploadComplete) until `POST /_bulkforce/jobs/{id}/release`.
+    #[arg(long, env = "BULKFORCE_HOLD_JOBS")]
+    hold_jobs: bool,
+    /// Fault rules to load at start: a JSON array of rules as `POST /_bulkforce/faults` takes them.
+    #[arg(long = "faults", env = "BULKFORCE_FAULTS_FILE")]
+    faults_file: Option<PathBuf>,
+    /// Load DIR/<Object>.csv into the default org at start (parents before children); a failed row
+    /// stops the start.
+    #[arg(long = "seed", env = "BULKFORCE_SEED_DIR")]
+    seed_dir: Option<PathBuf>,
     /// How logs are printed on stderr: text lines, or one JSON object per event.
     #[arg(long, env = "BULKFORCE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -207,6 +217,9 @@ fn config(args: ServeArgs) -> ServerConfig {
         },
         control_token: args.control_token,
         request_log_size: args.request_log_size,
+        hold_jobs: args.hold_jobs,
+        faults_file: args.faults_file,
+        seed_dir: args.seed_dir,
     }
 }
 

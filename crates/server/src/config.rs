@@ -86,6 +86,12 @@ pub struct ServerConfig {
     pub control_token: Option<String>,
     /// Requests the request log keeps (the oldest are forgotten first; 0 keeps none).
     pub request_log_size: usize,
+    /// Hold every job when it is closed (UploadComplete), until released through the control API.
+    pub hold_jobs: bool,
+    /// Fault rules (a JSON array of rules, as `POST /_bulkforce/faults` takes) loaded at start.
+    pub faults_file: Option<PathBuf>,
+    /// `<Object>.csv` files loaded into the default org at start, before the server reports ready.
+    pub seed_dir: Option<PathBuf>,
 }
 
 /// Where the TLS certificate and key come from.
@@ -115,6 +121,9 @@ impl Default for ServerConfig {
             connections: ConnectionLimits::default(),
             control_token: None,
             request_log_size: DEFAULT_REQUEST_LOG_SIZE,
+            hold_jobs: false,
+            faults_file: None,
+            seed_dir: None,
         }
     }
 }

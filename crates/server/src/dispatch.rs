@@ -25,14 +25,17 @@ use std::time::Instant;
 pub async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     let arrived = Arrival::of(&request);
     let (response, served) = match control::Route::parse(request.uri().path()) {
-        Some(route) => (
-            control::handle(&state, route, request).await,
-            Served {
-                route: route.name(),
-                org: None,
-                job_id: None,
-            },
-        ),
+        Some(route) => {
+            let name = route.name();
+            (
+                control::handle(&state, route, request).await,
+                Served {
+                    route: name,
+                    org: None,
+                    job_id: None,
+                },
+            )
+        }
         None => salesforce(&state, request).await,
     };
     observe(&state, arrived, &served, &response);
