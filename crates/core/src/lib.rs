@@ -4,6 +4,7 @@
 //! ingest row semantics and Salesforce-shaped errors. Everything here is deterministic and unit-tested; the
 //! store and the server build on it.
 
+pub mod clock;
 pub mod csv;
 pub mod error;
 pub mod id;
