@@ -59,8 +59,38 @@ pub(crate) fn migrate(conn: &Connection, schema: &Schema) -> Result<()> {
          CREATE INDEX IF NOT EXISTS bf_jobs_claim ON bf_jobs (state, claimed);
          CREATE TABLE IF NOT EXISTS bf_sequences (prefix TEXT PRIMARY KEY NOT NULL, next INTEGER NOT NULL);",
     )?;
+    migrate_versions(conn)?;
     for object in schema.objects() {
         migrate_object(conn, object)?;
+    }
+    Ok(())
+}
+
+/// Changes to the job tables after their first shape, in order: an org database whose `user_version` is N
+/// has had the first N applied. Append only; never edit a released step.
+const VERSIONS: &[&str] = &[
+    // 1: held jobs (issue 13), and the timeline of the states each job entered. The trigger keeps the
+    // timeline from outliving its job, whoever deletes it.
+    "ALTER TABLE bf_jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE bf_job_states (
+         seq INTEGER PRIMARY KEY,
+         job_id TEXT NOT NULL,
+         state TEXT NOT NULL,
+         at_ms INTEGER NOT NULL);
+     CREATE INDEX bf_job_states_job ON bf_job_states (job_id, seq);
+     CREATE TRIGGER bf_jobs_forget_states AFTER DELETE ON bf_jobs
+         BEGIN DELETE FROM bf_job_states WHERE job_id = old.id; END;",
+];
+
+/// Applies the steps of [`VERSIONS`] the database has not had yet, each with its version number in one
+/// transaction, so that an interrupted start leaves a database at one version or the next.
+fn migrate_versions(conn: &Connection) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (version, step) in VERSIONS.iter().enumerate().skip(current.max(0) as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(step)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
+        tx.commit()?;
     }
     Ok(())
 }
