@@ -7,7 +7,7 @@
 mod hashing;
 mod lockout;
 
-use super::{OrgDb, SqliteStore, now_ms, records};
+use super::{OrgDb, SqliteStore, records};
 use crate::{App, Org, Principal, Result, StoreError, TokenKind};
 use bulkforce_core::id::{KeyPrefix, SHARDS, SfId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -133,7 +133,7 @@ impl SqliteStore {
             let org_id = SfId::mint(KeyPrefix::ORG, 0, u64::from(shard));
             control.execute(
                 "INSERT INTO orgs (id, name, shard, is_default, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![org_id.as_str(), name, shard, is_default, now_ms()],
+                params![org_id.as_str(), name, shard, is_default, self.now_ms()],
             )?;
             org_id
         };
@@ -156,7 +156,7 @@ impl SqliteStore {
         let user_id = records::insert_user(&db, username, last_name, first_name)?;
         let inserted = self.control.lock().execute(
             "INSERT INTO users (id, org_id, username, password_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![user_id.as_str(), org.as_str(), username, password_hash, now_ms()],
+            params![user_id.as_str(), org.as_str(), username, password_hash, self.now_ms()],
         );
         match inserted {
             Ok(_) => Ok(Principal {
@@ -229,7 +229,7 @@ impl SqliteStore {
                 client_id,
                 hash_secret(&secret)?,
                 certificate,
-                now_ms()
+                self.now_ms()
             ],
         )?;
         Ok((
@@ -310,7 +310,7 @@ impl SqliteStore {
                 principal.user_id.as_str(),
                 app.map(|a| a.as_str().to_owned()),
                 kind,
-                now_ms(),
+                self.now_ms(),
                 expires_ms
             ],
         )?;
@@ -334,7 +334,7 @@ impl SqliteStore {
                 "SELECT t.org_id, t.user_id, u.username, t.app_id FROM tokens t JOIN users u ON u.id = t.user_id
                  WHERE t.hash = ?1 AND t.kind = ?2 AND t.revoked_ms IS NULL
                    AND (t.expires_ms IS NULL OR t.expires_ms > ?3)",
-                params![hash_token(token), kind, now_ms()],
+                params![hash_token(token), kind, self.now_ms()],
                 |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get::<_, Option<String>>(3)?)),
             )
             .optional()?;
@@ -345,7 +345,7 @@ impl SqliteStore {
     pub(crate) fn revoke(&self, token: &str) -> Result<bool> {
         Ok(self.control.lock().execute(
             "UPDATE tokens SET revoked_ms = ?2 WHERE hash = ?1 AND revoked_ms IS NULL",
-            params![hash_token(token), now_ms()],
+            params![hash_token(token), self.now_ms()],
         )? > 0)
     }
 

@@ -8,19 +8,18 @@
 
 mod auth;
 mod ddl;
-mod holds;
 mod jobs;
 mod query;
 mod records;
-mod timeline;
+mod settings;
 
 use crate::usage::{ApiCounter, RollingUsage};
 use crate::{
-    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, HoldChange, JobCount, JobFilter,
-    JobPage, JobSummary, LockedUser, StateChange,
+    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobCount, JobPage, LockedUser,
     LockoutPolicy, LoginOutcome, Org, Principal, QueryOptions, RecordFields, Result, Store,
     StoreError, TokenKind, UploadStart,
 };
+use bulkforce_core::clock::{Clock, ClockSetting};
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::IngestPlan;
 use bulkforce_core::job::{Job, JobKind, JobState};
@@ -49,11 +48,16 @@ pub struct SqliteStore {
     /// API usage, in memory: an embedded store serves one process, and Salesforce's own counters are
     /// approximate too; a restart starts the 24-hour window afresh.
     usage: RollingUsage,
+    /// What "now" is for every timestamp the store writes or checks; its setting is persisted in
+    /// `control.db` (see `settings`) and shared with whoever opened the store with it.
+    clock: Clock,
 }
 
 /// One org's database.
 pub(crate) struct OrgDb {
     pub(crate) shard: u16,
+    /// The store's clock, for the record and job timestamps written in this org.
+    pub(crate) clock: Clock,
     path: PathBuf,
     pub(crate) writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
@@ -91,13 +95,20 @@ fn open_connection(path: &Path, cache_kib: i64) -> Result<Connection> {
     Ok(conn)
 }
 
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 impl SqliteStore {
-    /// Opens (creating if needed) the store in `dir`, with `schema` for every org's records.
+    /// Opens (creating if needed) the store in `dir`, with `schema` for every org's records, on a clock of
+    /// its own set as `control.db` says (real time unless a test froze or shifted it).
     pub fn open(dir: impl Into<PathBuf>, schema: Arc<Schema>) -> Result<SqliteStore> {
+        SqliteStore::open_with_clock(dir, schema, Clock::real())
+    }
+
+    /// Opens the store on `clock`, shared with the caller (the server reads the same time): the clock is
+    /// set at once to the setting persisted in `control.db`, so a restart keeps a frozen or shifted clock.
+    pub fn open_with_clock(
+        dir: impl Into<PathBuf>,
+        schema: Arc<Schema>,
+        clock: Clock,
+    ) -> Result<SqliteStore> {
         let dir = dir.into();
         crate::private_fs::create_private_dir_all(&dir.join("orgs"))?;
         // Owner-only, whatever an older version or the umask left: the data dir itself, the control and
@@ -109,13 +120,21 @@ impl SqliteStore {
         }
         let control = open_connection(&dir.join("control.db"), READER_CACHE_KIB)?;
         auth::create_schema(&control)?;
+        settings::create_schema(&control)?;
+        clock.set(settings::clock(&control)?);
         Ok(SqliteStore {
             dir,
             schema,
             control: Mutex::new(control),
             orgs: RwLock::new(HashMap::new()),
             usage: RollingUsage::default(),
+            clock,
         })
+    }
+
+    /// Now on the store's clock, in Unix milliseconds as the databases keep times.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
     }
 
     /// The database of `org`, opened and migrated on first use.
@@ -142,6 +161,7 @@ impl SqliteStore {
         ddl::migrate(&writer, &self.schema)?;
         let db = Arc::new(OrgDb {
             shard,
+            clock: self.clock.clone(),
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
@@ -266,8 +286,8 @@ impl Store for SqliteStore {
         self.org_apps(org)
     }
 
-    fn create_job_holding(&self, org: SfId, job: Job, hold: bool) -> Result<Job> {
-        jobs::create(&*self.org(org)?, job, hold)
+    fn create_job(&self, org: SfId, job: Job) -> Result<Job> {
+        jobs::create(&*self.org(org)?, job)
     }
 
     fn get_job(&self, org: SfId, id: SfId) -> Result<Option<Job>> {
@@ -289,42 +309,23 @@ impl Store for SqliteStore {
         self.org(org)?.read(jobs::count)
     }
 
-    fn transition_holding(
+    fn transition(
         &self,
         org: SfId,
         id: SfId,
         from: &[JobState],
         to: JobState,
         error_message: Option<&str>,
-        hold: bool,
     ) -> Result<Option<(Job, bool)>> {
         let now = self.now_ms();
-        let db = self.org(org)?;
-        jobs::transition(&db.writer.lock(), id, from, to, error_message, hold, now)
-    }
-
-    fn set_job_held(&self, org: SfId, id: SfId, held: bool) -> Result<Option<HoldChange>> {
-        holds::set_held(&self.org(org)?.writer.lock(), org, id, held)
-    }
-
-    fn job_summary(&self, org: SfId, id: SfId) -> Result<Option<JobSummary>> {
-        self.org(org)?.read(|conn| holds::summary(conn, org, id))
-    }
-
-    fn find_job(&self, id: SfId) -> Result<Option<JobSummary>> {
-        self.find_job_in_orgs(id)
-    }
-
-    fn list_job_summaries(&self, filter: &JobFilter) -> Result<Vec<JobSummary>> {
-        self.job_summaries(filter)
-    }
-
-    fn job_timeline(&self, org: SfId, id: SfId) -> Result<Vec<StateChange>> {
-        self.org(org)?.read(|conn| timeline::read(conn, id))
-    }
-
-    fn give_up_held_job(&self, org: SfId, id: SfId) -> Result<bool> {
-        holds::give_up(&self.org(org)?.writer.lock(), id)
+        jobs::transition(
+            &self.org(org)?.writer.lock(),
+            id,
+            from,
+            to,
+            error_message,
+            now,
+        )
     }
 
     fn begin_upload(&self, org: SfId, id: SfId) -> Result<Option<UploadStart>> {
@@ -332,7 +333,7 @@ impl Store for SqliteStore {
     }
 
     fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<()> {
-        jobs::end_upload(&self.org(org)?.writer.lock(), id, bytes)
+        jobs::end_upload(&self.org(org)?.writer.lock(), id, bytes, self.now_ms())
     }
 
     fn delete_job(&self, org: SfId, id: SfId) -> Result<bool> {
@@ -344,7 +345,7 @@ impl Store for SqliteStore {
     fn claim_job(&self) -> Result<Option<ClaimedJob>> {
         for org_id in self.org_ids()? {
             let db = self.org(org_id)?;
-            if let Some((job, checkpoint)) = jobs::claim(&db.writer.lock())? {
+            if let Some((job, checkpoint)) = jobs::claim(&db.writer.lock(), self.now_ms())? {
                 return Ok(Some(ClaimedJob {
                     org_id,
                     job,
@@ -375,7 +376,7 @@ impl Store for SqliteStore {
     ) -> Result<ChunkCommit> {
         let db = self.org(org)?;
         let mut conn = db.writer.lock();
-        records::apply_chunks(&mut conn, db.shard, &self.schema, job, plan, first, source)
+        records::apply_chunks(&mut conn, &db, &self.schema, job, plan, first, source)
     }
 
     fn finish_job(
@@ -392,6 +393,7 @@ impl Store for SqliteStore {
             state,
             error_message,
             processed,
+            self.now_ms(),
         )
     }
 
@@ -454,5 +456,19 @@ impl Store for SqliteStore {
 
     fn api_usage(&self, org: SfId, counter: ApiCounter, now: DateTime<Utc>) -> Result<u64> {
         Ok(self.usage.total(org, counter, now))
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn clock_setting(&self) -> Result<ClockSetting> {
+        settings::clock(&self.control.lock())
+    }
+
+    fn set_clock_setting(&self, setting: ClockSetting) -> Result<()> {
+        settings::set_clock(&self.control.lock(), setting)?;
+        self.clock.set(setting);
+        Ok(())
     }
 }

@@ -16,6 +16,7 @@ mod upsert;
 
 pub(crate) use single::{get_record, insert_organization, insert_user};
 
+use super::OrgDb;
 use super::ddl::quote;
 use super::jobs::{advance, reserve_sequence};
 use crate::{Chunk, ChunkCommit, ChunkProgress, ChunkSource, Result, RowOutcome};
@@ -25,6 +26,7 @@ use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
 use bulkforce_core::job::Job;
 use bulkforce_core::schema::{SObject, Schema};
 use bulkforce_core::value::{Value, format_datetime};
+use chrono::{DateTime, Utc};
 use failure::Failure;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
@@ -81,7 +83,7 @@ struct ChunkWriter<'a> {
 /// Applies `first` and the chunks `source` hands over in one transaction, then commits it.
 pub(crate) fn apply_chunks(
     conn: &mut Connection,
-    shard: u16,
+    db: &OrgDb,
     schema: &Schema,
     job: &Job,
     plan: &IngestPlan,
@@ -92,7 +94,7 @@ pub(crate) fn apply_chunks(
     let mut chunk = Some(first);
     let mut ending = ChunkCommit::Committed;
     while let Some(Chunk { rows, progress }) = chunk {
-        let Some((outcomes, spent)) = apply_chunk(&tx, shard, schema, job, plan, rows, progress)?
+        let Some((outcomes, spent)) = apply_chunk(&tx, db, schema, job, plan, rows, progress)?
         else {
             ending = ChunkCommit::JobStopped;
             break;
@@ -107,9 +109,10 @@ pub(crate) fn apply_chunks(
 
 /// Applies one chunk's rows and records its progress in the open transaction; `None` (with nothing
 /// written) when the job is no longer InProgress at this chunk.
+/// The chunk's records and its progress are stamped with one time, the org clock's when it starts.
 fn apply_chunk(
     tx: &Connection,
-    shard: u16,
+    db: &OrgDb,
     schema: &Schema,
     job: &Job,
     plan: &IngestPlan,
@@ -120,7 +123,8 @@ fn apply_chunk(
     if !takes_chunk(tx, job.id, progress.chunk)? {
         return Ok(None);
     }
-    let mut writer = ChunkWriter::new(tx, shard, schema, job, plan, &rows)?;
+    let now = db.clock.now();
+    let mut writer = ChunkWriter::new(tx, db.shard, now, schema, job, plan, &rows)?;
     writer.prepare_chunk_insert(&rows)?;
     writer.prepare_chunk_update(&rows)?;
     writer.find_upsert_matches(&rows)?;
@@ -137,7 +141,15 @@ fn apply_chunk(
         active_ms,
         ..progress
     };
-    if !advance(tx, job.id, &progress, outcomes.len() as u64, failed)? {
+    let processed = outcomes.len() as u64;
+    if !advance(
+        tx,
+        job.id,
+        &progress,
+        processed,
+        failed,
+        now.timestamp_millis(),
+    )? {
         return Ok(None);
     }
     Ok(Some((outcomes, writer.spent)))
@@ -161,6 +173,7 @@ impl<'a> ChunkWriter<'a> {
     fn new(
         tx: &'a Connection,
         shard: u16,
+        now: DateTime<Utc>,
         schema: &'a Schema,
         job: &Job,
         plan: &'a IngestPlan,
@@ -176,7 +189,7 @@ impl<'a> ChunkWriter<'a> {
             table: quote(&object.name),
             shard,
             user: Value::Text(job.created_by_id.as_str().to_owned()),
-            now: Value::Text(format_datetime(&chrono::Utc::now())),
+            now: Value::Text(format_datetime(&now)),
             next_sequence: reserve_sequence(tx, object.key_prefix, rows.len() as u64)?,
             repeated_keys,
             system_fields: CREATE_FIELDS

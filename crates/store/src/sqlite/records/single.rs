@@ -29,7 +29,7 @@ pub(crate) fn insert_user(
         db.shard,
         reserve_sequence(&tx, profile_prefix, 1)?,
     );
-    let now = format_datetime(&chrono::Utc::now());
+    let now = format_datetime(&db.clock.now());
     tx.execute(
         "INSERT INTO \"User\" (\"Id\", \"Username\", \"LastName\", \"FirstName\", \"Email\", \"Alias\",
              \"TimeZoneSidKey\", \"LocaleSidKey\", \"EmailEncodingKey\", \"LanguageLocaleKey\", \"ProfileId\",
@@ -53,7 +53,7 @@ pub(crate) fn insert_user(
 
 /// The org's own Organization record, which tools query to learn about the org.
 pub(crate) fn insert_organization(db: &OrgDb, org: SfId, name: &str, admin: SfId) -> Result<()> {
-    let now = format_datetime(&chrono::Utc::now());
+    let now = format_datetime(&db.clock.now());
     db.writer.lock().execute(
         "INSERT OR IGNORE INTO \"Organization\" (\"Id\", \"Name\", \"DefaultLocaleSidKey\", \"LanguageLocaleKey\",
              \"TimeZoneSidKey\", \"FiscalYearStartMonth\", \"InstanceName\", \"IsSandbox\", \"OrganizationType\",
