@@ -143,6 +143,44 @@ pub struct JobCount {
     pub count: u64,
 }
 
+/// A job as the control API shows it: with its org (a job id does not name it) and whether it is held.
+/// `held` is the emulator's own notion, never part of the Salesforce job JSON.
+#[derive(Debug, Clone)]
+pub struct JobSummary {
+    pub org_id: SfId,
+    pub job: Job,
+    /// Held jobs are not claimed: an UploadComplete one stays so, an InProgress one stops after its
+    /// current chunk until released.
+    pub held: bool,
+}
+
+/// Which jobs `Store::list_job_summaries` returns (every `None` matches all), newest first.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub org: Option<SfId>,
+    pub kind: Option<JobKind>,
+    pub state: Option<JobState>,
+    /// The job's object, case-insensitive.
+    pub object: Option<String>,
+    pub limit: usize,
+}
+
+/// What a hold or a release came to.
+#[derive(Debug, Clone)]
+pub enum HoldChange {
+    /// The job is now held (or released) as asked.
+    Done(JobSummary),
+    /// The job is in a final state: there is nothing left to hold, and it was left alone.
+    Finished(JobSummary),
+}
+
+/// One state a job entered, and when: a job's timeline lists them oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateChange {
+    pub state: JobState,
+    pub at: DateTime<Utc>,
+}
+
 /// A record's stored columns as text, by column name.
 pub type RecordFields = Vec<(String, Option<String>)>;
 
@@ -375,7 +413,13 @@ pub trait Store: Send + Sync {
     }
 
     /// Mints a job id and stores `job` under it; returns the stored job.
-    fn create_job(&self, org: SfId, job: Job) -> Result<Job>;
+    fn create_job(&self, org: SfId, job: Job) -> Result<Job> {
+        self.create_job_holding(org, job, false)
+    }
+
+    /// As [`Store::create_job`], the job held from the start when `hold` is set (`serve --hold-jobs`
+    /// holds a query job at creation, before any worker can claim it).
+    fn create_job_holding(&self, org: SfId, job: Job, hold: bool) -> Result<Job>;
 
     fn get_job(&self, org: SfId, id: SfId) -> Result<Option<Job>>;
 
@@ -401,7 +445,44 @@ pub trait Store: Send + Sync {
         from: &[JobState],
         to: JobState,
         error_message: Option<&str>,
+    ) -> Result<Option<(Job, bool)>> {
+        self.transition_holding(org, id, from, to, error_message, false)
+    }
+
+    /// As [`Store::transition`], holding the job in the same transaction when it moves and `hold` is set
+    /// (`serve --hold-jobs` holds each ingest job as it becomes UploadComplete, so no worker can claim it
+    /// in between).
+    fn transition_holding(
+        &self,
+        org: SfId,
+        id: SfId,
+        from: &[JobState],
+        to: JobState,
+        error_message: Option<&str>,
+        hold: bool,
     ) -> Result<Option<(Job, bool)>>;
+
+    /// Holds (`held`) or releases a job. A job in a final state is not held ([`HoldChange::Finished`]);
+    /// releasing is always allowed. `None` if the job does not exist. Callers wake the workers after a
+    /// release.
+    fn set_job_held(&self, org: SfId, id: SfId, held: bool) -> Result<Option<HoldChange>>;
+
+    /// The job with whether it is held.
+    fn job_summary(&self, org: SfId, id: SfId) -> Result<Option<JobSummary>>;
+
+    /// A job by id in whichever org holds it.
+    fn find_job(&self, id: SfId) -> Result<Option<JobSummary>>;
+
+    /// Jobs of every org (or one) matching `filter`, newest first, at most `filter.limit`.
+    fn list_job_summaries(&self, filter: &JobFilter) -> Result<Vec<JobSummary>>;
+
+    /// Every state the job entered, oldest first (empty for jobs stored before timelines were kept).
+    fn job_timeline(&self, org: SfId, id: SfId) -> Result<Vec<StateChange>>;
+
+    /// Called by the worker between transactions: if the job is held, drops its claim (the job stays
+    /// InProgress with its checkpoint, to be claimed again once released) and returns true; else false
+    /// and the worker goes on.
+    fn give_up_held_job(&self, org: SfId, id: SfId) -> Result<bool>;
 
     /// Reserves the job's single upload.
     fn begin_upload(&self, org: SfId, id: SfId) -> Result<Option<UploadStart>>;
@@ -413,7 +494,7 @@ pub trait Store: Send + Sync {
     fn delete_job(&self, org: SfId, id: SfId) -> Result<bool>;
 
     /// Takes the oldest job waiting for processing (UploadComplete, or InProgress and unclaimed after a
-    /// restart), ingest or query, marks it InProgress and claimed.
+    /// restart or a hold), ingest or query, not held, marks it InProgress and claimed.
     fn claim_job(&self) -> Result<Option<ClaimedJob>>;
 
     /// Makes every InProgress job claimable again, and every Open job whose upload was being received

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod chunks;
 pub mod claims;
 pub mod clock;
+pub mod holds;
 pub mod isolation;
 pub mod jobs;
 pub mod queries;
@@ -110,6 +111,16 @@ macro_rules! store_conformance_tests {
                 a_lockout_survives_a_restart_and_ends_by_unlock,
                 a_lockout_may_last_until_unlocked_or_never_come,
                 concurrent_wrong_logins_get_no_more_checks_than_the_policy_allows,
+            }
+            holds {
+                held_jobs_are_not_claimed_and_released_ones_are,
+                a_job_held_as_it_becomes_waiting_is_never_claimable,
+                a_held_running_job_is_given_up_and_resumed_from_its_checkpoint,
+                a_finished_job_is_not_held_and_finishing_ends_a_hold,
+                a_hold_survives_a_restart,
+                a_timeline_lists_every_state_entered_in_order,
+                find_job_looks_in_every_org,
+                job_listings_filter_and_come_newest_first,
             }
             isolation {
                 another_orgs_job_is_invisible,

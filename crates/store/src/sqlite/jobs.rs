@@ -1,6 +1,6 @@
 //! Job rows: creation with minted ids, state transitions as compare-and-set, uploads, claims, checkpoints.
 
-use super::OrgDb;
+use super::{OrgDb, timeline};
 use crate::{Checkpoint, ChunkProgress, JobCount, JobPage, Result, StoreError, UploadStart};
 use bulkforce_core::csv::Dialect;
 use bulkforce_core::id::{KeyPrefix, SfId};
@@ -8,23 +8,23 @@ use bulkforce_core::job::{ApiVersion, Job, JobKind, JobState};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const JOB_COLUMNS: &str = "id, operation, object, created_by, created_ms, modstamp_ms, state, external_id_field, \
+pub(super) const JOB_COLUMNS: &str = "id, operation, object, created_by, created_ms, modstamp_ms, state, external_id_field, \
      assignment_rule_id, api_version, column_delimiter, line_ending, processed, failed, retries, total_ms, \
      active_ms, error_message, upload_bytes, query";
 
-fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
+pub(super) fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
     StoreError::Corrupt(format!("invalid {what} {value:?} in bf_jobs"))
 }
 
-fn time(ms: i64) -> DateTime<Utc> {
+pub(super) fn time(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
-fn parse_id(text: &str) -> Result<SfId> {
+pub(super) fn parse_id(text: &str) -> Result<SfId> {
     SfId::parse(text).map_err(|_| corrupt("id", text))
 }
 
-fn job_from_row(row: &Row<'_>) -> Result<Job> {
+pub(super) fn job_from_row(row: &Row<'_>) -> Result<Job> {
     let text = |i: usize| -> Result<String> { Ok(row.get::<_, String>(i)?) };
     let int = |i: usize| -> Result<i64> { Ok(row.get::<_, i64>(i)?) };
     let operation = text(1)?;
@@ -74,7 +74,7 @@ pub(crate) fn reserve_sequence(conn: &Connection, prefix: KeyPrefix, count: u64)
     )? as u64)
 }
 
-pub(crate) fn create(db: &OrgDb, mut job: Job) -> Result<Job> {
+pub(crate) fn create(db: &OrgDb, mut job: Job, hold: bool) -> Result<Job> {
     let conn = db.writer.lock();
     let tx = conn.unchecked_transaction()?;
     job.id = SfId::mint(
@@ -85,8 +85,8 @@ pub(crate) fn create(db: &OrgDb, mut job: Job) -> Result<Job> {
     tx.execute(
         "INSERT INTO bf_jobs (id, operation, object, created_by, created_ms, modstamp_ms, state,
              external_id_field, assignment_rule_id, api_version, column_delimiter, line_ending, upload_state,
-             upload_bytes, query)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             upload_bytes, query, held)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             job.id.as_str(),
             job.operation.name(),
@@ -102,8 +102,10 @@ pub(crate) fn create(db: &OrgDb, mut job: Job) -> Result<Job> {
             if job.upload_bytes.is_some() { "received" } else { "none" },
             job.upload_bytes.map(|b| b as i64),
             job.query,
+            hold,
         ],
     )?;
+    timeline::record(&tx, job.id, job.state, job.created_date.timestamp_millis())?;
     tx.commit()?;
     Ok(job)
 }
@@ -167,12 +169,15 @@ pub(crate) fn list(
     Ok(JobPage { jobs, next })
 }
 
+/// Moves the job to `to` if it is in one of `from`, holding it too when `hold` is set; a final state ends
+/// any hold (there is nothing left to hold).
 pub(crate) fn transition(
     conn: &Connection,
     id: SfId,
     from: &[JobState],
     to: JobState,
     error_message: Option<&str>,
+    hold: bool,
     now: i64,
 ) -> Result<Option<(Job, bool)>> {
     let tx = conn.unchecked_transaction()?;
@@ -185,10 +190,19 @@ pub(crate) fn transition(
     tx.execute(
         "UPDATE bf_jobs SET state = ?2, modstamp_ms = ?3, error_message = coalesce(?4, error_message),
              claimed = CASE WHEN ?5 THEN 0 ELSE claimed END,
-             total_ms = CASE WHEN ?5 AND started_ms IS NOT NULL THEN ?3 - started_ms ELSE total_ms END
+             total_ms = CASE WHEN ?5 AND started_ms IS NOT NULL THEN ?3 - started_ms ELSE total_ms END,
+             held = CASE WHEN ?5 THEN 0 WHEN ?6 THEN 1 ELSE held END
          WHERE id = ?1",
-        params![id.as_str(), to.name(), now, error_message, to.is_terminal()],
+        params![
+            id.as_str(),
+            to.name(),
+            now,
+            error_message,
+            to.is_terminal(),
+            hold
+        ],
     )?;
+    timeline::record(&tx, id, to, now)?;
     let job = get(&tx, id)?.ok_or_else(|| corrupt("job", id))?;
     tx.commit()?;
     Ok(Some((job, true)))
@@ -243,13 +257,25 @@ pub(crate) fn release_interrupted_uploads(conn: &Connection) -> Result<usize> {
     )?)
 }
 
+/// Claims the oldest waiting job that is not held; the first claim of a job enters InProgress on its
+/// timeline (a claim after a restart or a release resumes it: no new state).
 pub(crate) fn claim(conn: &Connection, now: i64) -> Result<Option<(Job, Checkpoint)>> {
+    let tx = conn.unchecked_transaction()?;
+    let claimed = claim_waiting(&tx, now)?;
+    if let Some((job, _)) = &claimed {
+        timeline::record_first(&tx, job.id, JobState::InProgress, now)?;
+    }
+    tx.commit()?;
+    Ok(claimed)
+}
+
+fn claim_waiting(conn: &Connection, now: i64) -> Result<Option<(Job, Checkpoint)>> {
     let mut stmt = conn.prepare_cached(&format!(
         "UPDATE bf_jobs SET state = 'InProgress', claimed = 1,
              modstamp_ms = CASE WHEN state = 'UploadComplete' THEN ?1 ELSE modstamp_ms END,
              started_ms = coalesce(started_ms, ?1)
-         WHERE id = (SELECT id FROM bf_jobs WHERE claimed = 0 AND state IN ('UploadComplete', 'InProgress')
-                     ORDER BY id LIMIT 1)
+         WHERE id = (SELECT id FROM bf_jobs WHERE claimed = 0 AND held = 0
+                     AND state IN ('UploadComplete', 'InProgress') ORDER BY id LIMIT 1)
          RETURNING {JOB_COLUMNS}, chunks_done, next_offset, next_line"
     ))?;
     let mut rows = stmt.query([now])?;
@@ -273,8 +299,9 @@ pub(crate) fn finish(
     processed: Option<u64>,
     now: i64,
 ) -> Result<bool> {
-    Ok(conn.execute(
-        "UPDATE bf_jobs SET state = ?2, error_message = ?3, modstamp_ms = ?4, claimed = 0,
+    let tx = conn.unchecked_transaction()?;
+    let finished = tx.execute(
+        "UPDATE bf_jobs SET state = ?2, error_message = ?3, modstamp_ms = ?4, claimed = 0, held = 0,
              total_ms = ?4 - coalesce(started_ms, ?4), processed = coalesce(?5, processed)
          WHERE id = ?1 AND state = 'InProgress'",
         params![
@@ -284,7 +311,12 @@ pub(crate) fn finish(
             now,
             processed.map(|p| p as i64)
         ],
-    )? > 0)
+    )? > 0;
+    if finished {
+        timeline::record(&tx, id, state, now)?;
+    }
+    tx.commit()?;
+    Ok(finished)
 }
 
 pub(crate) fn checkpoint(conn: &Connection, id: SfId) -> Result<Option<Checkpoint>> {

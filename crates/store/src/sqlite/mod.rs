@@ -8,16 +8,18 @@
 
 mod auth;
 mod ddl;
+mod holds;
 mod jobs;
 mod query;
 mod records;
 mod settings;
+mod timeline;
 
 use crate::usage::{ApiCounter, RollingUsage};
 use crate::{
-    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, JobCount, JobPage, LockedUser,
-    LockoutPolicy, LoginOutcome, Org, Principal, QueryOptions, RecordFields, Result, Store,
-    StoreError, TokenKind, UploadStart,
+    App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, HoldChange, JobCount, JobFilter,
+    JobPage, JobSummary, LockedUser, LockoutPolicy, LoginOutcome, Org, Principal, QueryOptions,
+    RecordFields, Result, StateChange, Store, StoreError, TokenKind, UploadStart,
 };
 use bulkforce_core::clock::{Clock, ClockSetting};
 use bulkforce_core::id::SfId;
@@ -286,8 +288,8 @@ impl Store for SqliteStore {
         self.org_apps(org)
     }
 
-    fn create_job(&self, org: SfId, job: Job) -> Result<Job> {
-        jobs::create(&*self.org(org)?, job)
+    fn create_job_holding(&self, org: SfId, job: Job, hold: bool) -> Result<Job> {
+        jobs::create(&*self.org(org)?, job, hold)
     }
 
     fn get_job(&self, org: SfId, id: SfId) -> Result<Option<Job>> {
@@ -309,23 +311,42 @@ impl Store for SqliteStore {
         self.org(org)?.read(jobs::count)
     }
 
-    fn transition(
+    fn transition_holding(
         &self,
         org: SfId,
         id: SfId,
         from: &[JobState],
         to: JobState,
         error_message: Option<&str>,
+        hold: bool,
     ) -> Result<Option<(Job, bool)>> {
         let now = self.now_ms();
-        jobs::transition(
-            &self.org(org)?.writer.lock(),
-            id,
-            from,
-            to,
-            error_message,
-            now,
-        )
+        let db = self.org(org)?;
+        jobs::transition(&db.writer.lock(), id, from, to, error_message, hold, now)
+    }
+
+    fn set_job_held(&self, org: SfId, id: SfId, held: bool) -> Result<Option<HoldChange>> {
+        holds::set_held(&self.org(org)?.writer.lock(), org, id, held)
+    }
+
+    fn job_summary(&self, org: SfId, id: SfId) -> Result<Option<JobSummary>> {
+        self.org(org)?.read(|conn| holds::summary(conn, org, id))
+    }
+
+    fn find_job(&self, id: SfId) -> Result<Option<JobSummary>> {
+        self.find_job_in_orgs(id)
+    }
+
+    fn list_job_summaries(&self, filter: &JobFilter) -> Result<Vec<JobSummary>> {
+        self.job_summaries(filter)
+    }
+
+    fn job_timeline(&self, org: SfId, id: SfId) -> Result<Vec<StateChange>> {
+        self.org(org)?.read(|conn| timeline::read(conn, id))
+    }
+
+    fn give_up_held_job(&self, org: SfId, id: SfId) -> Result<bool> {
+        holds::give_up(&self.org(org)?.writer.lock(), id)
     }
 
     fn begin_upload(&self, org: SfId, id: SfId) -> Result<Option<UploadStart>> {
