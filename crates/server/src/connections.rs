@@ -12,12 +12,18 @@
 //!   response nobody reads. Small bodies (job control, logins) must arrive in full within 30 s
 //!   (`wire::read_small_body`), so trickling one byte now and then holds nothing for long.
 //! - HTTP/1.1 only (TLS offers no `h2`): see [`serve`].
+//! - A response carrying [`Hangup`] is never sent: the connection is closed instead (fault injection's
+//!   `disconnect`), so the client sees the connection drop with no answer, as when a proxy or the network
+//!   cuts it.
 
 use crate::config::ConnectionLimits;
 use axum::Router;
+use axum::response::Response;
+use axum::routing::future::RouteFuture;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
+use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,8 +32,23 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
+use tower::util::MapFuture;
+
+/// Marks a response that must not be sent: the connection that would carry it is closed instead.
+#[derive(Debug, Clone, Copy)]
+pub struct Hangup;
+
+/// The answer that is no answer: its connection is closed before anything is written. Metrics and the request
+/// log record it with nginx's 444 ("connection closed without response").
+pub fn hang_up() -> Response {
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() =
+        axum::http::StatusCode::from_u16(444).expect("444 is a valid status code");
+    response.extensions_mut().insert(Hangup);
+    response
+}
 
 /// Serves `router` on `listener` until the task is dropped; `tls` makes it HTTPS.
 pub async fn serve(
@@ -91,7 +112,8 @@ impl Connection {
             inner: self.tcp,
             activity: activity.clone(),
         };
-        let service = TowerToHyperService::new(self.router);
+        let hangup = Arc::new(Notify::new());
+        let service = TowerToHyperService::new(hanging_up(self.router, hangup.clone()));
         let limits = self.limits;
         let http = self.http;
         let served = async move {
@@ -118,9 +140,37 @@ impl Connection {
             () = activity.watchdog(limits) => {
                 tracing::debug!("closing a connection that stalled");
             }
+            () = hangup.notified() => {
+                tracing::debug!("closing a connection without an answer (fault injection)");
+            }
         }
     }
 }
+
+/// The router, except that a [`Hangup`] response is held back (its future never resolves) and `hangup` is
+/// told, so that the connection is dropped with nothing written.
+fn hanging_up(
+    router: Router,
+    hangup: Arc<Notify>,
+) -> MapFuture<Router, impl FnMut(RouteFuture<Infallible>) -> HangingUp + Clone> {
+    MapFuture::new(
+        router,
+        move |answer: RouteFuture<Infallible>| -> HangingUp {
+            let hangup = hangup.clone();
+            Box::pin(async move {
+                let response = answer.await?;
+                if response.extensions().get::<Hangup>().is_some() {
+                    hangup.notify_one();
+                    std::future::pending::<()>().await;
+                }
+                Ok(response)
+            })
+        },
+    )
+}
+
+/// The future of [`hanging_up`]'s answers.
+type HangingUp = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 /// When bytes last moved on a connection.
 struct Activity {

@@ -6,6 +6,7 @@
 use crate::config::is_host_and_port;
 use crate::control;
 use crate::endpoint::Endpoint;
+use crate::faults::{self, LimitFault};
 use crate::observe::RequestEntry;
 use crate::observe::request_log::redact_path;
 use crate::routes;
@@ -114,20 +115,12 @@ async fn salesforce(state: &AppState, request: Request) -> (Response, Served) {
             .and_then(Endpoint::job_id)
             .map(str::to_owned),
     };
-    let (mut response, used) = match endpoint {
-        Err(e) => (wire::error(&e), 0),
-        Ok(endpoint) if endpoint.is_public() => (
-            routes::handle_public(state, &base, endpoint, request).await,
-            0,
-        ),
-        Ok(endpoint) => match authenticate(state, token).await {
-            Err(e) => (wire::error(&e), 0),
-            Ok(principal) => {
-                served.org = Some(principal.org_id);
-                authorized(state, &base, principal, endpoint, request).await
-            }
-        },
-    };
+    // A fault rule may answer instead of the handler (nothing read, nothing changed), or delay it.
+    let (mut response, used) =
+        match faults::http::intercept(&state.faults, method.as_str(), &path).await {
+            Some(injected) => (injected, 0),
+            None => handled(state, &base, endpoint, token, request, &mut served).await,
+        };
     let limit = format!("api-usage={used}/{}", state.config.daily_api_requests);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&limit) {
@@ -141,6 +134,32 @@ async fn salesforce(state: &AppState, request: Request) -> (Response, Served) {
     (response, served)
 }
 
+/// The handler's answer to a request (after authentication, unless its endpoint is public), and the org's
+/// usage including it.
+async fn handled(
+    state: &AppState,
+    base: &str,
+    endpoint: Result<Endpoint, ApiError>,
+    token: Option<String>,
+    request: Request,
+    served: &mut Served,
+) -> (Response, u64) {
+    match endpoint {
+        Err(e) => (wire::error(&e), 0),
+        Ok(endpoint) if endpoint.is_public() => (
+            routes::handle_public(state, base, endpoint, request).await,
+            0,
+        ),
+        Ok(endpoint) => match authenticate(state, token).await {
+            Err(e) => (wire::error(&e), 0),
+            Ok(principal) => {
+                served.org = Some(principal.org_id);
+                authorized(state, base, principal, endpoint, request).await
+            }
+        },
+    }
+}
+
 /// An authenticated request: counted against the org's allocation (refused past it when limits are
 /// enforced), then handled. Returns the answer and the org's usage including this call.
 async fn authorized(
@@ -148,7 +167,7 @@ async fn authorized(
     base: &str,
     principal: Principal,
     endpoint: Endpoint,
-    request: Request,
+    mut request: Request,
 ) -> (Response, u64) {
     let used = match count_request(state, principal.org_id).await {
         Err(e) => return (wire::error(&e), 0),
@@ -158,7 +177,16 @@ async fn authorized(
         .observers
         .metrics
         .api_request(principal.org_id.as_str());
-    if state.config.enforce_api_limits && used > state.config.daily_api_requests {
+    let max = state.config.daily_api_requests;
+    // A limit fault makes the allocation look nearly spent: this request and `/limits` see its remainder.
+    let (used, exceeded) = match state.faults.limit() {
+        Some(remaining) => {
+            request.extensions_mut().insert(LimitFault { remaining });
+            (used.max(max.saturating_sub(remaining)), remaining == 0)
+        }
+        None => (used, state.config.enforce_api_limits && used > max),
+    };
+    if exceeded {
         let refused = ApiError::new(
             403,
             "REQUEST_LIMIT_EXCEEDED",

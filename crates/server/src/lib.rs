@@ -9,6 +9,7 @@ mod connections;
 mod control;
 mod dispatch;
 pub mod endpoint;
+pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod observe;
@@ -149,6 +150,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         wake: Arc::new(Notify::new()),
         cursors: Arc::new(state::Cursors::default()),
         observers: Arc::new(observe::Observers::new(config.request_log_size)),
+        faults: Arc::new(load_faults(config.faults_file.as_deref())?),
     };
     worker::spawn(&state);
     let listener = std::net::TcpListener::bind(config.listen)
@@ -181,6 +183,19 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         server,
         _data_dir_lock: data_dir_lock,
     })
+}
+
+/// The fault rules of `--faults FILE` (a JSON array of rules): all of them, or an error naming the file and
+/// the rule at fault, so that a server never runs with half its rules.
+fn load_faults(file: Option<&Path>) -> anyhow::Result<faults::Faults> {
+    let faults = faults::Faults::default();
+    if let Some(file) = file {
+        let loaded = faults
+            .load_file(file)
+            .with_context(|| format!("loading fault rules from {}", file.display()))?;
+        tracing::info!(rules = loaded, file = %file.display(), "fault rules loaded");
+    }
+    Ok(faults)
 }
 
 /// The `--access-token` is never stored: `dispatch::authenticate` accepts it while the server runs with

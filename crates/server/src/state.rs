@@ -1,6 +1,7 @@
 //! What every request handler and worker shares.
 
 use crate::config::ServerConfig;
+use crate::faults::Faults;
 use crate::observe::Observers;
 use crate::wire;
 use bulkforce_core::ApiError;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub cursors: Arc<Cursors>,
     /// Metrics, the request log and the workers' pulse, for the control surface.
     pub observers: Arc<Observers>,
+    /// Fault injection rules (`/_bulkforce/faults`, `--faults`): per instance, in memory.
+    pub faults: Arc<Faults>,
 }
 
 impl AppState {

@@ -1,5 +1,6 @@
 //! `GET /services/data/vXX.X/limits`: the org's allocations with what remains over the last 24 hours.
 
+use crate::faults::LimitFault;
 use crate::state::AppState;
 use crate::wire;
 use axum::http::StatusCode;
@@ -14,7 +15,12 @@ const DAILY_BULK_BATCHES: u64 = 15_000;
 const DAILY_QUERY_JOBS: u64 = 10_000;
 const DAILY_QUERY_STORAGE_MB: u64 = 976_562;
 
-pub async fn limits(state: &AppState, principal: &Principal) -> Result<Response, ApiError> {
+/// The allocations; `fault` (a limit rule this request hit) makes the API calls left look that low.
+pub async fn limits(
+    state: &AppState,
+    principal: &Principal,
+    fault: Option<LimitFault>,
+) -> Result<Response, ApiError> {
     let org = principal.org_id;
     let [api_requests, batches, query_jobs] = state
         .with_store(move |store| {
@@ -28,6 +34,9 @@ pub async fn limits(state: &AppState, principal: &Principal) -> Result<Response,
         .await?;
     let entry = |max: u64, used: u64| json!({ "Max": max, "Remaining": max.saturating_sub(used) });
     let api = state.config.daily_api_requests;
+    let api_requests = fault.map_or(api_requests, |f| {
+        api_requests.max(api.saturating_sub(f.remaining))
+    });
     Ok(wire::json(
         StatusCode::OK,
         &json!({

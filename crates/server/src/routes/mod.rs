@@ -12,6 +12,7 @@ mod results;
 pub(crate) mod soap;
 
 use crate::endpoint::Endpoint;
+use crate::faults::LimitFault;
 use crate::state::AppState;
 use crate::wire::{self, not_allowed};
 use axum::extract::Request;
@@ -66,7 +67,10 @@ pub async fn handle(
             _ => Err(not_allowed(&method, &["GET", "POST"])),
         },
         Endpoint::Limits(_) => match method {
-            Method::GET => limits::limits(state, &principal).await,
+            Method::GET => {
+                let fault = request.extensions().get::<LimitFault>().copied();
+                limits::limits(state, &principal, fault).await
+            }
             _ => Err(not_allowed(&method, &["GET"])),
         },
         Endpoint::VersionRoot(version) => match method {

@@ -1,7 +1,9 @@
 //! The read side of the ingest pipeline: records parsed into chunks of row operations, with each row's
 //! echoed cells already formatted for the result files.
 
+use super::fault::row_fault;
 use super::upload::csv_error;
+use crate::faults::Faults;
 use crate::worker::outcome::Stop;
 use bulkforce_core::csv::{Dialect, Record, RecordReader, write_quoted_cell};
 use bulkforce_core::error::RowError;
@@ -31,13 +33,15 @@ impl Echoes {
     }
 }
 
-/// Reads up to `chunk_rows` records; `None` at the end of the upload. `columns` are the header's names.
+/// Reads up to `chunk_rows` records; `None` at the end of the upload. `columns` are the header's names;
+/// rows that pass their own checks may still hit a row rule of `faults`.
 pub(super) fn prepare_chunk<R: BufRead>(
     reader: &mut RecordReader<R>,
     plan: &IngestPlan,
     columns: &[String],
     dialect: Dialect,
     chunk_rows: usize,
+    faults: &Faults,
 ) -> Result<Option<PreparedChunk>, Stop> {
     let started = Instant::now();
     let mut record = Record::default();
@@ -53,7 +57,9 @@ pub(super) fn prepare_chunk<R: BufRead>(
         }
         rows.push(match invalid_utf8(&record, columns) {
             Some(failure) => Err(failure),
-            None => plan.build_row(&record),
+            None => plan
+                .build_row(&record)
+                .and_then(|built| row_fault(faults, plan, columns, &record, built)),
         });
         for i in 0..record.len() {
             if i > 0 {

@@ -8,6 +8,7 @@
 //! ([`chunk`]), the structure check, the result writer ([`result_parts`]) and the apply loop ([`feed`]).
 
 mod chunk;
+mod fault;
 mod feed;
 mod pipeline;
 mod result_parts;
@@ -69,6 +70,7 @@ fn run(state: &AppState, org: SfId, job: &Job, checkpoint: Checkpoint) -> Result
         offset: from.0,
         line: from.1,
     };
+    let job_fault = fault::FailAfter::of(&state.faults, job);
     let pipeline = Pipeline {
         state,
         org,
@@ -76,6 +78,7 @@ fn run(state: &AppState, org: SfId, job: &Job, checkpoint: Checkpoint) -> Result
         plan: &header.plan,
         columns: &header.columns,
         started,
+        job_fault: job_fault.as_ref(),
     };
     pipeline.run(upload, check, checkpoint.chunks_done)
 }

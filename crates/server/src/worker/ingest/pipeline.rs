@@ -13,6 +13,7 @@
 //! told to stop; the scope waits for all of them.
 
 use super::chunk::{PreparedChunk, prepare_chunk};
+use super::fault::FailAfter;
 use super::feed::Feed;
 use super::result_parts::{ResultParts, write_result_parts};
 use super::upload::{READ_BUFFER, UploadReader, csv_error, line_ending_error, terminator_fits};
@@ -48,6 +49,8 @@ pub(super) struct Pipeline<'a> {
     pub(super) columns: &'a [String],
     /// When processing started, for the timing log.
     pub(super) started: Instant,
+    /// A job fault rule's hit: the job fails after that many more rows.
+    pub(super) job_fault: Option<&'a FailAfter>,
 }
 
 /// Where the reader starts: the upload from `offset`, at physical line `line`.
@@ -100,8 +103,15 @@ impl<'a> Pipeline<'a> {
             );
             reader.set_line(from.line);
             let mut rows = chunk_rows.min(FIRST_CHUNK_ROWS);
+            let faults = &self.state.faults;
+            let mut job_fault = self.job_fault.cloned();
             loop {
-                let prepared = prepare_chunk(&mut reader, self.plan, self.columns, dialect, rows);
+                let mut read =
+                    |n| prepare_chunk(&mut reader, self.plan, self.columns, dialect, n, faults);
+                let prepared = match job_fault.as_mut() {
+                    Some(fault) => fault.next(rows, read, |chunk| chunk.rows.len()),
+                    None => read(rows),
+                };
                 rows = (rows * 2).min(chunk_rows);
                 let last = !matches!(prepared, Ok(Some(_)));
                 let sent = match prepared {
