@@ -202,6 +202,26 @@ impl IngestPlan {
         self.columns.len()
     }
 
+    /// The objects this header's lookup columns point at (a reference field's targets, a relationship
+    /// column's parent), sorted and without repeats: the records that must exist before these rows are
+    /// loaded for their lookups to resolve (a seed loads those objects first).
+    pub fn parent_objects(&self) -> Vec<&str> {
+        let fields = self.object.fields();
+        let mut parents: Vec<&str> = Vec::new();
+        for column in &self.columns {
+            match column {
+                Column::Field { field, .. } => {
+                    parents.extend(fields[*field].reference_to.iter().map(String::as_str));
+                }
+                Column::Relationship { parent_object, .. } => parents.push(parent_object),
+                Column::Id => {}
+            }
+        }
+        parents.sort_unstable();
+        parents.dedup();
+        parents
+    }
+
     /// Turns one CSV row into a row operation, or the error Salesforce would report for it.
     pub fn build_row(&self, record: &Record) -> Result<RowOp, RowFailure> {
         if record.len() != self.columns.len() {
@@ -620,6 +640,19 @@ mod tests {
             p.build_row(&recs[1]).unwrap_err().error.code,
             "MISSING_ARGUMENT"
         );
+    }
+
+    #[test]
+    fn parent_objects_are_the_targets_of_the_lookup_columns_used() {
+        let (header, _) = rows("LastName,AccountId,Owner.Username,ReportsToId,Email\n");
+        let p = plan("Contact", Operation::Insert, None, &header).unwrap();
+        assert_eq!(p.parent_objects(), ["Account", "Contact", "User"]);
+        let (header, _) = rows("Name,Parent.Ext__c\n");
+        let p = plan("Account", Operation::Insert, None, &header).unwrap();
+        assert_eq!(p.parent_objects(), ["Account"]);
+        let (header, _) = rows("Name\n");
+        let p = plan("Account", Operation::Insert, None, &header).unwrap();
+        assert!(p.parent_objects().is_empty());
     }
 
     #[test]
