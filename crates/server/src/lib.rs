@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod observe;
 mod private_file;
 pub(crate) mod routes;
+pub mod seed;
 mod soql;
 pub mod state;
 mod tls;
@@ -153,6 +154,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         faults: Arc::new(load_faults(config.faults_file.as_deref())?),
     };
     worker::spawn(&state);
+    // Before the listener binds: nothing can see a half-seeded org, and readiness waits for the seed.
+    if let Some(dir) = &config.seed_dir {
+        seed::load(&state, &principal, dir)
+            .await
+            .with_context(|| format!("seeding the default org from {}", dir.display()))?;
+    }
     let listener = std::net::TcpListener::bind(config.listen)
         .with_context(|| format!("binding {}", config.listen))?;
     listener.set_nonblocking(true)?;

@@ -11,6 +11,9 @@ mod rest;
 mod results;
 pub(crate) mod soap;
 
+/// What a job created outside a request (the seed) records as its origin, the same as a request's job.
+pub(crate) use jobs::new_job_origin;
+
 use crate::endpoint::Endpoint;
 use crate::faults::LimitFault;
 use crate::state::AppState;
