@@ -52,6 +52,7 @@ struct Served {
 
 /// What is known of a request when it arrives.
 struct Arrival {
+    /// Wall-clock time, not the emulated clock: the request log is for operators, beside other logs.
     at: chrono::DateTime<Utc>,
     started: Instant,
     method: Method,
@@ -204,7 +205,9 @@ async fn authorized(
 /// sharing it counts together); returns the org's total including this call.
 async fn count_request(state: &AppState, org: SfId) -> Result<u64, ApiError> {
     state
-        .with_store(move |store| store.add_api_usage(org, ApiCounter::ApiRequests, 1, Utc::now()))
+        .with_store(move |store| {
+            store.add_api_usage(org, ApiCounter::ApiRequests, 1, store.clock().now())
+        })
         .await
 }
 

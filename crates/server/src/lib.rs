@@ -145,6 +145,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         .await??
     };
     let state = AppState {
+        clock: store.clock().clone(),
         store,
         blobs,
         config: Arc::new(config.clone()),

@@ -23,6 +23,9 @@ pub struct AppState {
     pub cursors: Arc<Cursors>,
     /// Metrics, the request log and the workers' pulse, for the control surface.
     pub observers: Arc<Observers>,
+    /// What "now" is for the emulated orgs (`/_bulkforce/clock` freezes or shifts it): the store's own
+    /// clock, so that both tell the same time.
+    pub clock: bulkforce_core::clock::Clock,
     /// Fault injection rules (`/_bulkforce/faults`, `--faults`): per instance, in memory.
     pub faults: Arc<Faults>,
 }

@@ -40,7 +40,7 @@ pub async fn create(
     }
     let body = small_body(request).await?;
     let spec = IngestJobSpec::from_json(&body, state.store.schema())?;
-    let job = Job::new_ingest(spec, new_job_origin(principal, version));
+    let job = Job::new_ingest(spec, new_job_origin(principal, version, state.clock.now()));
     let org = principal.org_id;
     let job = state
         .with_store(move |store| store.create_job(org, job))
@@ -113,7 +113,7 @@ async fn create_multipart(
         content,
     } = read_multipart(request).await?;
     let spec = IngestJobSpec::from_json(&job_part, state.store.schema())?;
-    let job = Job::new_ingest(spec, new_job_origin(principal, version));
+    let job = Job::new_ingest(spec, new_job_origin(principal, version, state.clock.now()));
     let blobs = state.blobs.clone();
     let org = principal.org_id;
     let job = state

@@ -17,10 +17,14 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-/// Who creates a job now, through `version`: the time is truncated to whole seconds, as Salesforce's job
-/// timestamps are (a query job's date literals are anchored at it, so it must be what the job shows).
-pub fn new_job_origin(principal: &Principal, version: ApiVersion) -> JobOrigin {
-    let now = chrono::Utc::now();
+/// Who creates a job at `now` (the server's clock), through `version`: the time is truncated to whole
+/// seconds, as Salesforce's job timestamps are (a query job's date literals are anchored at it, so it must
+/// be what the job shows).
+pub fn new_job_origin(
+    principal: &Principal,
+    version: ApiVersion,
+    now: chrono::DateTime<Utc>,
+) -> JobOrigin {
     let created = now - chrono::Duration::nanoseconds(i64::from(now.nanosecond()));
     JobOrigin {
         org_id: principal.org_id,
@@ -161,7 +165,7 @@ pub async fn patch(
         let org = principal.org_id;
         state
             .with_store(move |store| {
-                store.add_api_usage(org, ApiCounter::IngestBatches, 1, Utc::now())
+                store.add_api_usage(org, ApiCounter::IngestBatches, 1, store.clock().now())
             })
             .await?;
         state.wake.notify_waiters();

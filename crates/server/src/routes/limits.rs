@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_store::{ApiCounter, Principal};
-use chrono::Utc;
 use serde_json::json;
 
 /// Salesforce's Bulk allocations (§7.1 of the protocol reference).
@@ -24,7 +23,7 @@ pub async fn limits(
     let org = principal.org_id;
     let [api_requests, batches, query_jobs] = state
         .with_store(move |store| {
-            let now = Utc::now();
+            let now = store.clock().now();
             Ok([
                 store.api_usage(org, ApiCounter::ApiRequests, now)?,
                 store.api_usage(org, ApiCounter::IngestBatches, now)?,

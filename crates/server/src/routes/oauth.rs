@@ -11,7 +11,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
 use bulkforce_store::{App, LockoutPolicy, LoginOutcome, Principal, Store, StoreError, TokenKind};
-use chrono::Utc;
 use hmac::{Hmac, Mac};
 use serde_json::{Value as Json, json};
 use sha2::Sha256;
@@ -214,7 +213,12 @@ fn password_grant(
         store.check_app(client_id, login.password)?;
         return Ok(Err(AUTHENTICATION_FAILURE));
     }
-    let outcome = store.login(login.username, login.password, login.policy, Utc::now())?;
+    let outcome = store.login(
+        login.username,
+        login.password,
+        login.policy,
+        store.clock().now(),
+    )?;
     let LoginOutcome::Accepted(principal) = outcome else {
         return Ok(Err(AUTHENTICATION_FAILURE));
     };
@@ -350,7 +354,7 @@ fn decoding_key(pem: &str) -> Option<jsonwebtoken::DecodingKey> {
 /// Stores a new access token and builds Salesforce's token response.
 async fn issue(state: &AppState, base: &str, issued: Issued) -> Result<Json, ApiError> {
     let token = new_access_token(issued.principal.org_id);
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = state.clock.now().timestamp_millis();
     let expires = now + state.config.session_timeout.as_millis() as i64;
     let (principal, app_id) = (issued.principal.clone(), issued.app.as_ref().map(|a| a.id));
     let saved = token.clone();

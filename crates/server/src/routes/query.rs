@@ -20,7 +20,6 @@ use bulkforce_core::job::{
 use bulkforce_store::ApiCounter;
 use bulkforce_store::blob::keys;
 use bulkforce_store::{Principal, StoreError};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 use std::io::{self, Read, Write};
@@ -62,7 +61,7 @@ pub async fn create(
     }
     let dialect = parse_dialect(raw.column_delimiter.as_deref(), raw.line_ending.as_deref())?;
     let text = raw.query.unwrap_or_default();
-    let origin = new_job_origin(principal, version);
+    let origin = new_job_origin(principal, version, state.clock.now());
     // Date literals are anchored at the job's creation time, here and when a worker runs it.
     let bound = compile_query(state.store.schema(), &text, origin.created, Mode::BulkQuery)?;
     let job = Job::new_query(operation, bound.object.name.clone(), text, dialect, origin);
@@ -70,7 +69,7 @@ pub async fn create(
     let job = state
         .with_store(move |store| {
             let job = store.create_job(org, job)?;
-            store.add_api_usage(org, ApiCounter::QueryJobs, 1, Utc::now())?;
+            store.add_api_usage(org, ApiCounter::QueryJobs, 1, store.clock().now())?;
             Ok(job)
         })
         .await?;

@@ -118,7 +118,7 @@ pub async fn login(
     let policy = state.config.lockout;
     let outcome = state
         .with_store(move |store| {
-            match store.login(&username, &password, &policy, chrono::Utc::now()) {
+            match store.login(&username, &password, &policy, store.clock().now()) {
                 Err(StoreError::Busy) => Ok(None),
                 other => other.map(Some),
             }
@@ -144,7 +144,7 @@ pub async fn login(
     };
     let token = new_access_token(principal.org_id);
     let timeout = state.config.session_timeout;
-    let expires = chrono::Utc::now().timestamp_millis() + timeout.as_millis() as i64;
+    let expires = state.clock.now().timestamp_millis() + timeout.as_millis() as i64;
     let (saved, who) = (token.clone(), principal.clone());
     if let Err(e) = state
         .with_store(move |store| {

@@ -31,7 +31,7 @@ pub(super) async fn query(
 ) -> Result<Response, ApiError> {
     let page = match locator {
         Some(locator) => PageOf::cursor(state, principal, &locator)?,
-        None => PageOf::first(principal, all_rows, uri_query)?,
+        None => PageOf::first(principal, all_rows, uri_query, state.clock.now())?,
     };
     let cursor = &page.cursor;
     let bound = compile_query(state.store.schema(), &cursor.soql, cursor.now, Mode::Rest)?;
@@ -65,8 +65,13 @@ struct PageOf {
 }
 
 impl PageOf {
-    /// The first page of the `q` parameter's statement.
-    fn first(principal: &Principal, all_rows: bool, uri_query: &str) -> Result<PageOf, ApiError> {
+    /// The first page of the `q` parameter's statement, its date literals anchored at `now`.
+    fn first(
+        principal: &Principal,
+        all_rows: bool,
+        uri_query: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<PageOf, ApiError> {
         let soql = query_param(uri_query, "q")
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| {
@@ -76,7 +81,7 @@ impl PageOf {
             org: principal.org_id,
             soql,
             all_rows,
-            now: chrono::Utc::now(),
+            now,
         };
         Ok(PageOf {
             cursor_id: None,
