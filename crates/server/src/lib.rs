@@ -109,6 +109,7 @@ pub fn load_schema(dir: Option<&Path>) -> anyhow::Result<Schema> {
 /// Opens the store, makes sure the default org and its token exist, binds and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     let schema = Arc::new(load_schema(config.schema_dir.as_deref())?);
+    let fault_rules = read_fault_rules(config.faults_file.as_deref())?;
     let mut tls_cert = None;
     let data_dir = config.data_dir.clone();
     let data_dir_lock = lock_data_dir(&data_dir)?;
@@ -152,7 +153,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         wake: Arc::new(Notify::new()),
         cursors: Arc::new(state::Cursors::default()),
         observers: Arc::new(observe::Observers::new(config.request_log_size)),
-        faults: Arc::new(load_faults(config.faults_file.as_deref())?),
+        faults: Arc::new(faults::Faults::default()),
     };
     worker::spawn(&state);
     // Before the listener binds: nothing can see a half-seeded org, and readiness waits for the seed.
@@ -161,6 +162,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
             .await
             .with_context(|| format!("seeding the default org from {}", dir.display()))?;
     }
+    // After the seed: the rules are for the tests that run against the server, not for its seed.
+    state.faults.add_all(fault_rules)?;
     let listener = std::net::TcpListener::bind(config.listen)
         .with_context(|| format!("binding {}", config.listen))?;
     listener.set_nonblocking(true)?;
@@ -193,17 +196,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     })
 }
 
-/// The fault rules of `--faults FILE` (a JSON array of rules): all of them, or an error naming the file and
-/// the rule at fault, so that a server never runs with half its rules.
-fn load_faults(file: Option<&Path>) -> anyhow::Result<faults::Faults> {
-    let faults = faults::Faults::default();
-    if let Some(file) = file {
-        let loaded = faults
-            .load_file(file)
-            .with_context(|| format!("loading fault rules from {}", file.display()))?;
-        tracing::info!(rules = loaded, file = %file.display(), "fault rules loaded");
-    }
-    Ok(faults)
+/// The fault rules of `--faults FILE` (a JSON array of rules), all checked: a bad file refuses the start
+/// with an error naming the file and the rule at fault, so that a server never runs with half its rules.
+fn read_fault_rules(file: Option<&Path>) -> anyhow::Result<Vec<serde_json::Value>> {
+    let Some(file) = file else {
+        return Ok(Vec::new());
+    };
+    let rules = faults::Faults::read_file(file)
+        .with_context(|| format!("loading fault rules from {}", file.display()))?;
+    tracing::info!(rules = rules.len(), file = %file.display(), "fault rules loaded");
+    Ok(rules)
 }
 
 /// The `--access-token` is never stored: `dispatch::authenticate` accepts it while the server runs with

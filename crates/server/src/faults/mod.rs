@@ -134,8 +134,9 @@ impl Faults {
         Ok(id)
     }
 
-    /// Loads the rules of a `--faults` file (a JSON array of rules), all or none.
-    pub fn load_file(&self, path: &Path) -> Result<usize, FaultError> {
+    /// Reads the rules of a `--faults` file (a JSON array of rules) and checks every one, so that a bad
+    /// file refuses the start before anything else runs; [`Faults::add_all`] adds them later.
+    pub fn read_file(path: &Path) -> Result<Vec<Value>, FaultError> {
         let text = std::fs::read_to_string(path)?;
         let rules: Vec<Value> = serde_json::from_str(&text)?;
         if rules.len() > MAX_RULES {
@@ -147,10 +148,15 @@ impl Faults {
                 error,
             })?;
         }
-        for given in &rules {
-            self.add(given.clone())?;
+        Ok(rules)
+    }
+
+    /// Adds checked rules (of [`Faults::read_file`]) in order.
+    pub fn add_all(&self, rules: Vec<Value>) -> Result<(), FaultError> {
+        for given in rules {
+            self.add(given)?;
         }
-        Ok(rules.len())
+        Ok(())
     }
 
     /// The rules in order, with their hits: `{"id","rule","hits","remaining"}` each.
