@@ -105,7 +105,7 @@ class AccountPipeline:
         """Accounts modified after WATERMARK (a SOQL datetime), and the watermark for the next run."""
         soql = (f"SELECT Id, Name, SystemModstamp FROM Account WHERE SystemModstamp > {watermark} "
                 "ORDER BY SystemModstamp")
-        rows = [row for page in self.sf.bulk2.Account.query(soql)
+        rows = [row for page in self.sf.bulk2.Account.query(soql, wait=self.poll_seconds)
                 for row in csv.DictReader(io.StringIO(page, newline=""))]
         return rows, max((row["SystemModstamp"] for row in rows), default=watermark)
 
