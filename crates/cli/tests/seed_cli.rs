@@ -59,9 +59,9 @@ struct Exited {
     stderr: String,
 }
 
-/// Starts `bulkforce serve --seed SEED` on the dirs' data dir. Returns once it printed its URL, or once
-/// it exited without.
-fn serve(dirs: &Dirs, seed: &Path) -> Result<Started, Exited> {
+/// Starts `bulkforce serve --seed SEED` (and `extra` flags) on the dirs' data dir. Returns once it printed
+/// its URL, or once it exited without.
+fn serve(dirs: &Dirs, seed: &Path, extra: &[&str]) -> Result<Started, Exited> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
         .args(["serve", "--listen", "127.0.0.1:0", "--access-token", TOKEN])
         .arg("--data-dir")
@@ -70,6 +70,7 @@ fn serve(dirs: &Dirs, seed: &Path) -> Result<Started, Exited> {
         .arg(dirs.path("schema"))
         .arg("--seed")
         .arg(seed)
+        .args(extra)
         .env_remove("BULKFORCE_ACCESS_TOKEN")
         .env_remove("BULKFORCE_SEED_DIR")
         .env_remove("BULKFORCE_LOG")
@@ -114,7 +115,11 @@ fn serve(dirs: &Dirs, seed: &Path) -> Result<Started, Exited> {
 }
 
 fn started(dirs: &Dirs) -> Started {
-    serve(dirs, &dirs.path("seed")).unwrap_or_else(|exited| {
+    started_with(dirs, &[])
+}
+
+fn started_with(dirs: &Dirs, extra: &[&str]) -> Started {
+    serve(dirs, &dirs.path("seed"), extra).unwrap_or_else(|exited| {
         panic!(
             "the server exited ({}) instead of serving: {}",
             exited.status, exited.stderr
@@ -123,7 +128,7 @@ fn started(dirs: &Dirs) -> Started {
 }
 
 fn refused(dirs: &Dirs) -> Exited {
-    match serve(dirs, &dirs.path("seed")) {
+    match serve(dirs, &dirs.path("seed"), &[]) {
         Ok(started) => panic!(
             "the server started although the seed is bad; stderr: {}",
             started.stderr.lock().unwrap()
@@ -311,4 +316,30 @@ fn a_file_of_an_unknown_object_or_not_csv_is_refused_before_anything_loads() {
     std::fs::remove_file(dirs.path("seed/notes.txt")).unwrap();
     let server = started(&dirs);
     assert_eq!(server.query("SELECT Id FROM Account").len(), 1);
+}
+
+#[test]
+fn hold_jobs_does_not_hold_the_seed_jobs() {
+    let dirs = Dirs::new();
+    write_family(&dirs);
+    let server = started_with(&dirs, &["--hold-jobs"]);
+    assert_eq!(server.query("SELECT Id FROM Contact").len(), 2);
+    assert!(
+        server
+            .ingest_jobs()
+            .iter()
+            .all(|j| j["state"] == "JobComplete")
+    );
+}
+
+#[test]
+fn an_empty_seed_file_is_refused() {
+    let dirs = Dirs::new();
+    dirs.seed_file("Account.csv", "");
+    let exited = refused(&dirs);
+    assert!(
+        exited.stderr.contains("Account.csv") && exited.stderr.contains("header row"),
+        "{}",
+        exited.stderr
+    );
 }
