@@ -63,6 +63,10 @@
     return `${minutes} min ${Math.round((ms % 60000) / 1000)} s`;
   }
 
+  function plural(n, noun) {
+    return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
+  }
+
   function bytes(value) {
     if (typeof value !== 'number') return '';
     if (value < 1024) return `${value} B`;
@@ -336,7 +340,7 @@
         body.replaceChildren(...rows);
       }
       const live = jobs.filter((job) => !FINAL_STATES.has(job.state)).length;
-      $('jobs-status').textContent = `${jobs.length} jobs, ${live} not finished · updated ${new Date().toLocaleTimeString()}`;
+      $('jobs-status').textContent = `${plural(jobs.length, 'job')}, ${live} not finished · updated ${new Date().toLocaleTimeString()}`;
     },
   };
 
@@ -536,7 +540,7 @@
             await send('POST', `/_bulkforce/orgs/${encodeURIComponent(org.id)}/reset`);
             flash(`Org ${org.id} reset.`, 'ok');
           }, { class: 'small danger', testid: 'org-reset' })))));
-      $('orgs-status').textContent = `${orgs.length} orgs`;
+      $('orgs-status').textContent = plural(orgs.length, 'org');
     },
   };
 
@@ -621,7 +625,7 @@
         body.replaceChildren(...(rows.length ? rows
           : [el('tr', { class: 'empty' }, el('td', { colspan: 6 }, 'No fault rules: every request is served as it comes.'))]));
       }
-      $('faults-status').textContent = `${faults.length} rules`;
+      $('faults-status').textContent = plural(faults.length, 'rule');
     },
   };
 
