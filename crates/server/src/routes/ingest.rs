@@ -116,6 +116,7 @@ async fn create_multipart(
     let job = Job::new_ingest(spec, new_job_origin(principal, version, state.clock.now()));
     let blobs = state.blobs.clone();
     let org = principal.org_id;
+    let hold = state.config.hold_jobs;
     let job = state
         .with_store(move |store| {
             let job = store.create_job(org, job)?;
@@ -124,13 +125,15 @@ async fn create_multipart(
             writer.write_all(&content)?;
             let size = writer.commit()?;
             store.end_upload(org, job.id, Some(size))?;
+            // Closed at once: held in the same step under `serve --hold-jobs`.
             let (job, _) = store
-                .transition(
+                .transition_holding(
                     org,
                     job.id,
                     &[JobState::Open],
                     JobState::UploadComplete,
                     None,
+                    hold,
                 )?
                 .ok_or_else(|| bulkforce_store::StoreError::Corrupt("job vanished".into()))?;
             Ok(job)

@@ -146,8 +146,10 @@ pub async fn patch(
     };
     load_job(state, principal, id, kind).await?;
     let org = principal.org_id;
+    // `serve --hold-jobs`: a closed job is held in the same step, before any worker can claim it.
+    let hold = state.config.hold_jobs && target == JobState::UploadComplete;
     let (job, moved) = state
-        .with_store(move |store| store.transition(org, id, from, target, None))
+        .with_store(move |store| store.transition_holding(org, id, from, target, None, hold))
         .await?
         .ok_or_else(ApiError::not_found)?;
     if !moved {

@@ -66,9 +66,11 @@ pub async fn create(
     let bound = compile_query(state.store.schema(), &text, origin.created, Mode::BulkQuery)?;
     let job = Job::new_query(operation, bound.object.name.clone(), text, dialect, origin);
     let org = principal.org_id;
+    // `serve --hold-jobs`: a query job waits from its creation until released.
+    let hold = state.config.hold_jobs;
     let job = state
         .with_store(move |store| {
-            let job = store.create_job(org, job)?;
+            let job = store.create_job_holding(org, job, hold)?;
             store.add_api_usage(org, ApiCounter::QueryJobs, 1, store.clock().now())?;
             Ok(job)
         })

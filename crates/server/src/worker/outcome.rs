@@ -12,6 +12,9 @@ pub(super) enum Stop {
     Failed(String),
     /// The job left InProgress while it ran (aborted, or deleted): its state is already final.
     Aborted,
+    /// The job was held while it ran: the worker gave it up after a commit (it stays InProgress and
+    /// unclaimed, with its checkpoint) and a worker resumes it once it is released.
+    Held,
     /// Storage failed: the job fails with `Unknown : ` and Salesforce's "unexpected error" message, and the
     /// error (which may hold SQL text or paths) is only logged, under the ErrorId the message gives.
     Store(StoreError),
@@ -29,7 +32,7 @@ pub(super) fn finish(state: &AppState, org: SfId, job: &Job, outcome: Result<Opt
     let store = &state.store;
     let finished = match outcome {
         Ok(processed) => store.finish_job(org, job.id, JobState::JobComplete, None, processed),
-        Err(Stop::Aborted) => Ok(false),
+        Err(Stop::Aborted | Stop::Held) => Ok(false),
         Err(Stop::Failed(message)) => {
             store.finish_job(org, job.id, JobState::Failed, Some(&message), None)
         }

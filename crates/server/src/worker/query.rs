@@ -57,7 +57,7 @@ fn run(state: &AppState, org: SfId, job: &Job) -> Result<u64, Stop> {
     let mut rendered = Vec::with_capacity(FLUSH_BYTES + 64 * 1024);
     let mut offsets = Vec::with_capacity(INDEX_FLUSH_BYTES);
     let mut rows = 0u64;
-    let mut aborted = false;
+    let mut stopped = None;
     let check_every = state.config.chunk_rows.max(1) as u64;
     let options = QueryOptions {
         include_deleted: job.operation == Operation::QueryAll,
@@ -77,23 +77,32 @@ fn run(state: &AppState, org: SfId, job: &Job) -> Result<u64, Stop> {
             index.write_all(&offsets)?;
             offsets.clear();
         }
-        // Every chunk's worth of rows, see whether the job was aborted (and pause if asked to).
+        // Every chunk's worth of rows, see whether the job was aborted or held (and pause if asked to). A
+        // held query is given up and runs again from the start once released: its files appear only at
+        // the end, so nothing of this run remains.
         if rows.is_multiple_of(check_every) {
             if state.config.chunk_delay_ms > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(
                     state.config.chunk_delay_ms,
                 ));
             }
-            let current = state.store.get_job(org, job.id)?;
-            if current.is_none_or(|j| j.state != JobState::InProgress) {
-                aborted = true;
+            let current = state.store.job_summary(org, job.id)?;
+            if current
+                .as_ref()
+                .is_none_or(|j| j.job.state != JobState::InProgress)
+            {
+                stopped = Some(Stop::Aborted);
+                return Ok(false);
+            }
+            if current.is_some_and(|j| j.held) && state.store.give_up_held_job(org, job.id)? {
+                stopped = Some(Stop::Held);
                 return Ok(false);
             }
         }
         Ok(true)
     })?;
-    if aborted {
-        return Err(Stop::Aborted);
+    if let Some(stop) = stopped {
+        return Err(stop);
     }
     results.write_all(&rendered).map_err(StoreError::from)?;
     index.write_all(&offsets).map_err(StoreError::from)?;

@@ -6,6 +6,7 @@ use super::chunk::{Echoes, PreparedChunk};
 use super::result_parts::ResultParts;
 use crate::state::AppState;
 use crate::worker::outcome::Stop;
+use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::RowValues;
 use bulkforce_store::{Chunk, ChunkProgress, ChunkSource, RowOutcome, StoreError};
 use std::sync::mpsc::{Receiver, Sender};
@@ -19,6 +20,8 @@ const TRANSACTION_BUDGET: Duration = Duration::from_millis(1000);
 /// that are ready until its budget is spent; it never waits for the reader while holding the database.
 pub(super) struct Feed<'a> {
     state: &'a AppState,
+    /// The job's org and id: a job held meanwhile ends the transaction after its current chunk.
+    job: (SfId, SfId),
     rx: &'a Receiver<Result<PreparedChunk, Stop>>,
     /// Index of the next chunk handed to the store.
     next_chunk: u64,
@@ -55,6 +58,7 @@ impl<'a> Feed<'a> {
     /// check's verdict (`check`) and for the result writer (`parts`, answered on `written`).
     pub(super) fn new(
         state: &'a AppState,
+        job: (SfId, SfId),
         rx: &'a Receiver<Result<PreparedChunk, Stop>>,
         next_chunk: u64,
         check: Receiver<Result<(), Stop>>,
@@ -63,6 +67,7 @@ impl<'a> Feed<'a> {
     ) -> Self {
         Feed {
             state,
+            job,
             rx,
             next_chunk,
             echoes: None,
@@ -105,6 +110,13 @@ impl<'a> Feed<'a> {
         }
     }
 
+    /// Whether the job was held meanwhile (a store that cannot say is taken as "not held": the check after
+    /// the commit asks again).
+    fn is_held(&self) -> bool {
+        let (org, id) = self.job;
+        matches!(self.state.store.job_summary(org, id), Ok(Some(job)) if job.held)
+    }
+
     /// Hands `prepared` over as the store's next chunk, keeping its echoes for its result parts.
     pub(super) fn take(&mut self, prepared: PreparedChunk) -> Chunk {
         let progress = ChunkProgress {
@@ -138,6 +150,10 @@ impl ChunkSource for Feed<'_> {
         }
         // A chunk delay is a test's way to watch a job progress: commit every chunk then.
         if self.state.config.chunk_delay_ms > 0 || self.started.elapsed() >= TRANSACTION_BUDGET {
+            return None;
+        }
+        // A held job stops after the chunk it is on: commit now (the worker then gives it up).
+        if self.is_held() {
             return None;
         }
         // While the check runs, the commit would wait for it anyway: wait for the next chunk instead.

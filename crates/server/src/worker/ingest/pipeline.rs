@@ -172,7 +172,15 @@ impl<'a> Pipeline<'a> {
         let Pipeline {
             state, org, job, ..
         } = self;
-        let mut feed = Feed::new(state, &chunks, chunks_done, verdict, parts, written);
+        let mut feed = Feed::new(
+            state,
+            (org, job.id),
+            &chunks,
+            chunks_done,
+            verdict,
+            parts,
+            written,
+        );
         let (mut waited_for_rows, mut in_store) = (Duration::ZERO, Duration::ZERO);
         // Blocks here, outside the database, until the reader has a chunk; then applies it and whatever
         // else is ready in one transaction.
@@ -204,6 +212,10 @@ impl<'a> Pipeline<'a> {
             }
             if let Some(stop) = feed.stopped.take() {
                 return Err(stop);
+            }
+            // Held meanwhile: what is committed stays, and the job waits, unclaimed, for its release.
+            if state.store.give_up_held_job(org, job.id)? {
+                return Err(Stop::Held);
             }
             if state.config.chunk_delay_ms > 0 {
                 std::thread::sleep(Duration::from_millis(state.config.chunk_delay_ms));
