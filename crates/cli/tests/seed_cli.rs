@@ -343,3 +343,21 @@ fn an_empty_seed_file_is_refused() {
         exited.stderr
     );
 }
+
+#[test]
+fn a_job_that_fails_whole_refuses_the_seed_with_the_jobs_error() {
+    let dirs = Dirs::new();
+    dirs.seed_file("Account.csv", "Name\nAcme\n");
+    // Broken quoting fails the whole job (as on Salesforce), after Account loaded.
+    dirs.seed_file("Contact.csv", "LastName,AccountId\n\"Ann,\n");
+    let exited = refused(&dirs);
+    assert!(!exited.status.success());
+    let stderr = &exited.stderr;
+    for expected in [
+        "seed file Contact.csv: its ingest job",
+        "InvalidBatch",
+        "nothing of the seed was kept",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in: {stderr}");
+    }
+}
