@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod control;
 mod error;
 mod pages;
 mod poll;
