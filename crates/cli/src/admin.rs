@@ -1,5 +1,8 @@
 //! `bulkforce admin`: orgs, users, connected apps and tokens, managed directly in the data directory
-//! (safe while `serve` runs: SQLite arbitrates between processes).
+//! (safe while `serve` runs: SQLite arbitrates between processes); and the controls of a running server
+//! (`--url`: health, clock, reset, snapshots, jobs, faults, …), in `control/`.
+
+mod control;
 
 use anyhow::{Context, bail};
 use bulkforce_core::id::SfId;
@@ -11,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Args, Debug)]
+#[command(after_help = control::EXIT_CODES_HELP)]
 pub struct AdminArgs {
     /// The data directory of the server.
     #[arg(
@@ -26,12 +30,64 @@ pub struct AdminArgs {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// The running server of the control commands, e.g. http://127.0.0.1:8080 (env BULKFORCE_URL, else
+    /// BULKFORCE_INSTANCE_URL).
+    #[arg(long = "url", value_name = "URL", global = true)]
+    server_url: Option<String>,
+    /// The control commands' bearer token: the server's --control-token or the default org admin's token
+    /// (env BULKFORCE_CONTROL_TOKEN, else BULKFORCE_ACCESS_TOKEN; the environment keeps it out of `ps`).
+    #[arg(long = "token", value_name = "TOKEN", global = true)]
+    control_token: Option<String>,
     #[command(subcommand)]
     command: AdminCommand,
 }
 
+/// Every `admin` subcommand: on the data directory, or on a running server.
 #[derive(Subcommand, Debug)]
 enum AdminCommand {
+    #[command(flatten)]
+    DataDir(DataDirCommand),
+    #[command(flatten)]
+    Server(control::ControlCommand),
+}
+
+/// What `bulkforce admin` was asked, ready to run.
+pub enum Admin {
+    /// A command on the data directory (synchronous, no server needed).
+    DataDir(DataDirArgs),
+    /// A control of a running server (async, over HTTP).
+    Server(control::Invocation),
+}
+
+/// A data-directory command with the flags it uses.
+pub struct DataDirArgs {
+    data_dir: PathBuf,
+    schema_dir: Option<PathBuf>,
+    json: bool,
+    command: DataDirCommand,
+}
+
+impl AdminArgs {
+    /// Splits the parsed arguments by where the command acts.
+    pub fn into_admin(self) -> Admin {
+        match self.command {
+            AdminCommand::DataDir(command) => Admin::DataDir(DataDirArgs {
+                data_dir: self.data_dir,
+                schema_dir: self.schema_dir,
+                json: self.json,
+                command,
+            }),
+            AdminCommand::Server(command) => Admin::Server(control::Invocation {
+                command,
+                target: control::ServerTarget::resolve(self.server_url, self.control_token),
+                json: self.json,
+            }),
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum DataDirCommand {
     /// Create an org with its admin user.
     CreateOrg {
         #[arg(long)]
@@ -113,18 +169,18 @@ fn org_id(text: &str) -> anyhow::Result<SfId> {
 }
 
 /// `bulkforce admin`: opens the data directory (creating the default org if needed) and runs one subcommand.
-pub fn run(args: AdminArgs) -> anyhow::Result<()> {
+pub fn run(args: DataDirArgs) -> anyhow::Result<()> {
     let schema = Arc::new(bulkforce_server::load_schema(args.schema_dir.as_deref())?);
     let store = SqliteStore::open(&args.data_dir, schema).context("opening the data directory")?;
     store.ensure_default_org()?;
     let json_output = args.json;
     match args.command {
-        AdminCommand::CreateOrg {
+        DataDirCommand::CreateOrg {
             name,
             username,
             password,
         } => create_org(&store, &name, &username, password.as_deref(), json_output),
-        AdminCommand::CreateUser {
+        DataDirCommand::CreateUser {
             org,
             username,
             password,
@@ -140,22 +196,22 @@ pub fn run(args: AdminArgs) -> anyhow::Result<()> {
             };
             create_user(&store, &user, json_output)
         }
-        AdminCommand::SetPassword { username, password } => {
+        DataDirCommand::SetPassword { username, password } => {
             set_password(&store, &username, &password, json_output)
         }
-        AdminCommand::CreateApp {
+        DataDirCommand::CreateApp {
             org,
             name,
             certificate,
         } => create_app(&store, &org, &name, certificate, json_output),
-        AdminCommand::Token {
+        DataDirCommand::Token {
             username,
             ttl,
             refresh,
         } => token(&store, &username, ttl, refresh.as_deref(), json_output),
-        AdminCommand::List => list(&store, json_output),
-        AdminCommand::Unlock { username } => unlock(&store, &username, json_output),
-        AdminCommand::Revoke { token } => revoke(&store, &token, json_output),
+        DataDirCommand::List => list(&store, json_output),
+        DataDirCommand::Unlock { username } => unlock(&store, &username, json_output),
+        DataDirCommand::Revoke { token } => revoke(&store, &token, json_output),
     }
 }
 

@@ -23,7 +23,8 @@ struct Cli {
 enum Command {
     /// Serve the Bulk API 2.0 over HTTP(S), storing records in an embedded database.
     Serve(serve::ServeArgs),
-    /// Manage orgs, users, connected apps and tokens in a data directory.
+    /// Manage orgs, users, connected apps and tokens in a data directory; or control a running server
+    /// (--url): health, requests, clock, reset, snapshots, jobs and holds, fault rules.
     Admin(admin::AdminArgs),
     /// Load a CSV file of any size into an sObject: split into ingest jobs run in parallel, journaled for
     /// --resume; writes <stem>-success.csv and <stem>-failed.csv.
@@ -67,7 +68,10 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Serve(args) => serve_or_admin_exit(runtime.block_on(serve::run(args))),
-        Command::Admin(args) => serve_or_admin_exit(admin::run(args)),
+        Command::Admin(args) => match args.into_admin() {
+            admin::Admin::DataDir(args) => serve_or_admin_exit(admin::run(args)),
+            admin::Admin::Server(control) => command_exit(runtime.block_on(control.run())),
+        },
         Command::Load(args) => command_exit(runtime.block_on(commands::load(args))),
         Command::Export(args) => command_exit(runtime.block_on(commands::export(args))),
         Command::Jobs(args) => command_exit(runtime.block_on(commands::jobs(args))),

@@ -15,7 +15,7 @@ mod orgs;
 mod progress;
 
 pub use connect::ConnectArgs;
-pub use exit::{CommandResult, EXIT_USAGE};
+pub use exit::{CliError, CommandResult, EXIT_USAGE, Finished};
 pub use export::{ExportArgs, export};
 pub use jobs::{JobsArgs, jobs};
 pub use load::{LoadArgs, load};
