@@ -55,7 +55,8 @@ pub(super) fn job_from_row(row: &Row<'_>) -> Result<Job> {
         number_records_processed: int(12)? as u64,
         number_records_failed: int(13)? as u64,
         retries: int(14)? as u32,
-        total_processing_time: int(15)? as u64,
+        // Measured on the clock: a clock set back while the job ran must not make it negative.
+        total_processing_time: int(15)?.max(0) as u64,
         api_active_processing_time: int(16)? as u64,
         apex_processing_time: 0,
         error_message: row.get(17)?,
