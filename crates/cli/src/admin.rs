@@ -320,7 +320,7 @@ fn token(
     let principal = store
         .find_user(username)?
         .with_context(|| format!("no user {username}"))?;
-    let expires = ttl.map(|s| chrono::Utc::now().timestamp_millis() + (s as i64) * 1000);
+    let expires = ttl.map(|s| store.clock().now().timestamp_millis() + (s as i64) * 1000);
     let token = issue(store, &principal, expires)?;
     let refresh_token = refresh
         .map(|client_id| issue_refresh(store, &principal, client_id))
@@ -363,7 +363,7 @@ fn issue_refresh(
 fn list(store: &SqliteStore, json_output: bool) -> anyhow::Result<()> {
     let mut orgs = Vec::new();
     let mut text = String::new();
-    let locked = store.locked_users(chrono::Utc::now())?;
+    let locked = store.locked_users(store.clock().now())?;
     let lock_of = |user: &Principal| {
         locked
             .iter()
