@@ -13,6 +13,11 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Where `--help` lists the flags of the data-dir commands.
+const DATA_DIR_HEADING: &str = "Data-dir commands (create-org … revoke)";
+/// Where `--help` lists the flags of the server commands.
+const SERVER_HEADING: &str = "Server commands (health … faults)";
+
 #[derive(Args, Debug)]
 #[command(after_help = control::EXIT_CODES_HELP)]
 pub struct AdminArgs {
@@ -21,22 +26,33 @@ pub struct AdminArgs {
         long,
         env = "BULKFORCE_DATA_DIR",
         default_value = "./bulkforce-data",
-        global = true
+        global = true,
+        help_heading = DATA_DIR_HEADING
     )]
     data_dir: PathBuf,
     /// Describe files the server loads (so org databases are created with the same objects).
-    #[arg(long = "schema", env = "BULKFORCE_SCHEMA_DIR", global = true)]
+    #[arg(
+        long = "schema",
+        env = "BULKFORCE_SCHEMA_DIR",
+        global = true,
+        help_heading = DATA_DIR_HEADING
+    )]
     schema_dir: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
     /// The running server of the control commands, e.g. http://127.0.0.1:8080 (env BULKFORCE_URL, else
     /// BULKFORCE_INSTANCE_URL).
-    #[arg(long = "url", value_name = "URL", global = true)]
+    #[arg(long = "url", value_name = "URL", global = true, help_heading = SERVER_HEADING)]
     server_url: Option<String>,
     /// The control commands' bearer token: the server's --control-token or the default org admin's token
     /// (env BULKFORCE_CONTROL_TOKEN, else BULKFORCE_ACCESS_TOKEN; the environment keeps it out of `ps`).
-    #[arg(long = "token", value_name = "TOKEN", global = true)]
+    #[arg(
+        long = "token",
+        value_name = "TOKEN",
+        global = true,
+        help_heading = SERVER_HEADING
+    )]
     control_token: Option<String>,
     #[command(subcommand)]
     command: AdminCommand,
