@@ -65,7 +65,12 @@ async fn every_file_is_served_with_its_type_and_the_security_headers() {
         (
             "/_bulkforce/ui/app.js",
             "text/javascript; charset=utf-8",
-            "'use strict';",
+            "import ",
+        ),
+        (
+            "/_bulkforce/ui/jobs.js",
+            "text/javascript; charset=utf-8",
+            "export ",
         ),
         ("/_bulkforce/ui/app.css", "text/css; charset=utf-8", ":root"),
         ("/_bulkforce/ui/favicon.svg", "image/svg+xml", "<svg"),
@@ -116,8 +121,8 @@ async fn the_page_loads_only_its_own_files_and_runs_no_inline_code() {
     let lower = page.to_ascii_lowercase();
     assert_eq!(
         lower.matches("<script").count(),
-        lower.matches("<script src=").count(),
-        "every script is a file"
+        lower.matches("<script type=\"module\" src=").count(),
+        "every script is a module file"
     );
     for inline in [
         " onclick=",
@@ -133,22 +138,78 @@ async fn the_page_loads_only_its_own_files_and_runs_no_inline_code() {
         !lower.contains("http://") && !lower.contains("https://"),
         "nothing from elsewhere"
     );
-    let script = server
-        .control(Method::GET, "/_bulkforce/ui/app.js", None)
-        .await
-        .text();
-    for markup in [
-        "innerHTML",
-        "outerHTML",
-        "insertAdjacentHTML",
-        "document.write",
-        "eval(",
-    ] {
-        assert!(
-            !script.contains(markup),
-            "server text is never parsed as HTML: {markup}"
-        );
+    let page_script = r#"<script type="module" src="app.js"></script>"#;
+    assert!(page.contains(page_script), "the page starts its modules");
+    for (module, script) in modules(&server).await {
+        for markup in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+        ] {
+            assert!(
+                !script.contains(markup),
+                "{module}: server text is never parsed as HTML: {markup}"
+            );
+        }
     }
+}
+
+/// The page's modules, from app.js through their relative imports (`from './x.js'`), each checked served
+/// as JavaScript with the dashboard's headers: (name, text), in the order found.
+async fn modules(server: &Server) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut waiting = vec!["app.js".to_owned()];
+    while let Some(module) = waiting.pop() {
+        if found.iter().any(|(name, _)| *name == module) {
+            continue;
+        }
+        let reply = server
+            .control(Method::GET, &format!("/_bulkforce/ui/{module}"), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{module} is served");
+        assert_eq!(
+            reply.header("content-type").as_deref(),
+            Some("text/javascript; charset=utf-8"),
+            "{module}"
+        );
+        assert_guarded(&reply, &module);
+        let text = reply.text();
+        for (at, from) in text.match_indices("from './") {
+            let rest = &text[at + from.len()..];
+            let imported = &rest[..rest.find('\'').expect("a closing quote")];
+            waiting.push(imported.to_owned());
+        }
+        found.push((module, text));
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_modules_the_page_imports_are_all_served() {
+    let server = start().await;
+    let mut names: Vec<String> = modules(&server)
+        .await
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "api.js",
+            "app.js",
+            "clock.js",
+            "data.js",
+            "dom.js",
+            "faults.js",
+            "job.js",
+            "jobs.js",
+            "orgs.js",
+            "requests.js",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -217,10 +278,11 @@ fn families_called(script: &str) -> BTreeSet<String> {
 #[tokio::test]
 async fn every_call_the_page_makes_needs_the_token() {
     let server = start().await;
-    let script = server
-        .control(Method::GET, "/_bulkforce/ui/app.js", None)
+    let script: String = modules(&server)
         .await
-        .text();
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
     let families = families_called(&script);
     let expected = [
         "clock",

@@ -24,28 +24,33 @@ struct Asset {
     body: &'static str,
 }
 
-/// Every file the dashboard serves; anything else under `/_bulkforce/ui/` is a 404.
+/// An embedded file of `crates/server/ui/`.
+macro_rules! asset {
+    ($name:literal, $content_type:literal) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_str!(concat!("../../ui/", $name)),
+        }
+    };
+}
+
+/// Every file the dashboard serves (the page, its ES modules, its style); anything else under
+/// `/_bulkforce/ui/` is a 404.
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "index.html",
-        content_type: "text/html; charset=utf-8",
-        body: include_str!("../../ui/index.html"),
-    },
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../ui/app.js"),
-    },
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../../ui/app.css"),
-    },
-    Asset {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        body: include_str!("../../ui/favicon.svg"),
-    },
+    asset!("index.html", "text/html; charset=utf-8"),
+    asset!("app.css", "text/css; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
+    asset!("app.js", "text/javascript; charset=utf-8"),
+    asset!("api.js", "text/javascript; charset=utf-8"),
+    asset!("dom.js", "text/javascript; charset=utf-8"),
+    asset!("jobs.js", "text/javascript; charset=utf-8"),
+    asset!("job.js", "text/javascript; charset=utf-8"),
+    asset!("orgs.js", "text/javascript; charset=utf-8"),
+    asset!("requests.js", "text/javascript; charset=utf-8"),
+    asset!("faults.js", "text/javascript; charset=utf-8"),
+    asset!("data.js", "text/javascript; charset=utf-8"),
+    asset!("clock.js", "text/javascript; charset=utf-8"),
 ];
 
 /// Serves the asset `path` names (the part after `/_bulkforce/ui/`; empty for the page itself).
