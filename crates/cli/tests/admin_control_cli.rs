@@ -5,8 +5,9 @@
 mod support;
 
 use serde_json::{Value, json};
+use std::io::Write;
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use support::{Server, code, json_out, serve};
 
@@ -498,6 +499,24 @@ fn fault_rules_are_added_listed_removed_and_cleared() {
         rows[2].contains(" limit ") && rows[3].contains(" row "),
         "{text}"
     );
+
+    // From stdin.
+    let mut child = bare_admin(&["--url", &server.url, "--token", CONTROL_TOKEN, "--json"])
+        .args(["faults", "add", "@-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rule = json!({"kind": "http", "path": "/services/data/**", "latencyMs": 1});
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(rule.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 0, "{}", both(&output));
+    assert_eq!(json_out(&output)["ids"], json!(["f4"]));
 
     let removed = admin_json(&server, &["faults", "remove", &id]);
     assert_eq!(removed["removed"], true);
