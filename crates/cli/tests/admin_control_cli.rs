@@ -378,6 +378,12 @@ fn snapshots_are_created_listed_restored_and_deleted() {
     let created = admin_json(&server, &["snapshot", "create", "two-accounts"]);
     assert_eq!(created["name"], "two-accounts");
     assert_eq!(created["orgs"], 1);
+    let text = admin(&server, &["snapshot", "create", "again"]);
+    assert!(
+        text.starts_with("snapshot again created at ") && text.trim_end().ends_with(" (1 org)"),
+        "{text}"
+    );
+    admin(&server, &["snapshot", "delete", "again"]);
     let text = admin(&server, &["snapshots", "list"]);
     let mut lines = text.lines();
     assert!(lines.next().unwrap().starts_with("name"), "{text}");

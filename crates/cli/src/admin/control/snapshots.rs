@@ -55,9 +55,13 @@ pub async fn run(client: &ControlClient, command: SnapshotCommand, json: bool) -
             if json {
                 print_json(&snapshot);
             } else {
+                let orgs = match snapshot.orgs {
+                    1 => "1 org".to_owned(),
+                    n => format!("{n} orgs"),
+                };
                 println!(
-                    "snapshot {} created at {} ({} orgs)",
-                    snapshot.name, snapshot.created_date, snapshot.orgs
+                    "snapshot {} created at {} ({orgs})",
+                    snapshot.name, snapshot.created_date
                 );
             }
         }
