@@ -27,11 +27,23 @@ pub trait BlobStore: Send + Sync {
     fn size(&self, key: &str) -> Result<Option<u64>>;
     /// Removes every blob whose key starts with `prefix` (a folder).
     fn delete_prefix(&self, prefix: &str) -> Result<()>;
+    /// Copies every committed blob under the folder `prefix` to `dest/<key>` (a snapshot takes an org's
+    /// blobs this way). Blobs are never changed in place, only replaced whole, so a copy taken while
+    /// blobs are written holds each blob either as it was or as it became.
+    fn export_prefix(&self, prefix: &str, dest: &Path) -> Result<()>;
+    /// Replaces every blob under the folder `prefix` with the files under `src/<prefix>`, each keyed by
+    /// its path below `src` (a restore puts an org's blobs back this way). Each blob appears whole.
+    fn import_prefix(&self, prefix: &str, src: &Path) -> Result<()>;
 }
 
 /// Blob keys, in one place so that every caller agrees on the layout.
 pub mod keys {
     use super::SfId;
+
+    /// Everything of one org.
+    pub fn org(org: SfId) -> String {
+        format!("orgs/{org}")
+    }
 
     /// Everything of one job.
     pub fn job(org: SfId, job: SfId) -> String {
@@ -203,6 +215,61 @@ impl BlobStore for LocalBlobs {
             _ => Ok(()),
         }
     }
+
+    fn export_prefix(&self, prefix: &str, dest: &Path) -> Result<()> {
+        let from = self.path(prefix)?;
+        copy_tree(&from, &dest.join(prefix))
+    }
+
+    fn import_prefix(&self, prefix: &str, src: &Path) -> Result<()> {
+        let to = self.path(prefix)?;
+        self.delete_prefix(prefix)?;
+        copy_tree(&src.join(prefix), &to)
+    }
+}
+
+/// Copies the files under `from` to the same paths under `to` (nothing when `from` does not exist),
+/// leaving out the temporary files of writes in progress. Each file is hard-linked where the file
+/// system allows (blobs are only ever replaced whole, never written in place, so sharing one is safe),
+/// else copied; either way under a temporary name renamed into place, so that it appears whole.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let entries = match fs::read_dir(from) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    private_fs::create_private_dir_all(to)?;
+    for entry in entries {
+        let entry = entry?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&source, &target)?;
+        } else if kind.is_file() && !is_temp_name(&source) {
+            copy_file(&source, &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn copy_file(source: &Path, target: &Path) -> Result<()> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    let temp = parent.join(format!(".copy.{:016x}.tmp", rand::random::<u64>()));
+    if fs::hard_link(source, &temp).is_err() {
+        // Another file system, or links refused: a private copy instead.
+        let mut input = File::open(source)?;
+        let mut output = private_fs::create_private_file(&temp)?;
+        let copied = std::io::copy(&mut input, &mut output).and_then(|_| output.sync_data());
+        if let Err(e) = copied {
+            let _ = fs::remove_file(&temp);
+            return Err(e.into());
+        }
+    }
+    if let Err(e) = fs::rename(&temp, target) {
+        let _ = fs::remove_file(&temp);
+        return Err(e.into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -236,6 +303,60 @@ mod tests {
         blobs.delete_prefix("a").unwrap();
         assert!(blobs.open("a/b.csv", 0).unwrap().is_none());
         assert!(blobs.create("../x").is_err());
+    }
+
+    #[test]
+    fn a_prefix_exports_and_imports_whole_blobs_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = LocalBlobs::open(dir.path().join("blobs")).unwrap();
+        let put = |key: &str, text: &str| {
+            let mut w = blobs.create(key).unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+            w.commit().unwrap();
+        };
+        let read = |key: &str| {
+            let mut text = String::new();
+            blobs
+                .open(key, 0)
+                .unwrap()?
+                .read_to_string(&mut text)
+                .unwrap();
+            Some(text)
+        };
+        put("orgs/a/jobs/1/upload.csv", "kept");
+        put("orgs/b/jobs/2/upload.csv", "other org");
+        let writing = blobs.create("orgs/a/jobs/1/part.csv").unwrap();
+        let copy = dir.path().join("copy");
+        blobs.export_prefix("orgs/a", &copy).unwrap();
+        drop(writing);
+        assert_eq!(
+            fs::read_to_string(copy.join("orgs/a/jobs/1/upload.csv")).unwrap(),
+            "kept"
+        );
+        assert_eq!(fs::read_dir(copy.join("orgs/a/jobs/1")).unwrap().count(), 1);
+        assert!(!copy.join("orgs/b").exists(), "only the prefix is copied");
+
+        put("orgs/a/jobs/1/upload.csv", "changed");
+        put("orgs/a/jobs/3/upload.csv", "added later");
+        blobs.import_prefix("orgs/a", &copy).unwrap();
+        assert_eq!(read("orgs/a/jobs/1/upload.csv").as_deref(), Some("kept"));
+        assert_eq!(read("orgs/a/jobs/3/upload.csv"), None);
+        assert_eq!(
+            read("orgs/b/jobs/2/upload.csv").as_deref(),
+            Some("other org")
+        );
+        assert_eq!(
+            fs::read_to_string(copy.join("orgs/a/jobs/1/upload.csv")).unwrap(),
+            "kept",
+            "replacing a restored blob leaves the copy alone"
+        );
+        put("orgs/a/jobs/1/upload.csv", "after the restore");
+        assert_eq!(
+            fs::read_to_string(copy.join("orgs/a/jobs/1/upload.csv")).unwrap(),
+            "kept"
+        );
+        blobs.import_prefix("orgs/c", &copy).unwrap();
+        assert_eq!(read("orgs/c/jobs/1/upload.csv"), None, "nothing to import");
     }
 
     #[test]

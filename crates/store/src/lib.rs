@@ -14,6 +14,7 @@ pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod private_fs;
+pub mod snapshot;
 pub mod sqlite;
 pub mod usage;
 
@@ -25,6 +26,7 @@ use bulkforce_core::job::{Job, JobKind, JobState, Operation};
 use bulkforce_core::schema::Schema;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
+pub use snapshot::SnapshotInfo;
 pub use usage::ApiCounter;
 
 /// A storage failure. Row-level problems are never errors: they are [`RowOutcome::Failed`].
@@ -42,6 +44,12 @@ pub enum StoreError {
     /// `sqlite::auth::hashing` for why hashing is bounded).
     #[error("too many password checks at once; try again later")]
     Busy,
+    /// What the caller named does not exist (a snapshot).
+    #[error("{0}")]
+    NotFound(String),
+    /// The name is taken (a snapshot).
+    #[error("{0}")]
+    Duplicate(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -550,6 +558,34 @@ pub trait Store: Send + Sync {
 
     /// Reads one record's stored values by field name, for checks.
     fn get_record(&self, org: SfId, object: &str, id: SfId) -> Result<Option<RecordFields>>;
+
+    /// Resets one org, as a test suite does between tests: its records (except the User records of its
+    /// users and its Organization record), its jobs with their results (`blobs` under the org's folder)
+    /// and its API counters are gone; the org, its users, apps and tokens stay, and so do its id
+    /// sequences (an id is never minted twice). A worker processing one of its jobs finds the job gone and
+    /// stops. False for an unknown org.
+    fn reset_org(&self, org: SfId, blobs: &dyn blob::BlobStore) -> Result<bool>;
+
+    /// [`Store::reset_org`] for every org.
+    fn reset_all(&self, blobs: &dyn blob::BlobStore) -> Result<()>;
+
+    /// Takes a snapshot named `name` ([`snapshot::check_name`]) of every org's records and jobs, each org
+    /// consistent as of one moment even while jobs run, with the blobs its jobs reference.
+    /// `StoreError::Duplicate` if the name is taken, `StoreError::Invalid` for a bad name.
+    fn create_snapshot(&self, name: &str, blobs: &dyn blob::BlobStore) -> Result<SnapshotInfo>;
+
+    /// The complete snapshots, oldest first.
+    fn list_snapshots(&self) -> Result<Vec<SnapshotInfo>>;
+
+    /// Puts every org's records, jobs and blobs back as the snapshot holds them (an org the snapshot does
+    /// not hold is reset); users, apps, tokens, API counters and id sequences stay as they are. Jobs that
+    /// were InProgress in the snapshot resume from their checkpoint, as after a restart; a worker
+    /// processing a job of a restored org stops at its next call to the store. Callers wake the workers
+    /// after it. `StoreError::NotFound` for an unknown snapshot.
+    fn restore_snapshot(&self, name: &str, blobs: &dyn blob::BlobStore) -> Result<SnapshotInfo>;
+
+    /// Deletes a snapshot; `StoreError::NotFound` for an unknown one.
+    fn delete_snapshot(&self, name: &str) -> Result<()>;
 
     /// Counts `n` of `counter` for `org` at `now` and returns the org's total over the 24 hours ending
     /// then. Every server instance sharing the store sees the same totals.

@@ -69,6 +69,11 @@ impl RollingUsage {
         window.total
     }
 
+    /// Forgets every counter of `org`: a reset starts its allocations afresh.
+    pub fn forget_org(&self, org: SfId) {
+        self.windows.lock().retain(|(o, _), _| *o != org);
+    }
+
     /// The total of `counter` for `org` over the 24 hours ending at `now`.
     pub fn total(&self, org: SfId, counter: ApiCounter, now: DateTime<Utc>) -> u64 {
         let mut windows = self.windows.lock();

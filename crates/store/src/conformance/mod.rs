@@ -27,7 +27,9 @@ pub mod holds;
 pub mod isolation;
 pub mod jobs;
 pub mod queries;
+pub mod reset;
 pub mod rows;
+pub mod snapshots;
 pub mod usage;
 
 use crate::{Chunk, ChunkProgress, ChunkSource, Principal, Result, RowOutcome, Store, StoreError};
@@ -131,6 +133,23 @@ macro_rules! store_conformance_tests {
             queries {
                 a_query_visits_rows_in_order_and_can_stop,
                 a_count_ignores_the_offset,
+            }
+            reset {
+                resetting_an_org_leaves_other_orgs_alone,
+                a_reset_keeps_orgs_users_apps_and_tokens,
+                a_reset_clears_the_api_counters,
+                ids_are_not_minted_again_after_a_reset,
+                an_unknown_org_is_not_reset,
+                a_worker_whose_job_was_reset_stops_cleanly,
+            }
+            snapshots {
+                a_restore_brings_back_records_jobs_and_blobs,
+                snapshots_are_listed_oldest_first_and_deleted,
+                a_snapshot_name_is_plain_and_taken_once,
+                users_and_orgs_created_after_a_snapshot_outlive_its_restore,
+                an_in_progress_job_resumes_from_the_snapshot_checkpoint,
+                a_worker_finishing_a_restored_job_leaves_it_to_resume,
+                a_snapshot_taken_while_chunks_are_applied_is_consistent,
             }
             usage {
                 usage_adds_up_per_counter,

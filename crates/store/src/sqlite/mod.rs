@@ -7,14 +7,19 @@
 //! lets readers run while a chunk is being written.
 
 mod auth;
+mod data_ops;
 mod ddl;
 mod holds;
 mod jobs;
 mod query;
 mod records;
+mod reset;
 mod settings;
+mod snapshot;
 mod timeline;
 
+use crate::blob::BlobStore;
+use crate::snapshot::SnapshotInfo;
 use crate::usage::{ApiCounter, RollingUsage};
 use crate::{
     App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, HoldChange, JobCount, JobFilter,
@@ -53,6 +58,8 @@ pub struct SqliteStore {
     /// What "now" is for every timestamp the store writes or checks; its setting is persisted in
     /// `control.db` (see `settings`) and shared with whoever opened the store with it.
     clock: Clock,
+    /// Resets and snapshots: one at a time, and the claims a restore took from workers.
+    data_ops: data_ops::DataOps,
 }
 
 /// One org's database.
@@ -131,6 +138,7 @@ impl SqliteStore {
             orgs: RwLock::new(HashMap::new()),
             usage: RollingUsage::default(),
             clock,
+            data_ops: data_ops::DataOps::default(),
         })
     }
 
@@ -367,6 +375,7 @@ impl Store for SqliteStore {
         for org_id in self.org_ids()? {
             let db = self.org(org_id)?;
             if let Some((job, checkpoint)) = jobs::claim(&db.writer.lock(), self.now_ms())? {
+                self.data_ops.claimed(org_id, job.id);
                 return Ok(Some(ClaimedJob {
                     org_id,
                     job,
@@ -397,6 +406,9 @@ impl Store for SqliteStore {
     ) -> Result<ChunkCommit> {
         let db = self.org(org)?;
         let mut conn = db.writer.lock();
+        if self.data_ops.release_if_stale(&conn, org, job.id)? {
+            return Ok(ChunkCommit::JobStopped);
+        }
         records::apply_chunks(&mut conn, &db, &self.schema, job, plan, first, source)
     }
 
@@ -408,14 +420,12 @@ impl Store for SqliteStore {
         error_message: Option<&str>,
         processed: Option<u64>,
     ) -> Result<bool> {
-        jobs::finish(
-            &self.org(org)?.writer.lock(),
-            id,
-            state,
-            error_message,
-            processed,
-            self.now_ms(),
-        )
+        let db = self.org(org)?;
+        let writer = db.writer.lock();
+        if self.data_ops.release_if_stale(&writer, org, id)? {
+            return Ok(false);
+        }
+        jobs::finish(&writer, id, state, error_message, processed, self.now_ms())
     }
 
     fn run_query(
@@ -477,6 +487,39 @@ impl Store for SqliteStore {
 
     fn api_usage(&self, org: SfId, counter: ApiCounter, now: DateTime<Utc>) -> Result<u64> {
         Ok(self.usage.total(org, counter, now))
+    }
+
+    fn reset_org(&self, org: SfId, blobs: &dyn BlobStore) -> Result<bool> {
+        self.data_ops
+            .one_at_a_time(|| self.reset_org_now(org, blobs))
+    }
+
+    fn reset_all(&self, blobs: &dyn BlobStore) -> Result<()> {
+        self.data_ops.one_at_a_time(|| {
+            for org in self.org_ids()? {
+                self.reset_org_now(org, blobs)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn create_snapshot(&self, name: &str, blobs: &dyn BlobStore) -> Result<SnapshotInfo> {
+        self.data_ops
+            .one_at_a_time(|| self.create_snapshot_now(name, blobs))
+    }
+
+    fn list_snapshots(&self) -> Result<Vec<SnapshotInfo>> {
+        self.snapshots()
+    }
+
+    fn restore_snapshot(&self, name: &str, blobs: &dyn BlobStore) -> Result<SnapshotInfo> {
+        self.data_ops
+            .one_at_a_time(|| self.restore_snapshot_now(name, blobs))
+    }
+
+    fn delete_snapshot(&self, name: &str) -> Result<()> {
+        self.data_ops
+            .one_at_a_time(|| self.delete_snapshot_now(name))
     }
 
     fn clock(&self) -> &Clock {
