@@ -90,6 +90,15 @@ impl Cursors {
         id
     }
 
+    /// Forgets the cursors of `org`, or every cursor (`None`): a reset or a restore changed the records
+    /// they page through.
+    pub fn forget(&self, org: Option<SfId>) {
+        self.inner
+            .lock()
+            .by_sequence
+            .retain(|_, (_, cursor)| org.is_some_and(|org| cursor.org != org));
+    }
+
     pub fn get(&self, id: &str) -> Option<Cursor> {
         self.inner
             .lock()
