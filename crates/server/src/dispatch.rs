@@ -75,7 +75,15 @@ impl Arrival {
     }
 }
 
-/// Counts the answered request in the metrics and adds it to the request log.
+/// Whether a request only read the emulator's own state (a control GET: health probes, scrapes, the
+/// dashboard's polling). The request log leaves those out, or a dashboard left open or a scraper would push
+/// the client requests it exists to show out of its ring; metrics still count them.
+fn is_control_read(route: &str, method: &Method) -> bool {
+    (route.starts_with("control_") || route == "metrics")
+        && (method == Method::GET || method == Method::HEAD)
+}
+
+/// Counts the answered request in the metrics and adds it to the request log (see [`is_control_read`]).
 fn observe(state: &AppState, arrived: Arrival, served: &Served, response: &Response) {
     let elapsed = arrived.started.elapsed();
     let status = response.status().as_u16();
@@ -83,6 +91,9 @@ fn observe(state: &AppState, arrived: Arrival, served: &Served, response: &Respo
     observers
         .metrics
         .request(served.route, arrived.method.as_str(), status, elapsed);
+    if is_control_read(served.route, &arrived.method) {
+        return;
+    }
     observers.requests.push(RequestEntry {
         time: arrived.at.to_rfc3339_opts(SecondsFormat::Millis, true),
         method: arrived.method.to_string(),

@@ -94,14 +94,19 @@ async fn the_request_log_lists_the_latest_requests_newest_first() {
         chrono::DateTime::parse_from_rfc3339(time).unwrap();
     }
 
-    // `limit` takes the newest; the log's own calls are logged too.
+    // `limit` takes the newest; the log's own reads (control GETs) are left out, control actions are kept.
+    let reset = server
+        .control(Method::DELETE, "/_bulkforce/faults", Some(&token))
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT);
     let two = server
         .control(Method::GET, "/_bulkforce/requests?limit=2", Some(&token))
         .await
         .json();
     let two = two["requests"].as_array().unwrap().clone();
     assert_eq!(two.len(), 2);
-    assert_eq!(two[0]["path"], "/_bulkforce/requests?limit=10");
+    assert_eq!(two[0]["path"], "/_bulkforce/faults");
+    assert_eq!(two[0]["method"], "DELETE");
     assert_eq!(two[0]["org"], Value::Null);
     assert_eq!(two[1]["path"], "/services/data/v62.0/limits");
     let bad = server
@@ -115,9 +120,12 @@ async fn the_request_log_is_a_bounded_ring() {
     let server = start_with(|c| c.request_log_size = 3).await;
     for n in 0..5 {
         let reply = server
-            .control(Method::GET, &format!("/_bulkforce/health?n={n}"), None)
-            .await;
-        assert_eq!(reply.status, StatusCode::OK);
+            .client
+            .get(server.url(&format!("/services/data?n={n}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::OK);
     }
     let log = server
         .control(Method::GET, "/_bulkforce/requests", Some(server.token()))
@@ -132,13 +140,19 @@ async fn the_request_log_is_a_bounded_ring() {
     assert_eq!(
         paths,
         [
-            "/_bulkforce/health?n=4",
-            "/_bulkforce/health?n=3",
-            "/_bulkforce/health?n=2"
+            "/services/data?n=4",
+            "/services/data?n=3",
+            "/services/data?n=2"
         ]
     );
     let off = start_with(|c| c.request_log_size = 0).await;
-    off.control(Method::GET, "/_bulkforce/health", None).await;
+    let reply = off
+        .client
+        .get(off.url("/services/data"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
     let log = off
         .control(Method::GET, "/_bulkforce/requests", Some(off.token()))
         .await
