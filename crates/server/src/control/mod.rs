@@ -198,7 +198,6 @@ pub(super) fn not_found(message: &str) -> Response {
 }
 
 /// 400 with a control's own error code.
-#[allow(dead_code)] // for the controls being built
 pub(super) fn bad_request(error_code: &str, message: &str) -> Response {
     answer(
         StatusCode::BAD_REQUEST,
@@ -207,7 +206,6 @@ pub(super) fn bad_request(error_code: &str, message: &str) -> Response {
 }
 
 /// 204, for controls that only act.
-#[allow(dead_code)] // for the controls being built
 pub(super) fn no_content() -> Response {
     let mut response = Response::new(axum::body::Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
