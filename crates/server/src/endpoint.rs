@@ -59,6 +59,31 @@ pub enum Endpoint {
         object: String,
         record_id: String,
     },
+    /// `/services/data/vXX.X/sobjects/{name}/{externalIdField}/{value}`: a record by external id (the value
+    /// percent-decoded).
+    RecordByExternalId {
+        version: ApiVersion,
+        object: String,
+        field: String,
+        value: String,
+    },
+    /// `/services/data/vXX.X/sobjects/{name}/updated` (`?start=…&end=…`).
+    Updated { version: ApiVersion, object: String },
+    /// `/services/data/vXX.X/sobjects/{name}/deleted` (`?start=…&end=…`).
+    Deleted { version: ApiVersion, object: String },
+    /// `/services/data/vXX.X/composite/sobjects`, `…/composite/sobjects/{name}` (retrieve) and
+    /// `…/composite/sobjects/{name}/{externalIdField}` (upsert): sObject Collections.
+    Collections {
+        version: ApiVersion,
+        object: Option<String>,
+        field: Option<String>,
+    },
+    /// `/services/data/vXX.X/composite`.
+    Composite(ApiVersion),
+    /// `/services/data/vXX.X/composite/batch`.
+    CompositeBatch(ApiVersion),
+    /// `/services/data/vXX.X/composite/tree/{name}`.
+    CompositeTree { version: ApiVersion, object: String },
     /// `/services/data/vXX.X/limits`.
     Limits(ApiVersion),
     /// `/services/oauth2/token` (no bearer token: the grant authenticates).
@@ -119,6 +144,13 @@ impl Endpoint {
             Endpoint::SObject { .. } => "sobject",
             Endpoint::Describe { .. } => "describe",
             Endpoint::Record { .. } => "record",
+            Endpoint::RecordByExternalId { .. } => "record_by_external_id",
+            Endpoint::Updated { .. } => "sobject_updated",
+            Endpoint::Deleted { .. } => "sobject_deleted",
+            Endpoint::Collections { .. } => "composite_sobjects",
+            Endpoint::Composite(_) => "composite",
+            Endpoint::CompositeBatch(_) => "composite_batch",
+            Endpoint::CompositeTree { .. } => "composite_tree",
             Endpoint::Limits(_) => "limits",
             Endpoint::OAuthToken => "oauth_token",
             Endpoint::OAuthRevoke => "oauth_revoke",
@@ -217,15 +249,61 @@ fn parse_data_path(version: ApiVersion, rest: &[&str]) -> Result<Endpoint, ApiEr
             version,
             object: (*name).to_owned(),
         },
+        ["sobjects", name, "updated"] => Endpoint::Updated {
+            version,
+            object: (*name).to_owned(),
+        },
+        ["sobjects", name, "deleted"] => Endpoint::Deleted {
+            version,
+            object: (*name).to_owned(),
+        },
         ["sobjects", name, id] => Endpoint::Record {
             version,
             object: (*name).to_owned(),
             record_id: (*id).to_owned(),
         },
+        ["sobjects", name, field, value] => Endpoint::RecordByExternalId {
+            version,
+            object: (*name).to_owned(),
+            field: (*field).to_owned(),
+            value: percent_decode(value)?,
+        },
+        ["composite"] => Endpoint::Composite(version),
+        ["composite", "batch"] => Endpoint::CompositeBatch(version),
+        ["composite", "tree", name] => Endpoint::CompositeTree {
+            version,
+            object: (*name).to_owned(),
+        },
+        ["composite", "sobjects", tail @ ..] => match tail {
+            [] => Endpoint::Collections {
+                version,
+                object: None,
+                field: None,
+            },
+            [name] => Endpoint::Collections {
+                version,
+                object: Some((*name).to_owned()),
+                field: None,
+            },
+            [name, field] => Endpoint::Collections {
+                version,
+                object: Some((*name).to_owned()),
+                field: Some((*field).to_owned()),
+            },
+            _ => return Err(ApiError::not_found()),
+        },
         ["jobs", kind, tail @ ..] => return parse_jobs_path(version, kind, tail),
         _ => return Err(ApiError::not_found()),
     };
     Ok(endpoint)
+}
+
+/// A path segment percent-decoded (an external id value may hold any character); not UTF-8 → 404.
+fn percent_decode(segment: &str) -> Result<String, ApiError> {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| ApiError::not_found())
 }
 
 /// The segments after `/services/data/vXX.X/jobs/`: the kind, then the job and its sub-resource.
@@ -373,6 +451,46 @@ mod tests {
                 .unwrap_err()
                 .status,
             404
+        );
+    }
+
+    #[test]
+    fn rest_write_resources() {
+        let v = ApiVersion(62);
+        assert_eq!(
+            Endpoint::parse("/services/data/v62.0/sobjects/Account/Ext__c/a%2Fb%20c").unwrap(),
+            Endpoint::RecordByExternalId {
+                version: v,
+                object: "Account".into(),
+                field: "Ext__c".into(),
+                value: "a/b c".into()
+            }
+        );
+        assert_eq!(
+            Endpoint::parse("/services/data/v62.0/sobjects/Account/updated/").unwrap(),
+            Endpoint::Updated {
+                version: v,
+                object: "Account".into()
+            }
+        );
+        assert_eq!(
+            Endpoint::parse("/services/data/v62.0/composite/sobjects/Account/Ext__c").unwrap(),
+            Endpoint::Collections {
+                version: v,
+                object: Some("Account".into()),
+                field: Some("Ext__c".into())
+            }
+        );
+        assert_eq!(
+            Endpoint::parse("/services/data/v62.0/composite/tree/Account").unwrap(),
+            Endpoint::CompositeTree {
+                version: v,
+                object: "Account".into()
+            }
+        );
+        assert_eq!(
+            Endpoint::parse("/services/data/v62.0/composite/batch").unwrap(),
+            Endpoint::CompositeBatch(v)
         );
     }
 }

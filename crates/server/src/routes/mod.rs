@@ -114,10 +114,16 @@ pub async fn handle(
         | Endpoint::SObjects(_)
         | Endpoint::SObject { .. }
         | Endpoint::Describe { .. }
-        | Endpoint::Record { .. }) => match method {
-            Method::GET => rest::get(state, &principal, rest, uri_query(&request)).await,
-            _ => Err(not_allowed(&method, &["GET"])),
-        },
+        | Endpoint::Record { .. }
+        | Endpoint::RecordByExternalId { .. }
+        | Endpoint::Updated { .. }
+        | Endpoint::Deleted { .. }
+        | Endpoint::Collections { .. }
+        | Endpoint::Composite(_)
+        | Endpoint::CompositeBatch(_)
+        | Endpoint::CompositeTree { .. }) => {
+            rest::handle(state, base, &principal, rest, request).await
+        }
     }
 }
 

@@ -1,0 +1,28 @@
+//! The replication endpoints: `GET /sobjects/{Obj}/updated` and `/deleted` with `start` and `end`.
+
+use crate::state::AppState;
+use axum::extract::Request;
+use axum::response::Response;
+use bulkforce_core::ApiError;
+use bulkforce_core::job::ApiVersion;
+use bulkforce_store::Principal;
+
+pub(super) async fn updated(
+    _state: &AppState,
+    _principal: &Principal,
+    _version: ApiVersion,
+    _object: &str,
+    _request: Request,
+) -> Result<Response, ApiError> {
+    Err(ApiError::not_found())
+}
+
+pub(super) async fn deleted(
+    _state: &AppState,
+    _principal: &Principal,
+    _version: ApiVersion,
+    _object: &str,
+    _request: Request,
+) -> Result<Response, ApiError> {
+    Err(ApiError::not_found())
+}
