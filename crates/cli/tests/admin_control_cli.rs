@@ -350,7 +350,6 @@ fn the_clock_is_shown_frozen_shifted_and_made_real_again() {
 }
 
 #[test]
-#[ignore = "waits for the reset and snapshot endpoints being committed (they pass on the working tree with them)"]
 fn reset_empties_every_org_or_one() {
     let server = server();
     insert_accounts(&server, &["Acme", "Globex"]);
@@ -371,7 +370,6 @@ fn reset_empties_every_org_or_one() {
 }
 
 #[test]
-#[ignore = "waits for the reset and snapshot endpoints being committed (they pass on the working tree with them)"]
 fn snapshots_are_created_listed_restored_and_deleted() {
     let server = server();
     insert_accounts(&server, &["Acme", "Globex"]);
