@@ -610,4 +610,59 @@ pub trait Store: Send + Sync {
     /// Stores a clock setting, then applies it to [`Store::clock`]: it holds from now on and across
     /// restarts, until set again.
     fn set_clock_setting(&self, setting: ClockSetting) -> Result<()>;
+
+    /// Runs `work` over one unit of REST record writes on `org` (a single record, a collection, a
+    /// composite request, a tree): everything it applies commits together when it returns
+    /// [`UnitEnd::Commit`], and nothing of it is kept when it returns [`UnitEnd::Rollback`] or an error.
+    /// The org's database is held for writing meanwhile, so `work` must be short (REST bodies are small).
+    fn write_unit(
+        &self,
+        org: SfId,
+        work: &mut dyn FnMut(&mut dyn RecordUnit) -> Result<UnitEnd>,
+    ) -> Result<()> {
+        let _ = (org, work);
+        Err(StoreError::Invalid(
+            "this store does not take REST record writes yet".to_owned(),
+        ))
+    }
+}
+
+/// How a [`Store::write_unit`] ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitEnd {
+    Commit,
+    Rollback,
+}
+
+/// One open unit of REST record writes (see [`Store::write_unit`]): the same row rules as bulk ingest
+/// (rows built by `IngestPlan`, outcomes as [`RowOutcome`]), and reads that see the unit's own writes, so a
+/// composite request can read what an earlier subrequest wrote before anything commits.
+pub trait RecordUnit {
+    /// Applies rows of the plan's object and operation in order; a failed row is not applied and does not
+    /// stop the others. Outcomes in row order.
+    fn apply(
+        &mut self,
+        plan: &IngestPlan,
+        rows: Vec<Result<RowOp, RowFailure>>,
+    ) -> Result<Vec<RowOutcome>>;
+
+    /// One record's stored values by field name (live or in the recycle bin), as the unit sees it.
+    fn get_record(&mut self, object: &str, id: SfId) -> Result<Option<RecordFields>>;
+
+    /// Runs a bound query as the unit sees it (see [`Store::run_query`]).
+    fn run_query(
+        &mut self,
+        query: &bulkforce_soql::bound::Query,
+        options: QueryOptions,
+        visit: &mut dyn FnMut(&[bulkforce_core::value::Value]) -> Result<bool>,
+    ) -> Result<u64>;
+
+    /// Marks a point the unit can go back to; savepoints nest.
+    fn savepoint(&mut self) -> Result<()>;
+
+    /// Undoes everything applied since the latest savepoint, and forgets that savepoint.
+    fn rollback_to_savepoint(&mut self) -> Result<()>;
+
+    /// Keeps everything applied since the latest savepoint, and forgets that savepoint.
+    fn release_savepoint(&mut self) -> Result<()>;
 }
