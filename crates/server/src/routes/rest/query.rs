@@ -3,18 +3,18 @@
 
 use super::columns::column_metadata;
 use super::json::{aggregate_record, record_json, with_reference_columns};
-use super::rows::collect;
+use super::rows::{QueryRows, StoreRows};
 use crate::soql::{Mode, compile_query};
-use crate::state::{AppState, Cursor};
+use crate::state::{AppState, Cursor, Cursors};
 use crate::wire::{self, query_param};
 use axum::http::StatusCode;
 use axum::response::Response;
 use bulkforce_core::ApiError;
-use bulkforce_core::id::SfId;
 use bulkforce_core::job::ApiVersion;
+use bulkforce_core::schema::Schema;
 use bulkforce_core::value::Value;
 use bulkforce_soql::bound::Query;
-use bulkforce_store::{Principal, QueryOptions};
+use bulkforce_store::{Principal, QueryOptions, StoreError};
 use serde_json::{Map, Value as Json, json};
 
 /// Records per REST query page, as Salesforce's default batch size.
@@ -29,30 +29,113 @@ pub(super) async fn query(
     locator: Option<String>,
     uri_query: &str,
 ) -> Result<Response, ApiError> {
-    let page = match locator {
-        Some(locator) => PageOf::cursor(state, principal, &locator)?,
-        None => PageOf::first(principal, all_rows, uri_query, state.clock.now())?,
+    let request = QueryRequest {
+        version,
+        all_rows,
+        locator,
+        uri_query,
     };
-    let cursor = &page.cursor;
-    let bound = compile_query(state.store.schema(), &cursor.soql, cursor.now, Mode::Rest)?;
-    if query_param(uri_query, "columns").as_deref() == Some("true") {
-        // `columns=true` describes the result columns instead of running the query (`sf data query`).
-        return Ok(wire::json(StatusCode::OK, &column_metadata(&bound)));
-    }
-    let options = QueryOptions {
-        include_deleted: cursor.all_rows,
-        ..QueryOptions::default()
+    let schema = state.store.schema();
+    let (page, bound) = match compile(
+        schema,
+        &state.cursors,
+        principal,
+        &request,
+        state.clock.now(),
+    )? {
+        Compiled::Columns(columns) => return Ok(wire::json(StatusCode::OK, &columns)),
+        Compiled::Page(page, bound) => (page, bound),
     };
     let org = principal.org_id;
+    let cursors = state.cursors.clone();
+    let body = state
+        .with_store(move |store| {
+            let mut rows = StoreRows { store, org };
+            page_json(&mut rows, &cursors, version, all_rows, page, bound)
+        })
+        .await?;
+    Ok(wire::json(StatusCode::OK, &body))
+}
+
+/// What a query request asks for: `/query` or `/queryAll` (`all_rows`), a first page (`q` in `uri_query`) or
+/// a later page of a cursor (`locator`).
+pub(super) struct QueryRequest<'a> {
+    pub version: ApiVersion,
+    pub all_rows: bool,
+    pub locator: Option<String>,
+    pub uri_query: &'a str,
+}
+
+/// The answer to a query request with its rows read through `rows`: how a composite's query subrequest runs
+/// the standalone resource inside its unit of writes (so it sees what earlier subrequests wrote).
+pub(super) fn answer_with(
+    rows: &mut dyn QueryRows,
+    schema: &Schema,
+    cursors: &Cursors,
+    principal: &Principal,
+    request: &QueryRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Json, ApiError> {
+    match compile(schema, cursors, principal, request, now)? {
+        Compiled::Columns(columns) => Ok(columns),
+        Compiled::Page(page, bound) => page_json(
+            rows,
+            cursors,
+            request.version,
+            request.all_rows,
+            page,
+            bound,
+        )
+        .map_err(wire::store_error),
+    }
+}
+
+/// A query request compiled: the `columns=true` description, or the page to read and its statement.
+enum Compiled {
+    Columns(Json),
+    Page(PageOf, Query),
+}
+
+fn compile(
+    schema: &Schema,
+    cursors: &Cursors,
+    principal: &Principal,
+    request: &QueryRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Compiled, ApiError> {
+    let page = match &request.locator {
+        Some(locator) => PageOf::cursor(cursors, principal, locator)?,
+        None => PageOf::first(principal, request.all_rows, request.uri_query, now)?,
+    };
+    let bound = compile_query(schema, &page.cursor.soql, page.cursor.now, Mode::Rest)?;
+    if query_param(request.uri_query, "columns").as_deref() == Some("true") {
+        // `columns=true` describes the result columns instead of running the query (`sf data query`).
+        return Ok(Compiled::Columns(column_metadata(&bound)));
+    }
+    Ok(Compiled::Page(page, bound))
+}
+
+/// One page of a compiled statement, in the shape its kind answers with.
+fn page_json(
+    rows: &mut dyn QueryRows,
+    cursors: &Cursors,
+    version: ApiVersion,
+    all_rows: bool,
+    page: PageOf,
+    bound: Query,
+) -> Result<Json, StoreError> {
+    let options = QueryOptions {
+        include_deleted: page.cursor.all_rows,
+        ..QueryOptions::default()
+    };
     if bound.is_count_only() {
-        return count_only(state, org, bound, options).await;
+        return count_only(rows, &bound, options);
     }
     if bound.is_aggregate() {
-        return aggregate_rows(state, org, bound, options).await;
+        return aggregate_rows(rows, &bound, options);
     }
     let resource = if all_rows { "queryAll" } else { "query" };
-    let body = record_rows(state, org, version, resource, page, bound, options).await?;
-    Ok(wire::json(StatusCode::OK, &body))
+    record_rows(rows, cursors, version, resource, page, bound, options)
 }
 
 /// Which page of which statement a request asks for.
@@ -91,11 +174,10 @@ impl PageOf {
     }
 
     /// A later page: `{cursor}-{offset}` of a cursor of the caller's org.
-    fn cursor(state: &AppState, principal: &Principal, locator: &str) -> Result<PageOf, ApiError> {
+    fn cursor(cursors: &Cursors, principal: &Principal, locator: &str) -> Result<PageOf, ApiError> {
         let (id, offset) = locator.rsplit_once('-').ok_or_else(invalid_locator)?;
         let offset: u64 = offset.parse().map_err(|_| invalid_locator())?;
-        let cursor = state
-            .cursors
+        let cursor = cursors
             .get(id)
             .filter(|c| c.org == principal.org_id)
             .ok_or_else(invalid_locator)?;
@@ -112,58 +194,46 @@ fn invalid_locator() -> ApiError {
 }
 
 /// `SELECT COUNT() …` computes its count itself: one row, one integer, no records.
-async fn count_only(
-    state: &AppState,
-    org: SfId,
-    bound: Query,
+fn count_only(
+    rows: &mut dyn QueryRows,
+    bound: &Query,
     options: QueryOptions,
-) -> Result<Response, ApiError> {
-    let rows = state
-        .with_store(move |store| collect(store, org, &bound, options))
-        .await?;
+) -> Result<Json, StoreError> {
+    let rows = rows.rows(bound, options)?;
     let total = match rows.first().and_then(|r| r.first()) {
         Some(Value::Integer(n)) => *n,
         _ => 0,
     };
-    Ok(wire::json(
-        StatusCode::OK,
-        &json!({ "totalSize": total, "done": true, "records": [] }),
-    ))
+    Ok(json!({ "totalSize": total, "done": true, "records": [] }))
 }
 
 /// An aggregate query: one page of at most a batch of `AggregateResult` records, never continued.
-async fn aggregate_rows(
-    state: &AppState,
-    org: SfId,
-    bound: Query,
+fn aggregate_rows(
+    rows: &mut dyn QueryRows,
+    bound: &Query,
     options: QueryOptions,
-) -> Result<Response, ApiError> {
+) -> Result<Json, StoreError> {
     let mut page = bound.clone();
     page.limit = Some(page.limit.unwrap_or(REST_BATCH).min(REST_BATCH));
-    let rows = state
-        .with_store(move |store| collect(store, org, &page, options))
-        .await?;
+    let rows = rows.rows(&page, options)?;
     let records: Vec<Json> = rows
         .iter()
-        .map(|row| aggregate_record(&bound, row))
+        .map(|row| aggregate_record(bound, row))
         .collect();
-    Ok(wire::json(
-        StatusCode::OK,
-        &json!({ "totalSize": records.len(), "done": true, "records": records }),
-    ))
+    Ok(json!({ "totalSize": records.len(), "done": true, "records": records }))
 }
 
 /// A page of a plain query: the total, up to a batch of records, and a `nextRecordsUrl` (under
 /// `resource`) through a cursor while rows remain.
-async fn record_rows(
-    state: &AppState,
-    org: SfId,
+fn record_rows(
+    rows: &mut dyn QueryRows,
+    cursors: &Cursors,
     version: ApiVersion,
     resource: &str,
     page: PageOf,
     bound: Query,
     options: QueryOptions,
-) -> Result<Json, ApiError> {
+) -> Result<Json, StoreError> {
     let PageOf {
         cursor_id,
         cursor,
@@ -174,13 +244,8 @@ async fn record_rows(
     window.offset = Some(bound.offset.unwrap_or(0) + offset);
     let remaining_limit = bound.limit.map(|l| l.saturating_sub(offset));
     window.limit = Some(remaining_limit.unwrap_or(REST_BATCH).min(REST_BATCH));
-    let counted = bound.clone();
-    let (total, rows) = state
-        .with_store(move |store| {
-            let total = store.count_query(org, &counted, options)?;
-            Ok((total, collect(store, org, &window, options)?))
-        })
-        .await?;
+    let total = rows.count(&bound, options)?;
+    let rows = rows.rows(&window, options)?;
     let records: Vec<Json> = rows
         .iter()
         .map(|row| record_json(&bound, &extra, row, version))
@@ -191,7 +256,7 @@ async fn record_rows(
     body.insert("totalSize".into(), json!(total));
     body.insert("done".into(), json!(done));
     if !done {
-        let id = cursor_id.unwrap_or_else(|| state.cursors.insert(cursor));
+        let id = cursor_id.unwrap_or_else(|| cursors.insert(cursor));
         body.insert(
             "nextRecordsUrl".into(),
             json!(format!("/services/data/v{version}/{resource}/{id}-{next}")),
