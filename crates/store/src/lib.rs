@@ -25,8 +25,8 @@ use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
 use bulkforce_core::job::{Job, JobKind, JobState, Operation};
 use bulkforce_core::schema::Schema;
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
 pub use snapshot::SnapshotInfo;
+use std::sync::Arc;
 pub use usage::ApiCounter;
 
 /// A storage failure. Row-level problems are never errors: they are [`RowOutcome::Failed`].
@@ -615,12 +615,15 @@ pub trait Store: Send + Sync {
     /// composite request, a tree): everything it applies commits together when it returns
     /// [`UnitEnd::Commit`], and nothing of it is kept when it returns [`UnitEnd::Rollback`] or an error.
     /// The org's database is held for writing meanwhile, so `work` must be short (REST bodies are small).
+    /// `user` is who writes: records it creates or changes are stamped with that user's id (CreatedById,
+    /// LastModifiedById, and OwnerId when a row does not set it), as an ingest job stamps its creator's.
     fn write_unit(
         &self,
         org: SfId,
+        user: SfId,
         work: &mut dyn FnMut(&mut dyn RecordUnit) -> Result<UnitEnd>,
     ) -> Result<()> {
-        let _ = (org, work);
+        let _ = (org, user, work);
         Err(StoreError::Invalid(
             "this store does not take REST record writes yet".to_owned(),
         ))

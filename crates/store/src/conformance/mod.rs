@@ -30,6 +30,7 @@ pub mod queries;
 pub mod reset;
 pub mod rows;
 pub mod snapshots;
+pub mod units;
 pub mod usage;
 
 use crate::{Chunk, ChunkProgress, ChunkSource, Principal, Result, RowOutcome, Store, StoreError};
@@ -150,6 +151,14 @@ macro_rules! store_conformance_tests {
                 an_in_progress_job_resumes_from_the_snapshot_checkpoint,
                 a_worker_finishing_a_restored_job_leaves_it_to_resume,
                 a_snapshot_taken_while_chunks_are_applied_is_consistent,
+            }
+            units {
+                a_committed_unit_keeps_its_rows_stamped_by_its_user,
+                a_rolled_back_unit_leaves_nothing,
+                a_unit_reads_its_own_writes,
+                a_savepoint_rollback_undoes_only_its_part,
+                failed_rows_are_not_applied_in_a_unit,
+                a_unit_leaves_other_orgs_untouched,
             }
             usage {
                 usage_adds_up_per_counter,

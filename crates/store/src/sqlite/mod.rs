@@ -24,7 +24,8 @@ use crate::usage::{ApiCounter, RollingUsage};
 use crate::{
     App, Checkpoint, Chunk, ChunkCommit, ChunkSource, ClaimedJob, HoldChange, JobCount, JobFilter,
     JobPage, JobSummary, LockedUser, LockoutPolicy, LoginOutcome, Org, Principal, QueryOptions,
-    RecordFields, Result, StateChange, Store, StoreError, TokenKind, UploadStart,
+    RecordFields, RecordUnit, Result, StateChange, Store, StoreError, TokenKind, UnitEnd,
+    UploadStart,
 };
 use bulkforce_core::clock::{Clock, ClockSetting};
 use bulkforce_core::id::SfId;
@@ -473,6 +474,24 @@ impl Store for SqliteStore {
         let table = ddl::table_name(&self.schema, object)?;
         self.org(org)?
             .read(|conn| records::get_record(conn, &table, id))
+    }
+
+    fn write_unit(
+        &self,
+        org: SfId,
+        user: SfId,
+        work: &mut dyn FnMut(&mut dyn RecordUnit) -> Result<UnitEnd>,
+    ) -> Result<()> {
+        let db = self.org(org)?;
+        let mut conn = db.writer.lock();
+        // Dropping the transaction without a commit (an error from `work`, a rollback) undoes it whole.
+        let tx = conn.transaction()?;
+        let end = work(&mut records::SqliteUnit::new(&tx, &db, &self.schema, user))?;
+        match end {
+            UnitEnd::Commit => tx.commit()?,
+            UnitEnd::Rollback => tx.rollback()?,
+        }
+        Ok(())
     }
 
     fn add_api_usage(

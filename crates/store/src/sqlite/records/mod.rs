@@ -11,10 +11,12 @@ mod failure;
 mod insert;
 mod lookup;
 mod single;
+mod unit;
 mod update;
 mod upsert;
 
 pub(crate) use single::{get_record, insert_organization, insert_user};
+pub(crate) use unit::SqliteUnit;
 
 use super::OrgDb;
 use super::ddl::quote;
@@ -53,7 +55,7 @@ struct ChunkWriter<'a> {
     /// The create and audit fields the object has, in INSERT order, and its audit fields alone.
     system_fields: Vec<&'static str>,
     audit_fields: Vec<&'static str>,
-    /// `OwnerId`, set to the job's user when a row does not set it.
+    /// `OwnerId`, set to the writing user (an ingest job's creator) when a row does not set it.
     owner: Option<usize>,
     /// Live records matching the chunk's text upsert keys (their Id and rowid), looked up in batches before the
     /// rows are applied.
@@ -124,17 +126,7 @@ fn apply_chunk(
         return Ok(None);
     }
     let now = db.clock.now();
-    let mut writer = ChunkWriter::new(tx, db.shard, now, schema, job, plan, &rows)?;
-    writer.prepare_chunk_insert(&rows)?;
-    writer.prepare_chunk_update(&rows)?;
-    writer.find_upsert_matches(&rows)?;
-    let mut outcomes = Vec::with_capacity(rows.len());
-    for row in rows {
-        outcomes.push(match row {
-            Err(failure) => failure.into(),
-            Ok(op) => writer.apply(op)?,
-        });
-    }
+    let (outcomes, spent) = apply_rows(tx, db.shard, now, schema, job.created_by_id, plan, rows)?;
     let failed = outcomes.iter().filter(|o| o.is_failure()).count() as u64;
     let active_ms = progress.active_ms + started.elapsed().as_millis() as u64;
     let progress = ChunkProgress {
@@ -152,7 +144,33 @@ fn apply_chunk(
     )? {
         return Ok(None);
     }
-    Ok(Some((outcomes, writer.spent)))
+    Ok(Some((outcomes, spent)))
+}
+
+/// Applies `rows` of `plan` in order on `conn` (inside its caller's transaction), stamped with `now` and
+/// `user`: the one place rows are written, for ingest chunks and REST record units alike. A failed row is
+/// not applied and does not stop the others; outcomes in row order, with the applied rows' values.
+pub(super) fn apply_rows(
+    conn: &Connection,
+    shard: u16,
+    now: DateTime<Utc>,
+    schema: &Schema,
+    user: SfId,
+    plan: &IngestPlan,
+    rows: Vec<Result<RowOp, RowFailure>>,
+) -> Result<(Vec<RowOutcome>, Vec<RowValues>)> {
+    let mut writer = ChunkWriter::new(conn, shard, now, schema, user, plan, &rows)?;
+    writer.prepare_chunk_insert(&rows)?;
+    writer.prepare_chunk_update(&rows)?;
+    writer.find_upsert_matches(&rows)?;
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        outcomes.push(match row {
+            Err(failure) => failure.into(),
+            Ok(op) => writer.apply(op)?,
+        });
+    }
+    Ok((outcomes, writer.spent))
 }
 
 /// Whether the job is still InProgress and `chunk` is the next one it expects (a stopped job, or a
@@ -175,7 +193,7 @@ impl<'a> ChunkWriter<'a> {
         shard: u16,
         now: DateTime<Utc>,
         schema: &'a Schema,
-        job: &Job,
+        user: SfId,
         plan: &'a IngestPlan,
         rows: &[Result<RowOp, RowFailure>],
     ) -> Result<ChunkWriter<'a>> {
@@ -188,7 +206,7 @@ impl<'a> ChunkWriter<'a> {
             plan,
             table: quote(&object.name),
             shard,
-            user: Value::Text(job.created_by_id.as_str().to_owned()),
+            user: Value::Text(user.as_str().to_owned()),
             now: Value::Text(format_datetime(&now)),
             next_sequence: reserve_sequence(tx, object.key_prefix, rows.len() as u64)?,
             repeated_keys,
