@@ -7,6 +7,7 @@
 mod collections;
 mod columns;
 mod composite;
+mod explain;
 mod json;
 mod query;
 mod records;

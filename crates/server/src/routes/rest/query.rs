@@ -29,6 +29,12 @@ pub(super) async fn query(
     locator: Option<String>,
     uri_query: &str,
 ) -> Result<Response, ApiError> {
+    if locator.is_none()
+        && let Some(statement) = query_param(uri_query, "explain")
+    {
+        // `explain=` plans the statement instead of running it (a plausible plan, see `explain`).
+        return super::explain::explain(state, principal, all_rows, &statement).await;
+    }
     let request = QueryRequest {
         version,
         all_rows,
