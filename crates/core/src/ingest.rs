@@ -474,6 +474,12 @@ fn null_for(field: &Field) -> Value {
     }
 }
 
+/// Whether `name` is a header column of `object` an [`IngestPlan`] accepts (a stored field, `Id`, or a
+/// `Relationship.KeyField` path), so a caller can tell which name a plan would refuse before building one.
+pub fn is_header_column(schema: &Schema, object: &SObject, name: &str) -> bool {
+    resolve_column(schema, object, name).is_some()
+}
+
 fn resolve_column(schema: &Schema, object: &SObject, name: &str) -> Option<Column> {
     if name.eq_ignore_ascii_case("Id") {
         return Some(Column::Id);

@@ -98,6 +98,18 @@ impl Record {
     }
 }
 
+/// A record of these cells, as if read from a CSV line (REST bodies become ingest rows this way).
+impl<C: AsRef<[u8]>> FromIterator<C> for Record {
+    fn from_iter<I: IntoIterator<Item = C>>(cells: I) -> Self {
+        let mut rec = Record::default();
+        for cell in cells {
+            rec.data.extend_from_slice(cell.as_ref());
+            rec.ends.push(rec.data.len());
+        }
+        rec
+    }
+}
+
 /// Fills one [`Record`] from the scanner, and stops the scan when it ends.
 struct Fill<'a> {
     rec: &'a mut Record,
