@@ -50,7 +50,7 @@ pub(super) async fn query(
         state.clock.now(),
     )? {
         Compiled::Columns(columns) => return Ok(wire::json(StatusCode::OK, &columns)),
-        Compiled::Page(page, bound) => (page, bound),
+        Compiled::Page(page, bound) => (page, *bound),
     };
     let org = principal.org_id;
     let cursors = state.cursors.clone();
@@ -90,7 +90,7 @@ pub(super) fn answer_with(
             request.version,
             request.all_rows,
             page,
-            bound,
+            *bound,
         )
         .map_err(wire::store_error),
     }
@@ -99,7 +99,7 @@ pub(super) fn answer_with(
 /// A query request compiled: the `columns=true` description, or the page to read and its statement.
 enum Compiled {
     Columns(Json),
-    Page(PageOf, Query),
+    Page(PageOf, Box<Query>),
 }
 
 fn compile(
@@ -118,7 +118,7 @@ fn compile(
         // `columns=true` describes the result columns instead of running the query (`sf data query`).
         return Ok(Compiled::Columns(column_metadata(&bound)));
     }
-    Ok(Compiled::Page(page, bound))
+    Ok(Compiled::Page(page, Box::new(bound)))
 }
 
 /// One page of a compiled statement, in the shape its kind answers with.

@@ -9,7 +9,7 @@ use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::ApiVersion;
-use bulkforce_core::schema::{Field, SObject};
+use bulkforce_core::schema::{Field, SObject, Schema};
 use bulkforce_soql::bound::{
     ComparisonOp, Condition, FieldPath, Literal, Operand, Query, SelectItem, Value as Bound,
 };
@@ -19,43 +19,61 @@ use std::sync::Arc;
 
 /// `GET /sobjects`: describeGlobal.
 pub fn describe_global(state: &AppState, version: ApiVersion) -> Response {
-    let version = version.to_string();
-    let objects: Vec<Json> = state
-        .store
-        .schema()
-        .objects()
-        .map(|o| o.global_describe_json(&version))
-        .collect();
     wire::json(
         StatusCode::OK,
-        &json!({ "encoding": "UTF-8", "maxBatchSize": 200, "sobjects": objects }),
+        &describe_global_json(state.store.schema(), version),
     )
 }
 
+/// The describeGlobal body (also a composite subrequest's answer).
+pub(super) fn describe_global_json(schema: &Schema, version: ApiVersion) -> Json {
+    let version = version.to_string();
+    let objects: Vec<Json> = schema
+        .objects()
+        .map(|o| o.global_describe_json(&version))
+        .collect();
+    json!({ "encoding": "UTF-8", "maxBatchSize": 200, "sobjects": objects })
+}
+
 fn object<'a>(state: &'a AppState, name: &str) -> Result<&'a Arc<SObject>, ApiError> {
-    state
-        .store
-        .schema()
-        .object(name)
-        .ok_or_else(ApiError::not_found)
+    schema_object(state.store.schema(), name)
+}
+
+fn schema_object<'a>(schema: &'a Schema, name: &str) -> Result<&'a Arc<SObject>, ApiError> {
+    schema.object(name).ok_or_else(ApiError::not_found)
 }
 
 /// `GET /sobjects/X`: basic information.
 pub fn sobject(state: &AppState, version: ApiVersion, name: &str) -> Result<Response, ApiError> {
-    let object = object(state, name)?;
-    Ok(wire::json(
-        StatusCode::OK,
-        &json!({ "objectDescribe": object.global_describe_json(&version.to_string()), "recentItems": [] }),
-    ))
+    let body = sobject_json(state.store.schema(), version, name)?;
+    Ok(wire::json(StatusCode::OK, &body))
+}
+
+/// The basic-information body (also a composite subrequest's answer).
+pub(super) fn sobject_json(
+    schema: &Schema,
+    version: ApiVersion,
+    name: &str,
+) -> Result<Json, ApiError> {
+    let object = schema_object(schema, name)?;
+    Ok(
+        json!({ "objectDescribe": object.global_describe_json(&version.to_string()), "recentItems": [] }),
+    )
 }
 
 /// `GET /sobjects/X/describe`.
 pub fn describe(state: &AppState, version: ApiVersion, name: &str) -> Result<Response, ApiError> {
-    let object = object(state, name)?;
-    Ok(wire::json(
-        StatusCode::OK,
-        &object.describe_json(&version.to_string()),
-    ))
+    let body = describe_json(state.store.schema(), version, name)?;
+    Ok(wire::json(StatusCode::OK, &body))
+}
+
+/// The describe body (also a composite subrequest's answer).
+pub(super) fn describe_json(
+    schema: &Schema,
+    version: ApiVersion,
+    name: &str,
+) -> Result<Json, ApiError> {
+    Ok(schema_object(schema, name)?.describe_json(&version.to_string()))
 }
 
 /// `GET /sobjects/X/{id}`: every field of one live record.
