@@ -475,11 +475,21 @@ pub trait Store: Send + Sync {
     /// release.
     fn set_job_held(&self, org: SfId, id: SfId, held: bool) -> Result<Option<HoldChange>>;
 
+    /// Whether a hold of the job is being written right now ([`Store::set_job_held`] waiting for the org's
+    /// writer, which a worker applying chunks keeps for a transaction): the worker's chunk source asks
+    /// before each chunk, so that a hold takes effect after the current chunk, not the whole transaction.
+    /// A job asked to be held counts as held for [`Store::give_up_held_job`].
+    fn hold_requested(&self, org: SfId, id: SfId) -> bool;
+
     /// The job with whether it is held.
     fn job_summary(&self, org: SfId, id: SfId) -> Result<Option<JobSummary>>;
 
     /// A job by id in whichever org holds it.
     fn find_job(&self, id: SfId) -> Result<Option<JobSummary>>;
+
+    /// [`Store::find_job`] with the job's timeline, both as of one moment (the job detail of the control
+    /// API: its state and the last state of its timeline never disagree).
+    fn find_job_detail(&self, id: SfId) -> Result<Option<(JobSummary, Vec<StateChange>)>>;
 
     /// Jobs of every org (or one) matching `filter`, newest first, at most `filter.limit`.
     fn list_job_summaries(&self, filter: &JobFilter) -> Result<Vec<JobSummary>>;
@@ -563,7 +573,8 @@ pub trait Store: Send + Sync {
     /// users and its Organization record), its jobs with their results (`blobs` under the org's folder)
     /// and its API counters are gone; the org, its users, apps and tokens stay, and so do its id
     /// sequences (an id is never minted twice). A worker processing one of its jobs finds the job gone and
-    /// stops. False for an unknown org.
+    /// stops. Resetting the default org forgets its seed marker ([`Store::seed_marker`]). False for an
+    /// unknown org.
     fn reset_org(&self, org: SfId, blobs: &dyn blob::BlobStore) -> Result<bool>;
 
     /// [`Store::reset_org`] for every org.
@@ -608,8 +619,15 @@ pub trait Store: Send + Sync {
     fn clock_setting(&self) -> Result<ClockSetting>;
 
     /// Stores a clock setting, then applies it to [`Store::clock`]: it holds from now on and across
-    /// restarts, until set again.
+    /// restarts, until set again. Settings made at once leave the clock on the one stored last.
     fn set_clock_setting(&self, setting: ClockSetting) -> Result<()>;
+
+    /// The marker of the seed (`serve --seed`) loaded into the default org: what the seed wrote once its
+    /// last file loaded, until the default org is reset ([`Store::reset_org`], [`Store::reset_all`]).
+    fn seed_marker(&self) -> Result<Option<String>>;
+
+    /// Stores the seed marker (a digest of the seed's files): the default org now holds that seed.
+    fn set_seed_marker(&self, marker: &str) -> Result<()>;
 
     /// Runs `work` over one unit of REST record writes on `org` (a single record, a collection, a
     /// composite request, a tree): everything it applies commits together when it returns

@@ -162,3 +162,28 @@ pub fn token_expiry_follows_the_clock(backend: &dyn Backend) -> Result<()> {
     );
     Ok(())
 }
+
+pub fn concurrent_settings_leave_the_clock_on_the_stored_one(backend: &dyn Backend) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    for round in 0..20 {
+        std::thread::scope(|scope| {
+            let setters: Vec<_> = (0..8_i64)
+                .map(|n| {
+                    let store = &f.store;
+                    scope.spawn(move || {
+                        store.set_clock_setting(ClockSetting::Offset(round * 100 + n))
+                    })
+                })
+                .collect();
+            setters
+                .into_iter()
+                .try_for_each(|setter| setter.join().expect("a setter does not panic"))
+        })?;
+        assert_eq!(
+            f.store.clock().setting(),
+            f.store.clock_setting()?,
+            "round {round}: the clock is on the stored setting"
+        );
+    }
+    Ok(())
+}

@@ -350,3 +350,131 @@ pub fn job_listings_filter_and_come_newest_first(backend: &dyn Backend) -> Resul
     );
     Ok(())
 }
+
+/// A chunk source that, once inside the transaction, says so on `inside` and waits (up to a deadline) for
+/// a hold of `job` to be asked for, as the server's ingest feed asks before each chunk.
+struct WaitsForHold<'a> {
+    store: &'a dyn crate::Store,
+    org: SfId,
+    job: SfId,
+    inside: Option<std::sync::mpsc::Sender<()>>,
+    saw_hold: bool,
+}
+
+impl crate::ChunkSource for WaitsForHold<'_> {
+    fn next_chunk(&mut self) -> Option<crate::Chunk> {
+        if let Some(inside) = self.inside.take() {
+            let _ = inside.send(());
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if self.store.hold_requested(self.org, self.job) {
+                self.saw_hold = true;
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        None
+    }
+
+    fn chunk_applied(
+        &mut self,
+        _chunk: u64,
+        _outcomes: Vec<crate::RowOutcome>,
+        _spent: Vec<bulkforce_core::ingest::RowValues>,
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    fn before_commit(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+pub fn a_hold_asked_for_during_a_transaction_is_seen_before_its_next_chunk(
+    backend: &dyn Backend,
+) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let job = f.claimed(Operation::Insert)?;
+    assert!(!f.store.hold_requested(f.org(), job.id));
+    let plan = f.plan(Operation::Insert, &["Name"]);
+    let (inside, entered) = std::sync::mpsc::channel();
+    let (saw_hold, held) = std::thread::scope(|scope| {
+        let applier = scope.spawn(|| {
+            let mut source = WaitsForHold {
+                store: &*f.store,
+                org: f.org(),
+                job: job.id,
+                inside: Some(inside),
+                saw_hold: false,
+            };
+            let first = super::chunk_of(0, vec![f.insert("Before the hold")]);
+            let ended = f
+                .store
+                .apply_chunks(f.org(), &job, &plan, first, &mut source);
+            ended.map(|ended| (ended, source.saw_hold))
+        });
+        entered
+            .recv()
+            .expect("the transaction asks for a second chunk");
+        // The writer is busy with the transaction: the hold is asked for at once, written after it.
+        let held = hold(&f, job.id, true);
+        let applied = applier.join().expect("the applier does not panic");
+        (applied.map(|(_, saw)| saw), held)
+    });
+    assert!(
+        saw_hold?,
+        "the transaction saw the hold before its next chunk"
+    );
+    assert!(held?.held);
+    assert!(
+        !f.store.hold_requested(f.org(), job.id),
+        "written, the hold is no longer pending"
+    );
+    assert!(f.store.give_up_held_job(f.org(), job.id)?);
+    let stopped = summary(&f, job.id)?;
+    assert_eq!(stopped.job.number_records_processed, 1);
+    assert_eq!(stopped.job.state, JobState::InProgress);
+    Ok(())
+}
+
+pub fn a_job_detail_reads_the_job_and_its_timeline_at_one_moment(
+    backend: &dyn Backend,
+) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let unknown = SfId::mint(bulkforce_core::id::KeyPrefix::JOB, 1, 999_999);
+    assert!(f.store.find_job_detail(unknown)?.is_none());
+    let jobs: Vec<SfId> = (0..20)
+        .map(|_| f.uploaded(Operation::Insert, "Account").map(|job| job.id))
+        .collect::<Result<_>>()?;
+    // One thread moves every job along while another reads their details: each detail's state is the
+    // last state of its timeline.
+    std::thread::scope(|scope| {
+        let mover = scope.spawn(|| -> Result<()> {
+            for _ in &jobs {
+                let claimed = f.store.claim_job()?.expect("a job waits");
+                f.store
+                    .finish_job(f.org(), claimed.job.id, JobState::JobComplete, None, None)?;
+            }
+            Ok(())
+        });
+        let mut reads = 0;
+        while !mover.is_finished() || reads == 0 {
+            for id in &jobs {
+                let (found, timeline) = f.store.find_job_detail(*id)?.expect("the job is found");
+                assert_eq!(found.org_id, f.org());
+                assert_eq!(
+                    timeline.last().map(|change| change.state),
+                    Some(found.job.state),
+                    "{timeline:?}"
+                );
+                reads += 1;
+            }
+        }
+        mover.join().expect("the mover does not panic")
+    })?;
+    let (done, timeline) = f.store.find_job_detail(jobs[0])?.expect("found");
+    assert_eq!(done.job.state, JobState::JobComplete);
+    assert_eq!(timeline.len(), 4, "{timeline:?}");
+    Ok(())
+}

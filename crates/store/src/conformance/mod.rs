@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod queries;
 pub mod reset;
 pub mod rows;
+pub mod seed;
 pub mod snapshots;
 pub mod units;
 pub mod usage;
@@ -124,6 +125,8 @@ macro_rules! store_conformance_tests {
                 a_timeline_lists_every_state_entered_in_order,
                 find_job_looks_in_every_org,
                 job_listings_filter_and_come_newest_first,
+                a_hold_asked_for_during_a_transaction_is_seen_before_its_next_chunk,
+                a_job_detail_reads_the_job_and_its_timeline_at_one_moment,
             }
             isolation {
                 another_orgs_job_is_invisible,
@@ -172,6 +175,10 @@ macro_rules! store_conformance_tests {
                 a_frozen_clock_stamps_records_and_jobs,
                 updates_are_stamped_with_the_clock_of_their_chunk,
                 token_expiry_follows_the_clock,
+                concurrent_settings_leave_the_clock_on_the_stored_one,
+            }
+            seed {
+                the_seed_marker_lasts_until_the_default_org_is_reset,
             }
         );
     };

@@ -4,7 +4,7 @@
 
 use super::SqliteStore;
 use super::jobs::{JOB_COLUMNS, job_from_row};
-use crate::{HoldChange, JobFilter, JobSummary, Result};
+use crate::{HoldChange, JobFilter, JobSummary, Result, StateChange};
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::JobKind;
 use rusqlite::types::Value;
@@ -54,12 +54,14 @@ pub(crate) fn set_held(
     Ok(Some(HoldChange::Done(JobSummary { held, ..current })))
 }
 
-/// Drops the worker's claim on a held InProgress job; whether it was held.
-pub(crate) fn give_up(conn: &Connection, id: SfId) -> Result<bool> {
+/// Drops the worker's claim on a held InProgress job; whether it was held. `requested`: a hold of the job
+/// is waiting for the writer (see `hold_requests`); it counts as held, and is written here along with the
+/// give-up, so that no other worker can claim the job before the hold itself is written.
+pub(crate) fn give_up(conn: &Connection, id: SfId, requested: bool) -> Result<bool> {
     Ok(conn.execute(
-        "UPDATE bf_jobs SET claimed = 0
-         WHERE id = ?1 AND held = 1 AND claimed = 1 AND state = 'InProgress'",
-        [id.as_str()],
+        "UPDATE bf_jobs SET claimed = 0, held = 1
+         WHERE id = ?1 AND (held = 1 OR ?2) AND claimed = 1 AND state = 'InProgress'",
+        rusqlite::params![id.as_str(), requested],
     )? > 0)
 }
 
@@ -101,6 +103,27 @@ impl SqliteStore {
         for org in self.org_ids()? {
             if let Some(found) = self.org(org)?.read(|conn| summary(conn, org, id))? {
                 return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `Store::find_job_detail`: each org's job and timeline read in one read transaction, so the two
+    /// agree (a state change and its timeline row commit together).
+    pub(crate) fn find_job_detail_in_orgs(
+        &self,
+        id: SfId,
+    ) -> Result<Option<(JobSummary, Vec<StateChange>)>> {
+        for org in self.org_ids()? {
+            let found = self.org(org)?.read(|conn| {
+                let tx = conn.unchecked_transaction()?;
+                let Some(found) = summary(&tx, org, id)? else {
+                    return Ok(None);
+                };
+                Ok(Some((found, super::timeline::read(&tx, id)?)))
+            })?;
+            if found.is_some() {
+                return Ok(found);
             }
         }
         Ok(None)

@@ -9,6 +9,7 @@
 mod auth;
 mod data_ops;
 mod ddl;
+mod hold_requests;
 mod holds;
 mod jobs;
 mod query;
@@ -61,6 +62,8 @@ pub struct SqliteStore {
     clock: Clock,
     /// Resets and snapshots: one at a time, and the claims a restore took from workers.
     data_ops: data_ops::DataOps,
+    /// Holds asked for and waiting for their org's writer, seen by the worker before each chunk.
+    hold_requests: hold_requests::HoldRequests,
 }
 
 /// One org's database.
@@ -140,6 +143,7 @@ impl SqliteStore {
             usage: RollingUsage::default(),
             clock,
             data_ops: data_ops::DataOps::default(),
+            hold_requests: hold_requests::HoldRequests::default(),
         })
     }
 
@@ -335,7 +339,15 @@ impl Store for SqliteStore {
     }
 
     fn set_job_held(&self, org: SfId, id: SfId, held: bool) -> Result<Option<HoldChange>> {
-        holds::set_held(&self.org(org)?.writer.lock(), org, id, held)
+        let db = self.org(org)?;
+        // Noted before the writer is asked for: a worker holding it for a transaction sees the hold at
+        // its next chunk, instead of the hold waiting for the whole transaction.
+        let _noted = held.then(|| self.hold_requests.note(org, id));
+        holds::set_held(&db.writer.lock(), org, id, held)
+    }
+
+    fn hold_requested(&self, org: SfId, id: SfId) -> bool {
+        self.hold_requests.is_noted(org, id)
     }
 
     fn job_summary(&self, org: SfId, id: SfId) -> Result<Option<JobSummary>> {
@@ -344,6 +356,10 @@ impl Store for SqliteStore {
 
     fn find_job(&self, id: SfId) -> Result<Option<JobSummary>> {
         self.find_job_in_orgs(id)
+    }
+
+    fn find_job_detail(&self, id: SfId) -> Result<Option<(JobSummary, Vec<StateChange>)>> {
+        self.find_job_detail_in_orgs(id)
     }
 
     fn list_job_summaries(&self, filter: &JobFilter) -> Result<Vec<JobSummary>> {
@@ -355,7 +371,9 @@ impl Store for SqliteStore {
     }
 
     fn give_up_held_job(&self, org: SfId, id: SfId) -> Result<bool> {
-        holds::give_up(&self.org(org)?.writer.lock(), id)
+        let db = self.org(org)?;
+        let writer = db.writer.lock();
+        holds::give_up(&writer, id, self.hold_requests.is_noted(org, id))
     }
 
     fn begin_upload(&self, org: SfId, id: SfId) -> Result<Option<UploadStart>> {
@@ -550,8 +568,19 @@ impl Store for SqliteStore {
     }
 
     fn set_clock_setting(&self, setting: ClockSetting) -> Result<()> {
-        settings::set_clock(&self.control.lock(), setting)?;
+        // The lock is held until the clock is set too: two settings made at once then reach the stored
+        // row and the clock in the same order, so the clock is always the stored setting.
+        let control = self.control.lock();
+        settings::set_clock(&control, setting)?;
         self.clock.set(setting);
         Ok(())
+    }
+
+    fn seed_marker(&self) -> Result<Option<String>> {
+        settings::seed_marker(&self.control.lock())
+    }
+
+    fn set_seed_marker(&self, marker: &str) -> Result<()> {
+        settings::set_seed_marker(&self.control.lock(), marker)
     }
 }

@@ -18,6 +18,12 @@ impl SqliteStore {
             return Ok(false);
         }
         let users = self.org_user_ids(org)?;
+        // The default org's seed is gone with its records: the next `serve --seed` loads it again. The
+        // marker goes first, so a crash in between leaves records without a marker (a start refuses to
+        // seed over them), never a marker over an emptied org.
+        if self.is_default_org(org)? {
+            super::settings::clear_seed_marker(&self.control.lock())?;
+        }
         let db = self.org(org)?;
         // The writer lock is held until the blobs are gone too: a worker applying chunks of a job of
         // this org waits, then finds the job gone and writes nothing more.
@@ -38,6 +44,19 @@ impl SqliteStore {
             .query_row("SELECT 1 FROM orgs WHERE id = ?1", [org.as_str()], |_| {
                 Ok(())
             })
+            .optional()?
+            .is_some())
+    }
+
+    fn is_default_org(&self, org: SfId) -> Result<bool> {
+        Ok(self
+            .control
+            .lock()
+            .query_row(
+                "SELECT 1 FROM orgs WHERE id = ?1 AND is_default = 1",
+                [org.as_str()],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some())
     }
