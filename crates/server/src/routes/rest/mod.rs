@@ -42,9 +42,7 @@ pub async fn handle(
             version,
             object,
             record_id,
-        } if method != Method::GET => {
-            records::by_id(state, principal, version, &object, &record_id, request).await
-        }
+        } => records::by_id(state, principal, version, &object, &record_id, request).await,
         Endpoint::RecordByExternalId {
             version,
             object,
@@ -89,7 +87,6 @@ pub async fn handle(
             get(state, principal, read, &query).await
         }
         Endpoint::SObject { .. } => Err(not_allowed(&method, &["GET", "POST"])),
-        Endpoint::Record { .. } => Err(not_allowed(&method, &["GET", "PATCH", "DELETE"])),
         _ => Err(not_allowed(&method, &["GET"])),
     }
 }
@@ -110,11 +107,6 @@ async fn get(
         Endpoint::SObjects(version) => Ok(sobjects::describe_global(state, version)),
         Endpoint::SObject { version, object } => sobjects::sobject(state, version, &object),
         Endpoint::Describe { version, object } => sobjects::describe(state, version, &object),
-        Endpoint::Record {
-            version,
-            object,
-            record_id,
-        } => sobjects::record(state, principal, version, &object, &record_id).await,
         _ => Err(ApiError::not_found()),
     }
 }
