@@ -6,12 +6,12 @@
 //! row counts so that a tool reading them (the Developer Console's Query Plan, a selectivity check in a test)
 //! gets numbers that move the right way. The rules:
 //! - The top-level AND terms of the WHERE clause are grouped by field. A field Salesforce indexes by default
-//!   (`Id`, lookups, `Name` and other id-lookup fields, external ids, unique fields, `CreatedDate`,
+//!   (`Id`, `Name`, lookups, id-lookup fields, external ids, unique fields, `CreatedDate`,
 //!   `SystemModstamp`, `Email` on Contact and Lead) with an equality, range, `IN` or prefix `LIKE` term
 //!   gives an `Index` plan; its `cardinality` is the number of records matching that field's terms.
 //! - A `TableScan` plan is always there; its `cardinality` is the number of records the whole filter
 //!   matches.
-//! - Fields of other terms are listed in a note, `Not considering filter for optimization because
+//! - Unindexed fields of the terms are listed in a note, `Not considering filter for optimization because
 //!   unindexed`, on every plan, with `IsDeleted` (filtered implicitly) for `/query`.
 //! - `relativeCost` of an index plan is its cardinality over Salesforce's selectivity threshold (standard
 //!   index: 30% of the first million records and 15% beyond, at most 1,000,000; custom field: 10% and 5%,
@@ -148,7 +148,7 @@ fn selectivity_threshold(total: u64, custom: bool) -> f64 {
 }
 
 /// The top-level AND terms of a filter, sorted out: per indexed field, the terms an index can serve
-/// (ANDed); and the fields of other terms on the object itself.
+/// (ANDed); and the object's own unindexed fields the filter names.
 struct Terms {
     indexed: Vec<(Field, Condition)>,
     unindexed: Vec<String>,
@@ -168,8 +168,10 @@ impl Terms {
             let Some(field) = own_field(term) else {
                 continue;
             };
-            if is_indexed(&query.object, field) && index_serves(term) {
-                terms.add_indexed(field, term);
+            if is_indexed(&query.object, field) {
+                if index_serves(term) {
+                    terms.add_indexed(field, term);
+                }
             } else if !terms.unindexed.contains(&field.name) {
                 terms.unindexed.push(field.name.clone());
             }
@@ -231,7 +233,7 @@ fn is_indexed(object: &SObject, field: &Field) -> bool {
         || field.external_id
         || field.unique
         || field.id_lookup
-        || ["CreatedDate", "SystemModstamp"]
+        || ["Name", "CreatedDate", "SystemModstamp"]
             .iter()
             .any(|n| field.name.eq_ignore_ascii_case(n))
         || (field.name.eq_ignore_ascii_case("Email")
