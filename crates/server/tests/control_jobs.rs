@@ -552,3 +552,61 @@ fn a_hold_survives_a_restart() {
         assert_every_row_once(&server, &id, 30).await;
     });
 }
+
+/// Without a chunk delay a worker applies chunks in transactions of up to a second, holding the org's
+/// writer meanwhile: a hold asked for then is seen before the transaction's next chunk (not after the
+/// whole transaction, which could take the rest of the job), the job stops part-way, and the release
+/// completes it with every row once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hold_stops_a_large_job_inside_its_transaction_after_the_current_chunk() {
+    hold_in_the_first_transaction(200_000).await;
+}
+
+/// A job whose rows all fit in the first transaction: a hold that waited for the transaction would only
+/// land once every row is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hold_stops_a_job_that_fits_one_transaction_before_it_completes() {
+    hold_in_the_first_transaction(30_000).await;
+}
+
+/// Holds a job of `rows` rows (default chunking, no chunk delay) as soon as a worker runs it, inside its
+/// first transaction; checks that it stops part-way and that a release completes it, every row once.
+async fn hold_in_the_first_transaction(rows: usize) {
+    let server = start().await;
+    let id = uploaded(&server, rows).await;
+    server.close(&id).await;
+    let mut running = false;
+    for _ in 0..POLLS * 20 {
+        let job = detail(&server, &id).await;
+        if job["state"] == "InProgress" {
+            assert_eq!(
+                job["numberRecordsProcessed"], 0,
+                "caught in its first transaction"
+            );
+            running = true;
+            break;
+        }
+        assert_eq!(job["state"], "UploadComplete", "{job}");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(running, "the job never started");
+    let held = hold(&server, &id).await;
+    assert_eq!(held["held"], true);
+    assert_eq!(
+        held["state"], "InProgress",
+        "held before it completed: {held}"
+    );
+    let processed = wait_until_stopped(&server, &id).await;
+    assert!(
+        processed < rows as u64,
+        "the hold stopped the job part-way, not after the rest of its transaction: {processed} of {rows}"
+    );
+    assert_stays(&server, &id, "InProgress", processed, false).await;
+    assert_eq!(
+        server.count("Account", true).await,
+        processed,
+        "every processed row is applied, and no other"
+    );
+    assert_eq!(release(&server, &id).await["held"], false);
+    assert_every_row_once(&server, &id, rows).await;
+}

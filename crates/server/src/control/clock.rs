@@ -68,9 +68,8 @@ async fn set(state: &AppState, setting: ClockSetting) -> Response {
     if let Err(e) = stored {
         return failure(&e);
     }
-    // The store applied it to its clock, which is this one; set again in case a caller built the state
-    // with a clock of its own.
-    state.clock.set(setting);
+    // The store applied it to its clock, which is this one (`AppState.clock` is the store's), under the
+    // lock that orders settings: setting it again here, outside that lock, could undo a later setting.
     tracing::info!(clock = %setting, "clock set");
     view(state)
 }

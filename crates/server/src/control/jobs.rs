@@ -151,14 +151,9 @@ async fn detail(state: &AppState, id: &str) -> Response {
     let Ok(id) = SfId::parse(id) else {
         return unknown_job();
     };
+    // One store call: the job and its timeline as of one moment, so its state is its timeline's last.
     let found = state
-        .with_store(move |store| {
-            let Some(summary) = store.find_job(id)? else {
-                return Ok(None);
-            };
-            let timeline = store.job_timeline(summary.org_id, id)?;
-            Ok(Some((summary, timeline)))
-        })
+        .with_store(move |store| store.find_job_detail(id))
         .await;
     match found {
         Ok(Some((summary, timeline))) => answer(StatusCode::OK, &detail_json(&summary, &timeline)),

@@ -110,11 +110,16 @@ impl<'a> Feed<'a> {
         }
     }
 
-    /// Whether the job was held meanwhile (a store that cannot say is taken as "not held": the check after
-    /// the commit asks again).
+    /// Whether the job was held meanwhile. A hold made in this process waits for the org's writer, which
+    /// this transaction holds, so it is asked for first ([`Store::hold_requested`], in memory); the stored
+    /// flag covers a hold written by another process sharing the store. A store that cannot say is taken
+    /// as "not held": the check after the commit asks again.
+    ///
+    /// [`Store::hold_requested`]: bulkforce_store::Store::hold_requested
     fn is_held(&self) -> bool {
         let (org, id) = self.job;
-        matches!(self.state.store.job_summary(org, id), Ok(Some(job)) if job.held)
+        self.state.store.hold_requested(org, id)
+            || matches!(self.state.store.job_summary(org, id), Ok(Some(job)) if job.held)
     }
 
     /// Hands `prepared` over as the store's next chunk, keeping its echoes for its result parts.
