@@ -299,3 +299,76 @@ async fn a_reset_while_a_job_runs_stops_its_worker_cleanly() {
     let health = server.control(Method::GET, "/_bulkforce/ready", None).await;
     assert_eq!(health.status, StatusCode::OK, "{}", health.text());
 }
+
+/// The API calls the org used so far: `(DailyApiRequests used per /limits, used per Sforce-Limit-Info)`,
+/// both from one `GET /limits` (which counts itself).
+async fn api_usage(server: &Server) -> (u64, u64) {
+    let reply = server.get(&server.api("/limits")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let daily = &reply.json()["DailyApiRequests"];
+    let used_by_limits = daily["Max"].as_u64().unwrap() - daily["Remaining"].as_u64().unwrap();
+    let header = reply
+        .header("sforce-limit-info")
+        .expect("Sforce-Limit-Info");
+    let used_by_header = header
+        .strip_prefix("api-usage=")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(used, _)| used.parse().ok())
+        .unwrap_or_else(|| panic!("malformed Sforce-Limit-Info: {header}"));
+    (used_by_limits, used_by_header)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_starts_the_api_counters_again_from_zero() {
+    let server = start_controlled().await;
+    let token = server.token().to_owned();
+    load_with(&server, &token, "Counted", 3).await;
+    for _ in 0..40 {
+        assert_eq!(
+            server.get(&server.api("/limits")).await.status,
+            StatusCode::OK
+        );
+    }
+    let (before, header_before) = api_usage(&server).await;
+    assert!(before >= 45, "the calls above were counted: {before}");
+    assert!(
+        header_before >= 45,
+        "the header counts them too: {header_before}"
+    );
+
+    assert_eq!(
+        post(&server, "/_bulkforce/reset", Some(CONTROL_TOKEN))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    // The first call after the reset counts itself (and the control call is not an API call): near zero.
+    let (after, header_after) = api_usage(&server).await;
+    assert!(
+        after <= 2,
+        "/limits after the reset: {after} used (was {before})"
+    );
+    assert!(
+        header_after <= 2,
+        "Sforce-Limit-Info after the reset: {header_after} used (was {header_before})"
+    );
+
+    // One org's reset clears that org's counters too.
+    for _ in 0..10 {
+        server.get(&server.api("/limits")).await;
+    }
+    assert!(api_usage(&server).await.0 >= 10);
+    let org = server.org();
+    assert_eq!(
+        post(
+            &server,
+            &format!("/_bulkforce/orgs/{org}/reset"),
+            Some(CONTROL_TOKEN)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let (after, header_after) = api_usage(&server).await;
+    assert!(after <= 2 && header_after <= 2, "{after}, {header_after}");
+}
