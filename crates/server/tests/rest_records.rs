@@ -49,24 +49,17 @@ async fn create(server: &Server, object: &str, body: Value) -> String {
 }
 
 /// Asserts a REST error: the status and the one error's code, message and `fields` (None: no key).
-trait NotFound {
-    fn assert_not_found(&self, message: &str);
-}
-
-impl NotFound for Reply {
-    /// 404 `NOT_FOUND`, which names no fields.
-    fn assert_not_found(&self, message: &str) {
-        assert_refused(self, 404, "NOT_FOUND", message, None);
-    }
-}
-
 fn assert_refused(reply: &Reply, status: u16, code: &str, message: &str, fields: Option<&[&str]>) {
     assert_eq!(reply.status.as_u16(), status, "{}", reply.text());
-    let mut expected = json!({ "message": message, "errorCode": code });
+    let mut expected = json!({ "errorCode": code, "message": message });
     if let Some(fields) = fields {
         expected["fields"] = json!(fields);
     }
-    assert_eq!(reply.json(), json!([expected]));
+    assert_eq!(
+        reply.text(),
+        json!([expected]).to_string(),
+        "the envelope, byte for byte"
+    );
     assert_eq!(
         reply.header("content-type").as_deref(),
         Some("application/json;charset=UTF-8")
@@ -181,7 +174,7 @@ async fn refused_creates_answer_salesforce_errors_and_write_nothing() {
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_json.json()[0]["errorCode"], "JSON_PARSER_ERROR");
     let unknown = call(&s, Method::POST, "/Nope__c", Some(json!({"Name": "A"}))).await;
-    unknown.assert_not_found("The requested resource does not exist");
+    unknown.assert_error(404, "NOT_FOUND", "The requested resource does not exist");
     assert_eq!(
         s.count("Account", true).await,
         0,
@@ -280,7 +273,7 @@ async fn updates_answer_204_and_refuse_bad_ids_and_fields() {
         Some(json!({"Name": "x"})),
     )
     .await
-    .assert_not_found("The requested resource does not exist");
+    .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
     assert_refused(
         &call(&s, Method::PATCH, &path, Some(json!({"Nope": 1}))).await,
         400,
@@ -332,9 +325,11 @@ async fn deletes_go_to_the_recycle_bin_once() {
         "entity is deleted",
         Some(&[]),
     );
-    call(&s, Method::GET, &path, None)
-        .await
-        .assert_not_found("The requested resource does not exist");
+    call(&s, Method::GET, &path, None).await.assert_error(
+        404,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    );
 }
 
 #[tokio::test]
@@ -439,7 +434,7 @@ async fn upserts_on_an_external_id_follow_the_version_rules() {
         Some(json!({"Name": "No"})),
     )
     .await
-    .assert_not_found("The requested resource does not exist");
+    .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
     call(
         &s,
         Method::PATCH,
@@ -447,10 +442,14 @@ async fn upserts_on_an_external_id_follow_the_version_rules() {
         Some(json!({"Name": "No"})),
     )
     .await
-    .assert_not_found("Provided external ID field does not exist or is not accessible: Nope__c");
+    .assert_error(
+        404,
+        "NOT_FOUND",
+        "Provided external ID field does not exist or is not accessible: Nope__c",
+    );
     call(&s, Method::GET, "/Account/Ext__c/K-404", None)
         .await
-        .assert_not_found("The requested resource does not exist");
+        .assert_error(404, "NOT_FOUND", "The requested resource does not exist");
 
     let deleted = call(&s, Method::DELETE, "/Account/Ext__c/K-9", None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text());

@@ -43,14 +43,15 @@ impl Answer {
         self.status.is_success()
     }
 
-    /// A refusal in the REST error envelope: `[{"message","errorCode"}]`, with `fields` when given.
+    /// A refusal in the REST error envelope: `[{"errorCode","message"}]` (the key order of every other
+    /// error this server answers), with `fields` when given.
     pub fn refused(
         status: StatusCode,
         code: &str,
         message: &str,
         fields: Option<&[String]>,
     ) -> Answer {
-        let mut error = json!({ "message": message, "errorCode": code });
+        let mut error = json!({ "errorCode": code, "message": message });
         if let Some(fields) = fields {
             error["fields"] = json!(fields);
         }
