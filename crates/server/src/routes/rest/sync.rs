@@ -199,7 +199,8 @@ impl Call {
     /// The oldest deletion of the object still kept.
     fn oldest_deletion_soql(&self) -> String {
         format!(
-            "SELECT Id, {stamp} FROM {object} WHERE IsDeleted = true ORDER BY {stamp}, Id LIMIT 1",
+            "SELECT Id, {stamp} FROM {object} WHERE IsDeleted = true AND {stamp} != null \
+             ORDER BY {stamp}, Id LIMIT 1",
             stamp = self.stamp,
             object = self.object.name,
         )
@@ -234,7 +235,8 @@ fn not_replicateable(object: &SObject) -> ApiError {
     )
 }
 
-/// Runs `SELECT Id, <stamp> …` and reads each row as (id, stamp).
+/// Runs `SELECT Id, <stamp> …` and reads each row as (id, stamp); both statements filter on the stamp, so
+/// every row has one.
 fn stamped_rows(
     store: &dyn Store,
     org: SfId,
