@@ -8,7 +8,8 @@ Over https because simple-salesforce's SFType (`sf.Account`) builds its own `htt
 bulk2 handler, cannot be pointed at plain http. Drives simple-salesforce's own record calls at its default
 API version (59.0): sf.Account.create / get (with and without `fields`) / update / upsert (on the external
 id Ext__c: created 201, updated 200) / get_by_custom_id / delete, the errors Salesforce answers for bad
-records (status, errorCode, fields, message), sf.restful('composite', …) with references between
+records (status, errorCode, fields, message), sf.Contact.create/update naming the parent Account by its
+external id, sf.restful('composite', …) with references between
 subrequests and allOrNone, and sf.Account.updated / deleted over a window of the server's clock (frozen
 through the control API, so that the minute-granular window is exact).
 
@@ -187,6 +188,21 @@ def bad_records():
     eq("no refused create left a record (R-1, R-2, R-3)", total, 3)
 
 
+def parent_by_external_id():
+    res = sf.Contact.create({"LastName": "Linked", "Account": {"Ext__c": "R-1"}})
+    check("create Contact with Account by Ext__c: a Contact id", is_id(res.get("id"), "003"), repr(res))
+    eq("create Contact with Account by Ext__c: AccountId is R-1's", sf.Contact.get(res.get("id")).get("AccountId"),
+       ids["R-1"])
+    eq("update Contact with Account by Ext__c: 204", sf.Contact.update(res.get("id"), {"Account": {"Ext__c": "R-2"}}),
+       204)
+    eq("update Contact with Account by Ext__c: AccountId is R-2's", sf.Contact.get(res.get("id")).get("AccountId"),
+       ids["R-2"])
+    refused("create Contact with an unknown parent Ext__c",
+            lambda: sf.Contact.create({"LastName": "Orphan", "Account": {"Ext__c": "R-404"}}), 400,
+            "SalesforceMalformedRequest", "INVALID_FIELD",
+            message="Foreign key external ID: R-404 not found for field Ext__c in entity Account")
+
+
 def delete():
     eq("delete: 204", accounts.delete(ids["R-3"]), 204)
     refused("delete again", lambda: accounts.delete(ids["R-3"]), 404, "SalesforceResourceNotFound",
@@ -282,7 +298,8 @@ def updated_and_deleted():
         control("DELETE", "clock")
 
 
-for step in (create_and_get, update, upsert_on_external_id, bad_records, delete, composite, updated_and_deleted):
+for step in (create_and_get, update, upsert_on_external_id, bad_records, parent_by_external_id, delete, composite,
+             updated_and_deleted):
     scenario(step)
 
 print(f"ssf-rest: {count - len(failures)} passed, {len(failures)} failed", flush=True)
