@@ -7,7 +7,8 @@
 // Drives jsforce's own record calls at its default API version (50.0), where a single record goes to
 // /sobjects and an array to sObject Collections (/composite/sobjects, upsert on /composite/sobjects/{Obj}/{ext}):
 // conn.sobject('Account').create / retrieve / update / upsert / destroy on one record and on arrays, with
-// allOrNone false (per-record results) and true (ALL_OR_NONE_OPERATION_ROLLED_BACK, nothing kept); the
+// allOrNone false (per-record results) and true (ALL_OR_NONE_OPERATION_ROLLED_BACK, nothing kept), the
+// 200-record limit (EXCEEDED_ID_LIMIT; jsforce's allowRecursive splits larger arrays); the
 // errors Salesforce answers for bad records; updated() / deleted() over a window of the server's clock (frozen
 // through the control API, so that the minute-granular window is exact). Prints one line per check
 // ("ok   …" or "FAIL …") and exits 1 if any check failed. A scenario that throws is reported as a failed
@@ -247,6 +248,23 @@ async function destroyMany() {
   }
 }
 
+/** sObject Collections take 200 records a call; jsforce splits larger arrays only with allowRecursive. */
+async function moreThanTwoHundred() {
+  const records = Array.from({ length: 201 }, (_, i) => ({ Name: `JS Bulk ${String(i).padStart(3, '0')}` }));
+  const err = await refused('create 201 records in one call', () => accounts.create(records), 'EXCEEDED_ID_LIMIT');
+  if (err) {
+    eq('create 201 records in one call: message', err.message,
+      'record limit reached. cannot submit more than 200 records into this call');
+  }
+  const made = await accounts.create(records, { allowRecursive: true });
+  eq('create 201 records with allowRecursive: 201 successes', made.filter((r) => r.success).length, 201);
+  const count = async () => (await conn.query("SELECT COUNT() FROM Account WHERE Name LIKE 'JS Bulk %'")).totalSize;
+  eq('create 201 records with allowRecursive: all kept', await count(), 201);
+  const gone = await accounts.destroy(made.map((r) => r.id), { allowRecursive: true });
+  eq('destroy 201 ids with allowRecursive: 201 successes', gone.filter((r) => r.success).length, 201);
+  eq('destroy 201 ids with allowRecursive: none left', await count(), 0);
+}
+
 /** Writes at a frozen 10:00:20, then reads the window 10:00–10:10 once the clock is at 10:20. */
 async function updatedAndDeleted() {
   await control('PUT', 'clock', { now: '2031-03-10T10:00:20Z' });
@@ -276,7 +294,7 @@ async function updatedAndDeleted() {
 
 (async () => {
   for (const step of [singleRecords, createMany, retrieveMany, updateMany, upsertMany, destroyMany,
-    updatedAndDeleted]) {
+    moreThanTwoHundred, updatedAndDeleted]) {
     await scenario(step);
   }
   console.log(`jsforce-rest: ${count - failures.length} passed, ${failures.length} failed`);
