@@ -62,22 +62,33 @@ struct Exited {
 /// Starts `bulkforce serve --seed SEED` (and `extra` flags) on the dirs' data dir. Returns once it printed
 /// its URL, or once it exited without.
 fn serve(dirs: &Dirs, seed: &Path, extra: &[&str]) -> Result<Started, Exited> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
+    spawn(serve_command(dirs, Some(seed), extra))
+}
+
+/// `bulkforce serve` on the dirs' data dir and schema, with `--seed SEED` when given.
+fn serve_command(dirs: &Dirs, seed: Option<&Path>, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bulkforce"));
+    command
         .args(["serve", "--listen", "127.0.0.1:0", "--access-token", TOKEN])
         .arg("--data-dir")
         .arg(dirs.path("data"))
         .arg("--schema")
         .arg(dirs.path("schema"))
-        .arg("--seed")
-        .arg(seed)
         .args(extra)
         .env_remove("BULKFORCE_ACCESS_TOKEN")
         .env_remove("BULKFORCE_SEED_DIR")
         .env_remove("BULKFORCE_LOG")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bulkforce starts");
+        .stderr(Stdio::piped());
+    if let Some(seed) = seed {
+        command.arg("--seed").arg(seed);
+    }
+    command
+}
+
+/// Runs `command` until it printed its URL, or until it exited without.
+fn spawn(mut command: Command) -> Result<Started, Exited> {
+    let mut child = command.spawn().expect("bulkforce starts");
     let stderr = Arc::new(Mutex::new(String::new()));
     let mut pipe = child.stderr.take().unwrap();
     let sink = stderr.clone();
@@ -360,4 +371,127 @@ fn a_job_that_fails_whole_refuses_the_seed_with_the_jobs_error() {
     ] {
         assert!(stderr.contains(expected), "{expected:?} not in: {stderr}");
     }
+}
+
+/// `POST /_bulkforce/reset` on a server started without `--seed`: the documented way back to a clean
+/// default org.
+fn reset_without_seed(dirs: &Dirs) {
+    let server = spawn(serve_command(dirs, None, &[])).unwrap_or_else(|exited| {
+        panic!(
+            "serve without --seed exited ({}): {}",
+            exited.status, exited.stderr
+        )
+    });
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{}/_bulkforce/reset", server.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
+/// A Contact CSV of `rows` rows, each under the Account `A1`.
+fn contacts(rows: usize) -> String {
+    let mut csv = String::from("LastName,Account.External_Id__c\n");
+    for n in 0..rows {
+        csv.push_str(&format!("Contact {n},A1\n"));
+    }
+    csv
+}
+
+/// A `serve --seed` killed (SIGKILL) once its log says `file` loaded: a seed stopped part-way.
+fn killed_after_loading(dirs: &Dirs, file: &str) {
+    let mut child = serve_command(dirs, Some(&dirs.path("seed")), &[])
+        .spawn()
+        .expect("bulkforce starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = stderr.read_line(&mut line).unwrap();
+        assert!(read > 0, "serve ended before loading {file}: {seen}");
+        seen.push_str(&line);
+        assert!(
+            !line.contains("seed loaded"),
+            "the whole seed loaded first: {seen}"
+        );
+        if line.contains("seed file loaded") && line.contains(file) {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_start_killed_mid_seed_is_refused_until_the_org_is_reset_then_seeds_whole() {
+    let dirs = Dirs::new();
+    let rows = 300_000;
+    dirs.seed_file("Account.csv", "Name,External_Id__c\nAcme,A1\n");
+    dirs.seed_file("Contact.csv", &contacts(rows));
+    killed_after_loading(&dirs, "Account.csv");
+
+    // Accounts in, Contacts partly or not at all, and no marker: never taken for the whole seed.
+    for _ in 0..2 {
+        let exited = refused(&dirs);
+        assert!(!exited.status.success());
+        assert!(!exited.stdout.contains("instance URL"), "{}", exited.stdout);
+        for expected in [
+            "1 Account",
+            "no complete seed",
+            "interrupted",
+            "reset",
+            "fresh data dir",
+        ] {
+            assert!(
+                exited.stderr.contains(expected),
+                "{expected:?} not in: {}",
+                exited.stderr
+            );
+        }
+    }
+
+    reset_without_seed(&dirs);
+    let server = started(&dirs);
+    assert_eq!(server.query("SELECT Id FROM Account").len(), 1);
+    let contacts = server.get("/query", &[("q", "SELECT COUNT() FROM Contact")]);
+    assert_eq!(contacts["totalSize"], rows, "the whole seed, once");
+    drop(server);
+    // Complete now: the next start skips it.
+    let server = started(&dirs);
+    let contacts = server.get("/query", &[("q", "SELECT COUNT() FROM Contact")]);
+    assert_eq!(contacts["totalSize"], rows);
+}
+
+#[test]
+fn a_seed_changed_after_it_loaded_is_refused_until_the_org_is_reset() {
+    let dirs = Dirs::new();
+    dirs.seed_file("Account.csv", "Name,External_Id__c\nAcme,A1\nGlobex,A2\n");
+    drop(started(&dirs));
+
+    // A new file: its object holds no record yet, but the seed is not the one loaded.
+    dirs.seed_file("Contact.csv", "LastName,Account.External_Id__c\nAnn,A1\n");
+    let exited = refused(&dirs);
+    assert!(!exited.status.success());
+    for expected in ["seed files changed", "reset", "fresh data dir"] {
+        assert!(
+            exited.stderr.contains(expected),
+            "{expected:?} not in: {}",
+            exited.stderr
+        );
+    }
+    // An edited file, same size: refused too.
+    std::fs::remove_file(dirs.path("seed").join("Contact.csv")).unwrap();
+    dirs.seed_file("Account.csv", "Name,External_Id__c\nAcme,A1\nGlobex,A3\n");
+    assert!(refused(&dirs).stderr.contains("seed files changed"));
+
+    // Reset, the changed seed loads whole.
+    dirs.seed_file("Contact.csv", "LastName,Account.External_Id__c\nAnn,A1\n");
+    reset_without_seed(&dirs);
+    let server = started(&dirs);
+    let accounts = server.query("SELECT External_Id__c FROM Account ORDER BY External_Id__c");
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[1]["External_Id__c"], "A3");
+    assert_eq!(server.query("SELECT Id FROM Contact").len(), 1);
 }

@@ -4,6 +4,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// What to do when the org's data and the seed disagree.
+const RESET_HINT: &str = "reset the default org (start without --seed, then POST /_bulkforce/reset or \
+     `bulkforce admin reset`) or start on a fresh data dir, and the next start with --seed loads it whole";
+
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("reading the seed directory {dir}: {source}")]
@@ -53,6 +57,20 @@ pub enum SeedError {
     RowFailed(Box<FailedRow>),
     #[error("seed: storage failed: {0}")]
     Store(String),
+    /// The default org holds another seed (the marker of other files).
+    #[error(
+        "the seed files changed since the default org was seeded (a file was added, removed or \
+         edited), and a seed is never loaded over another: {RESET_HINT}"
+    )]
+    Changed,
+    /// The default org holds records of the seeded objects but no complete seed.
+    #[error(
+        "the default org holds records of the seeded objects ({}) but no complete seed: an earlier \
+         seed was interrupted (the server stopped while seeding), or the records were loaded another \
+         way, and a seed is never mixed into other data: {RESET_HINT}",
+        found.join(", ")
+    )]
+    NotEmpty { found: Vec<String> },
     /// A seed that failed after loading rows, and what became of those rows.
     #[error("{cause}\n{}", match undo {
         None => "nothing of the seed was kept: the rows loaded before were removed".to_owned(),

@@ -6,12 +6,14 @@
 //! job. Files load parents first ([`order`], from the lookup columns of their headers), every header
 //! checked before the first row loads ([`files`]). A seed is clean or refused: a failed row (or job)
 //! stops the start with the file, the row's number, error and values ([`results`]), after the records
-//! already loaded are taken back ([`undo`]). A restart with the same seed does not load it twice
-//! ([`skip`]).
+//! already loaded are taken back ([`undo`]). Once the last file loaded, the store keeps a marker of the
+//! seed (a digest of its files, [`marker`]): a restart with the same seed does not load it twice, and a
+//! start finding a partial or different seed is refused ([`skip`]).
 
 mod error;
 mod files;
 mod job;
+mod marker;
 mod order;
 mod results;
 mod skip;
@@ -45,15 +47,21 @@ pub async fn load(
     principal: &Principal,
     dir: &Path,
 ) -> Result<SeedOutcome, SeedError> {
-    let files = {
+    let (files, digest) = {
         let (schema, dir) = (state.store.schema().clone(), dir.to_owned());
         let limit = state.config.max_upload_bytes;
-        tokio::task::spawn_blocking(move || files::discover(&schema, &dir, limit))
-            .await
-            .map_err(|e| SeedError::Store(e.to_string()))??
+        tokio::task::spawn_blocking(move || {
+            let files = files::discover(&schema, &dir, limit)?;
+            let digest = marker::digest(&files)?;
+            Ok::<_, SeedError>((files, digest))
+        })
+        .await
+        .map_err(|e| SeedError::Store(e.to_string()))??
     };
     let files = in_load_order(files)?;
-    if let Some(reason) = skip::reason(state, principal.org_id, &files).await? {
+    if let skip::Decision::Skip(reason) =
+        skip::decide(state, principal.org_id, &files, &digest).await?
+    {
         tracing::info!("seed skipped: {reason}");
         return Ok(SeedOutcome::Skipped(reason));
     }
@@ -71,6 +79,13 @@ pub async fn load(
                 return Err(refuse(state, principal, &loaded, cause).await);
             }
         }
+    }
+    // Written only now: a start stopped before this point left records without a marker, which the next
+    // start refuses instead of taking for a complete seed. An empty seed loaded nothing to mark.
+    if !files.is_empty() {
+        state
+            .with_store(move |store| store.set_seed_marker(&digest))
+            .await?;
     }
     tracing::info!(files = files.len(), rows, "seed loaded");
     Ok(SeedOutcome::Loaded {
