@@ -532,3 +532,102 @@ async fn more_than_600000_ids_in_a_window_is_exceeded_id_limit() {
     .await;
     assert_eq!(ids.len(), 1, "a shorter window is answered");
 }
+
+/// A REST call with a JSON body (or none) that must answer `status`; its body as JSON if it has one.
+async fn rest(
+    server: &Server,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    status: u16,
+) -> Value {
+    let mut request = server.request(method, &server.api(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let reply = server.send(request).await;
+    assert_eq!(reply.status.as_u16(), status, "{path}: {}", reply.text());
+    if reply.body.is_empty() {
+        Value::Null
+    } else {
+        reply.json()
+    }
+}
+
+#[tokio::test]
+async fn rest_record_writes_are_replicated_like_bulk_ones() {
+    let server = start().await;
+    freeze(&server, "2027-07-01T08:00:00Z").await;
+    let created = rest(
+        &server,
+        Method::POST,
+        "/sobjects/Account",
+        Some(json!({"Name": "Rest One"})),
+        201,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let other = rest(
+        &server,
+        Method::POST,
+        "/sobjects/Account/",
+        Some(json!({"Name": "Rest Two"})),
+        201,
+    )
+    .await;
+    let other = other["id"].as_str().unwrap().to_owned();
+    freeze(&server, "2027-07-01T08:10:00Z").await;
+    rest(
+        &server,
+        Method::PATCH,
+        &format!("/sobjects/Account/{other}"),
+        Some(json!({"Name": "Renamed"})),
+        204,
+    )
+    .await;
+    freeze(&server, "2027-07-01T08:20:10Z").await;
+    rest(
+        &server,
+        Method::DELETE,
+        &format!("/sobjects/Account/{id}"),
+        None,
+        204,
+    )
+    .await;
+    freeze(&server, "2027-07-01T08:30:00Z").await;
+
+    let (ids, _) = updated(
+        &server,
+        "Account",
+        "2027-07-01T08:00:00Z",
+        "2027-07-01T08:10:00Z",
+    )
+    .await;
+    assert!(
+        ids.is_empty(),
+        "one was renamed later, the other deleted: {ids:?}"
+    );
+    let (ids, _) = updated(
+        &server,
+        "Account",
+        "2027-07-01T08:10:00Z",
+        "2027-07-01T08:30:00Z",
+    )
+    .await;
+    assert_eq!(ids, [other]);
+    let body = deleted(
+        &server,
+        "Account",
+        "2027-07-01T08:00:00Z",
+        "2027-07-01T08:30:00Z",
+    )
+    .await;
+    assert_eq!(
+        body["deletedRecords"],
+        json!([{"id": id, "deletedDate": "2027-07-01T08:20:10.000+0000"}])
+    );
+    assert_eq!(
+        body["earliestDateAvailable"],
+        "2027-07-01T08:20:00.000+0000"
+    );
+}
