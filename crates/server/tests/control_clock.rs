@@ -535,3 +535,45 @@ async fn the_clock_survives_a_restart() {
         .await;
     assert_eq!(job["createdDate"], "2030-06-01T12:00:00.000+0000");
 }
+
+/// Many PUTs at once: the clock the server then tells is the setting it stored, and a restart (which
+/// starts from the stored setting) tells the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_settings_leave_the_clock_on_the_stored_one() {
+    let data = tempfile::TempDir::new().unwrap();
+    let dir = data.path().to_path_buf();
+    let first = Arc::new(start_with(|c| c.data_dir = dir.clone()).await);
+    for round in 0..5_i64 {
+        let puts: Vec<_> = (0..16_i64)
+            .map(|n| {
+                let server = first.clone();
+                tokio::spawn(async move {
+                    let at = format!("2030-01-01T00:00:{:02}Z", (round * 16 + n) % 60);
+                    set_clock(&server, &json!({"now": at})).await;
+                })
+            })
+            .collect();
+        for put in puts {
+            put.await.unwrap();
+        }
+    }
+    let told = clock_call(&first, Method::GET, None).await.json();
+    let stored = first.running.state.store.clock_setting().unwrap();
+    assert_eq!(
+        told["now"],
+        bulkforce_core::clock::format_instant(match stored {
+            bulkforce_core::clock::ClockSetting::Frozen(at) => at,
+            other => panic!("a frozen setting was stored, not {other:?}"),
+        }),
+        "the clock is on the stored setting"
+    );
+    first.running.server.abort();
+    drop(first);
+
+    let second = start_with(|c| c.data_dir = dir.clone()).await;
+    assert_eq!(
+        clock_call(&second, Method::GET, None).await.json(),
+        told,
+        "after a restart, the stored setting is the one the server told"
+    );
+}
