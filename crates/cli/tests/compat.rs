@@ -11,6 +11,10 @@
 //! refresh token with `bulkforce admin` in the test's data dir, pass them to the script as `BF_*`
 //! variables, and log in the way each client does; the `*_over_https` ones start `serve --tls` and make the
 //! clients trust the certificate it generates.
+//!
+//! The REST tests (`*_rest`) drive each client's record API (single records, sObject Collections,
+//! composite, trees, updated/deleted) instead of bulk jobs; they freeze the server's clock through the
+//! control API where a minute-granular replication window must be exact.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -351,6 +355,23 @@ fn simple_salesforce_logins_over_https() {
     run_client_with("simple-salesforce-logins", command, setup);
 }
 
+/// REST record writes (sf.Account.create/get/update/upsert/delete, get_by_custom_id, sf.restful composite,
+/// updated/deleted) over https: simple-salesforce's SFType builds its own `https://` URLs.
+#[test]
+fn simple_salesforce_rest() {
+    let python = client_path("venv/bin/python");
+    let mut command = Command::new(python);
+    command
+        .arg(compat_dir().join("ssf_rest_test.py"))
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let setup = Setup {
+        tls: true,
+        login_org: false,
+    };
+    run_client_with("simple-salesforce-rest", command, setup);
+}
+
 /// `node jsforce_test.js`-style command for SCRIPT.
 fn jsforce_command(script: &str) -> Command {
     let node = node_bin_dir().join("node");
@@ -368,6 +389,13 @@ fn jsforce_command(script: &str) -> Command {
 #[test]
 fn jsforce() {
     run_client("jsforce", jsforce_command("jsforce_test.js"));
+}
+
+/// REST record writes: single records on /sobjects, arrays on sObject Collections (allOrNone false and
+/// true), updated()/deleted().
+#[test]
+fn jsforce_rest() {
+    run_client("jsforce-rest", jsforce_command("jsforce_rest_test.js"));
 }
 
 /// SOAP login and OAuth password grant (then revoke), each followed by bulk2 work, over http.
@@ -416,6 +444,12 @@ fn sf_command(script: &str) -> Command {
 #[test]
 fn sf_cli() {
     run_client("sf", sf_command("sf_test.sh"));
+}
+
+/// `data create|get|update|delete record`, `data import tree` (records file and plan) and `data export tree`.
+#[test]
+fn sf_cli_rest() {
+    run_client("sf-rest", sf_command("sf_rest_test.sh"));
 }
 
 /// `sf org login access-token` over http, then `sf data import bulk` and `sf data query` on the alias.
