@@ -11,7 +11,9 @@ mod response;
 mod stream;
 
 pub use accept_encoding::accepts_gzip;
-pub use request::{SmallBodyError, form_pairs, query_param, read_small_body, small_body};
+pub use request::{
+    SmallBodyError, body_up_to, form_pairs, query_param, read_small_body, small_body,
+};
 pub use response::{
     empty, error, internal_error, json, not_allowed, store_error, unexpected_message,
 };

@@ -48,18 +48,22 @@ async fn collect(request: Request, limit: usize) -> Result<Bytes, SmallBodyError
 
 /// Reads a small JSON body, refusing anything larger than a job-control request can be.
 pub async fn small_body(request: Request) -> Result<Bytes, ApiError> {
-    read_small_body(request, MAX_JSON_BODY)
-        .await
-        .map_err(|e| match e {
-            SmallBodyError::TooLarge => {
-                ApiError::new(413, "JSON_PARSER_ERROR", "The request body is too large")
-            }
-            SmallBodyError::Incomplete => ApiError::new(
-                400,
-                "JSON_PARSER_ERROR",
-                "The request body did not arrive in full",
-            ),
-        })
+    body_up_to(request, MAX_JSON_BODY).await
+}
+
+/// Reads a JSON body of at most `limit` bytes (for requests that carry many records, such as composite
+/// requests), with the answers of [`small_body`]: 413 past the limit, 400 when it does not arrive in full.
+pub async fn body_up_to(request: Request, limit: usize) -> Result<Bytes, ApiError> {
+    read_small_body(request, limit).await.map_err(|e| match e {
+        SmallBodyError::TooLarge => {
+            ApiError::new(413, "JSON_PARSER_ERROR", "The request body is too large")
+        }
+        SmallBodyError::Incomplete => ApiError::new(
+            400,
+            "JSON_PARSER_ERROR",
+            "The request body did not arrive in full",
+        ),
+    })
 }
 
 /// The decoded `name=value` pairs of a query string or form body, in order (`+` is a space, `%XX` a byte,

@@ -22,6 +22,10 @@ use request::{BatchRequest, CompositeRequest};
 use serde_json::{Value as Json, json};
 use subrequest::Context;
 
+/// Largest composite or composite batch body read: up to five collections of 200 records among its 25
+/// subrequests.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
 /// `/composite`: `POST` runs a composite request, `GET` lists the composite resources.
 pub(super) async fn composite(
     state: &AppState,
@@ -41,7 +45,7 @@ pub(super) async fn composite(
     if method != Method::POST {
         return Err(not_allowed(&method, &["GET", "POST"]));
     }
-    let body = wire::small_body(request).await?;
+    let body = wire::body_up_to(request, MAX_BODY).await?;
     let parsed = CompositeRequest::parse(&body)?;
     let ctx = context(state, principal, parsed.all_or_none);
     let replies = state
@@ -66,7 +70,7 @@ pub(super) async fn batch(
     if method != Method::POST {
         return Err(not_allowed(&method, &["POST"]));
     }
-    let body = wire::small_body(request).await?;
+    let body = wire::body_up_to(request, MAX_BODY).await?;
     let parsed = BatchRequest::parse(&body, version)?;
     let ctx = context(state, principal, false);
     let answer = state
