@@ -155,6 +155,46 @@ async fn a_seeded_probability_hits_the_same_requests_on_every_run() {
     assert!(first.contains(&false), "some misses: {first:?}");
 }
 
+/// The 20 answers of `GET /limits` under a rule with both `times: 3` and a seeded `probability: 0.5`:
+/// true where it answered 503.
+async fn seeded_times_pattern(server: &Server) -> Vec<bool> {
+    let mut pattern = Vec::new();
+    for _ in 0..20 {
+        let reply = server.get(&server.api("/limits")).await;
+        match reply.status {
+            StatusCode::SERVICE_UNAVAILABLE => pattern.push(true),
+            StatusCode::OK => pattern.push(false),
+            other => panic!("unexpected {other}: {}", reply.text()),
+        }
+    }
+    pattern
+}
+
+#[tokio::test]
+async fn times_and_a_seeded_probability_fire_exactly_as_declared() {
+    let server = start().await;
+    let rule = json!({"kind": "http", "path": "/services/data/*/limits", "status": 503,
+                      "probability": 0.5, "seed": 42, "times": 3});
+    add(&server, rule.clone()).await;
+    let pattern = seeded_times_pattern(&server).await;
+    // The rolls of seed 42 (rand's StdRng, pinned by Cargo.lock): misses in between do not use up
+    // `times`, and after the third hit the rule no longer rolls.
+    let hits: Vec<usize> = (0..pattern.len()).filter(|&i| pattern[i]).collect();
+    assert_eq!(hits, SEED_42_HITS, "{pattern:?}");
+    assert_eq!(
+        listed(&server).await,
+        [json!({"id": "f1", "rule": rule, "hits": 3, "remaining": 0})]
+    );
+    assert!(
+        !seeded_times_pattern(&server).await.contains(&true),
+        "an expired rule hits no more"
+    );
+    assert_eq!(listed(&server).await[0]["hits"], 3);
+}
+
+/// Where seed 42 with probability 0.5 hits first, three times, among 20 requests.
+const SEED_42_HITS: [usize; 3] = [3, 4, 5];
+
 #[tokio::test]
 async fn latency_delays_the_real_answer() {
     let server = start().await;
@@ -494,4 +534,160 @@ async fn a_bad_faults_file_refuses_the_start_naming_the_file_and_the_rule() {
     };
     let error = format!("{:#}", bulkforce_server::start(config).await.err().unwrap());
     assert!(error.contains("not a JSON array of rules"), "{error}");
+}
+
+/// A server whose ingest jobs commit every 10 rows, 40 ms apart, so that a test can hold one part-way.
+async fn slow_server() -> Server {
+    start_with(|c| {
+        c.chunk_rows = 10;
+        c.chunk_delay_ms = 40;
+    })
+    .await
+}
+
+/// Polls, with a deadline, until `done` holds for the job's Salesforce info; that info.
+async fn poll_job(server: &Server, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let info = server.info(id).await;
+        if done(&info) {
+            return info;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job {id} never got there: {info}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `POST /_bulkforce/jobs/{id}/{action}` (hold or release) → 200.
+async fn job_control(server: &Server, id: &str, action: &str) {
+    let path = format!("/_bulkforce/jobs/{id}/{action}");
+    let reply = server
+        .control(Method::POST, &path, Some(server.token()))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text());
+}
+
+/// Holds the InProgress job and waits until its worker has given it up: its processed count stays put
+/// across several chunk delays. That count.
+async fn hold_until_stopped(server: &Server, id: &str) -> u64 {
+    job_control(server, id, "hold").await;
+    let (mut last, mut unchanged) = (u64::MAX, 0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while unchanged < 8 {
+        assert!(Instant::now() < deadline, "held job {id} never stopped");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let processed = server.info(id).await["numberRecordsProcessed"]
+            .as_u64()
+            .unwrap();
+        unchanged = if processed == last { unchanged + 1 } else { 0 };
+        last = processed;
+    }
+    last
+}
+
+/// An Account insert job of `rows` rows named `Row 0`, `Row 1`, …, closed; its id once it has processed
+/// some rows.
+async fn running_job(server: &Server, rows: usize) -> String {
+    let id = server
+        .create_id(&json!({"object": "Account", "operation": "insert"}))
+        .await;
+    let mut csv = String::from("Name\n");
+    for n in 0..rows {
+        csv.push_str(&format!("Row {n}\n"));
+    }
+    server.upload_ok(&id, csv).await;
+    server.close(&id).await;
+    poll_job(server, &id, |info| info["numberRecordsProcessed"] != 0).await;
+    id
+}
+
+/// The hits of rule `id`, from the listing.
+async fn hits_of(server: &Server, id: &str) -> u64 {
+    let rules = listed(server).await;
+    let rule = rules
+        .iter()
+        .find(|r| r["id"] == id)
+        .expect("the rule is listed");
+    rule["hits"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_job_fault_is_decided_once_per_job_and_holds_across_a_resume() {
+    let server = slow_server().await;
+    // With `times: 1` the rule has expired by the resume; without `times` it would hit again: either way
+    // the job fails once, after exactly afterRows rows from its start.
+    for times in [Some(1), None] {
+        let mut rule = json!({"kind": "job", "object": "Account", "afterRows": 200,
+                              "message": "InvalidBatch : injected"});
+        if let Some(times) = times {
+            rule["times"] = json!(times);
+        }
+        let fault = add(&server, rule).await;
+        let id = running_job(&server, 300).await;
+        let held_at = hold_until_stopped(&server, &id).await;
+        assert!(held_at < 200, "held before afterRows: {held_at}");
+        assert_eq!(hits_of(&server, &fault).await, 1);
+        job_control(&server, &id, "release").await;
+        let info = server.wait(&id).await;
+        assert_eq!(info["state"], "Failed", "{info}");
+        assert_eq!(info["errorMessage"], "InvalidBatch : injected");
+        assert_eq!(info["numberRecordsProcessed"], 200);
+        let successful = parse_csv(&server.results(&id).await.successful, b',');
+        assert_eq!(successful.len(), 1 + 200);
+        assert_eq!(hits_of(&server, &fault).await, 1, "one hit for one job");
+        let deleted = server
+            .control(
+                Method::DELETE,
+                &format!("/_bulkforce/faults/{fault}"),
+                Some(server.token()),
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(server.count("Account", false).await, 2 * 200);
+}
+
+#[tokio::test]
+async fn row_hits_count_only_rows_whose_failure_is_committed() {
+    let server = slow_server().await;
+    let id = running_job(&server, 300).await;
+    // Hold, then add the rule at once: the reader, ahead of the commit, tries it on rows that the worker
+    // drops as it gives the job up. Those rows are tried again when it resumes.
+    job_control(&server, &id, "hold").await;
+    add(
+        &server,
+        json!({"kind": "row", "object": "Account", "errorCode": "UNABLE_TO_LOCK_ROW",
+               "message": "locked", "times": 5}),
+    )
+    .await;
+    let held_at = hold_until_stopped(&server, &id).await;
+    assert!(held_at < 300, "stopped part-way: {held_at}");
+    let info = server.info(&id).await;
+    let rules = listed(&server).await;
+    assert_eq!(
+        rules[0]["hits"], info["numberRecordsFailed"],
+        "while held, hits are the committed failures: {rules:?} {info}"
+    );
+    job_control(&server, &id, "release").await;
+    let info = server.wait(&id).await;
+    assert_eq!(info["state"], "JobComplete", "{info}");
+    assert_eq!(info["numberRecordsProcessed"], 300);
+    assert_eq!(info["numberRecordsFailed"], 5, "{info}");
+    let failed = parse_csv(&server.results(&id).await.failed, b',');
+    assert_eq!(failed.len(), 1 + 5);
+    assert!(
+        failed[1..]
+            .iter()
+            .all(|row| row[1] == "UNABLE_TO_LOCK_ROW:locked:--")
+    );
+    assert_eq!(
+        listed(&server).await[0],
+        json!({"id": "f1", "rule": {"kind": "row", "object": "Account",
+               "errorCode": "UNABLE_TO_LOCK_ROW", "message": "locked", "times": 5},
+               "hits": 5, "remaining": 0})
+    );
+    assert_eq!(server.count("Account", false).await, 295);
 }

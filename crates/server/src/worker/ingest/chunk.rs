@@ -3,12 +3,13 @@
 
 use super::fault::row_fault;
 use super::upload::csv_error;
-use crate::faults::Faults;
+use crate::faults::{Faults, UncommittedHits};
 use crate::worker::outcome::Stop;
 use bulkforce_core::csv::{Dialect, Record, RecordReader, write_quoted_cell};
 use bulkforce_core::error::RowError;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
 use std::io::BufRead;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// One chunk, ready for the database: its operations, each row's echoed cells, and where the next begins.
@@ -18,6 +19,8 @@ pub(super) struct PreparedChunk {
     pub(super) next_offset: u64,
     pub(super) next_line: u64,
     pub(super) active_ms: u64,
+    /// The row rules' hits on its rows: given back unless the chunk is committed.
+    pub(super) fault_hits: UncommittedHits,
 }
 
 /// The uploaded cells of each row as result files echo them: quoted, joined by the delimiter.
@@ -41,7 +44,7 @@ pub(super) fn prepare_chunk<R: BufRead>(
     columns: &[String],
     dialect: Dialect,
     chunk_rows: usize,
-    faults: &Faults,
+    faults: &Arc<Faults>,
 ) -> Result<Option<PreparedChunk>, Stop> {
     let started = Instant::now();
     let mut record = Record::default();
@@ -51,6 +54,7 @@ pub(super) fn prepare_chunk<R: BufRead>(
         ends: Vec::with_capacity(chunk_rows),
     };
     let mut next_line = 0;
+    let mut fault_hits = UncommittedHits::new(faults);
     while rows.len() < chunk_rows && reader.read(&mut record).map_err(csv_error)? {
         if record.is_blank() {
             continue;
@@ -59,7 +63,7 @@ pub(super) fn prepare_chunk<R: BufRead>(
             Some(failure) => Err(failure),
             None => plan
                 .build_row(&record)
-                .and_then(|built| row_fault(faults, plan, columns, &record, built)),
+                .and_then(|built| row_fault(&mut fault_hits, plan, columns, &record, built)),
         });
         for i in 0..record.len() {
             if i > 0 {
@@ -82,6 +86,7 @@ pub(super) fn prepare_chunk<R: BufRead>(
         next_offset: reader.offset(),
         next_line,
         active_ms: started.elapsed().as_millis() as u64,
+        fault_hits,
     }))
 }
 

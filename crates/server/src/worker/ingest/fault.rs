@@ -3,9 +3,10 @@
 //! are reported, and then it stops the job), and row rules fail single rows with their error instead of
 //! applying them.
 
-use crate::faults::Faults;
+use crate::faults::{Faults, UncommittedHits};
 use crate::worker::outcome::Stop;
 use bulkforce_core::csv::Record;
+use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
 use bulkforce_core::job::Job;
 
@@ -17,10 +18,10 @@ pub(super) struct FailAfter {
 }
 
 impl FailAfter {
-    /// The job rule `job` hits as a worker starts (or resumes) it, if any. A resumed job counts the rows it
-    /// already processed.
-    pub(super) fn of(faults: &Faults, job: &Job) -> Option<FailAfter> {
-        let hit = faults.job(&job.object, job.operation)?;
+    /// The job rule `job` of `org` hits as a worker starts (or resumes) it, if any: a resumed job keeps
+    /// the decision of its first start ([`Faults::job`]) and counts the rows it already processed.
+    pub(super) fn of(faults: &Faults, org: SfId, job: &Job) -> Option<FailAfter> {
+        let hit = faults.job((org, job.id), &job.object, job.operation)?;
         tracing::info!(fault = %hit.id, job = %job.id, after_rows = hit.fault.after_rows, "fault injected");
         Some(FailAfter {
             left: hit
@@ -54,8 +55,9 @@ impl FailAfter {
 }
 
 /// `built` (a row that passed its own checks), or the error of a row rule it hits: failed, not applied.
+/// The hit counts as its chunk's (`hits`), given back if the chunk is never committed.
 pub(super) fn row_fault(
-    faults: &Faults,
+    hits: &mut UncommittedHits,
     plan: &IngestPlan,
     columns: &[String],
     record: &Record,
@@ -65,7 +67,7 @@ pub(super) fn row_fault(
         let column = columns.iter().position(|c| c.eq_ignore_ascii_case(field))?;
         record.get(column)
     };
-    let Some(error) = faults.row(&plan.object().name, plan.operation(), cell) else {
+    let Some(error) = hits.row(&plan.object().name, plan.operation(), cell) else {
         return Ok(built);
     };
     let id = match &built {

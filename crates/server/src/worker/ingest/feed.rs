@@ -4,6 +4,7 @@
 
 use super::chunk::{Echoes, PreparedChunk};
 use super::result_parts::ResultParts;
+use crate::faults::UncommittedHits;
 use crate::state::AppState;
 use crate::worker::outcome::Stop;
 use bulkforce_core::id::SfId;
@@ -27,6 +28,10 @@ pub(super) struct Feed<'a> {
     next_chunk: u64,
     /// The echoed cells of the chunk last handed over, for its result parts.
     echoes: Option<Echoes>,
+    /// The row fault hits of the chunk last handed over, then of the chunks applied in the open
+    /// transaction: spent once it commits, given back if dropped before.
+    fault_hits: Option<UncommittedHits>,
+    applied_fault_hits: Vec<UncommittedHits>,
     /// When the current transaction started.
     pub(super) started: Instant,
     /// Why the reader stopped, seen while filling a transaction: reported once it is committed.
@@ -71,6 +76,8 @@ impl<'a> Feed<'a> {
             rx,
             next_chunk,
             echoes: None,
+            fault_hits: None,
+            applied_fault_hits: Vec::new(),
             started: Instant::now(),
             stopped: None,
             parts,
@@ -110,6 +117,13 @@ impl<'a> Feed<'a> {
         }
     }
 
+    /// The transaction committed: the row fault hits of its chunks are spent.
+    pub(super) fn committed(&mut self) {
+        self.applied_fault_hits
+            .drain(..)
+            .for_each(UncommittedHits::committed);
+    }
+
     /// Whether the job was held meanwhile. A hold made in this process waits for the org's writer, which
     /// this transaction holds, so it is asked for first ([`Store::hold_requested`], in memory); the stored
     /// flag covers a hold written by another process sharing the store. A store that cannot say is taken
@@ -132,6 +146,7 @@ impl<'a> Feed<'a> {
         };
         self.next_chunk += 1;
         self.echoes = Some(prepared.echoes);
+        self.fault_hits = Some(prepared.fault_hits);
         Chunk {
             rows: prepared.rows,
             progress,
@@ -188,6 +203,7 @@ impl ChunkSource for Feed<'_> {
                 "chunk {chunk} was applied without being handed over"
             )));
         };
+        self.applied_fault_hits.extend(self.fault_hits.take());
         let failed = outcomes.iter().filter(|o| o.is_failure()).count() as u64;
         self.uncommitted_rows.0 += outcomes.len() as u64 - failed;
         self.uncommitted_rows.1 += failed;

@@ -70,7 +70,7 @@ fn run(state: &AppState, org: SfId, job: &Job, checkpoint: Checkpoint) -> Result
         offset: from.0,
         line: from.1,
     };
-    let job_fault = fault::FailAfter::of(&state.faults, job);
+    let job_fault = fault::FailAfter::of(&state.faults, org, job);
     let pipeline = Pipeline {
         state,
         org,

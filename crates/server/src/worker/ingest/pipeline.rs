@@ -198,6 +198,9 @@ impl<'a> Pipeline<'a> {
                 .apply_chunks(org, job, self.plan, first, &mut feed);
             in_store += feed.started.elapsed();
             let (succeeded, failed) = std::mem::take(&mut feed.uncommitted_rows);
+            if applied.is_ok() {
+                feed.committed();
+            }
             if matches!(applied, Ok(ChunkCommit::Committed)) {
                 let operation = job.operation.name();
                 let metrics = &state.observers.metrics;
