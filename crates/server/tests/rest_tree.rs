@@ -261,3 +261,37 @@ async fn malformed_bodies_and_methods() {
         "HTTP Method 'GET' not allowed. Allowed are POST",
     );
 }
+
+/// A custom object with a lookup to Account: its child relationship is `<plural label>__r`.
+const BROKER: &str = r#"{
+  "name": "Broker__c", "label": "Broker", "labelPlural": "Brokers", "keyPrefix": "a01",
+  "fields": [
+    {"name": "Name", "label": "Broker Name", "type": "string", "length": 80, "nillable": false},
+    {"name": "Account__c", "label": "Account", "type": "reference", "referenceTo": ["Account"],
+     "relationshipName": "Account__r", "nillable": true, "custom": true}
+  ]
+}"#;
+
+#[tokio::test]
+async fn custom_children_nest_under_their_r_relationship() {
+    let schema = tempfile::TempDir::new().unwrap();
+    std::fs::write(schema.path().join("broker.json"), BROKER).unwrap();
+    let path = schema.path().to_path_buf();
+    let server = common::start_with(move |c| c.schema_dir = Some(path)).await;
+    let body = json!({"records": [record("Account", "acc", json!({"Name": "Agency",
+    "Brokers__r": {"records": [
+        record("Broker__c", "b1", json!({"Name": "Ann"})),
+        record("Broker__c", "b2", json!({"Name": "Bob"})),
+    ]}}))]});
+    let created = ids(&tree(&server, "Account", &body).await);
+    assert_eq!(created.len(), 3);
+    let brokers = soql(
+        &server,
+        "SELECT Name, Account__c FROM Broker__c ORDER BY Name",
+    )
+    .await;
+    assert_eq!(brokers.len(), 2);
+    for broker in &brokers {
+        assert_eq!(broker["Account__c"], created[0].1.as_str());
+    }
+}

@@ -34,7 +34,7 @@ use serde_json::Value as Json;
 const COLLECTIONS_SINCE: u16 = 42;
 /// The first API version with upsert through sObject Collections.
 const UPSERT_SINCE: u16 = 46;
-/// Largest collection body read: 200 records of a few large text fields each.
+/// Largest collection or tree body read: 200 records of a few large text fields each.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub(super) async fn handle(
@@ -108,8 +108,8 @@ pub(super) async fn handle(
     }
 }
 
-/// Reads a collection body, bounded by [`MAX_BODY`].
-async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
+/// Reads a collection (or tree) body, bounded by [`MAX_BODY`].
+pub(crate) async fn read_body(request: Request) -> Result<axum::body::Bytes, ApiError> {
     wire::read_small_body(request, MAX_BODY)
         .await
         .map_err(|e| match e {

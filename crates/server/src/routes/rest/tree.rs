@@ -10,7 +10,7 @@
 mod relationships;
 mod request;
 
-use super::collections::{RecordResult, SaveError, create_one};
+use super::collections::{RecordResult, SaveError, create_one, read_body};
 use crate::state::AppState;
 use crate::wire::{self, not_allowed};
 use axum::extract::Request;
@@ -25,8 +25,6 @@ use serde_json::{Value as Json, json};
 
 /// The first API version with sObject Tree.
 const TREE_SINCE: u16 = 42;
-/// Largest tree body read: 200 records.
-const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub(super) async fn tree(
     state: &AppState,
@@ -48,18 +46,7 @@ pub(super) async fn tree(
         .object(object)
         .ok_or_else(ApiError::not_found)?
         .clone();
-    let body = wire::read_small_body(request, MAX_BODY)
-        .await
-        .map_err(|e| match e {
-            wire::SmallBodyError::TooLarge => {
-                ApiError::new(413, "JSON_PARSER_ERROR", "The request body is too large")
-            }
-            wire::SmallBodyError::Incomplete => ApiError::new(
-                400,
-                "JSON_PARSER_ERROR",
-                "The request body did not arrive in full",
-            ),
-        })?;
+    let body = read_body(request).await?;
     let records = match request::parse(state.store.schema(), &root, &body)? {
         TreeRequest::Records(records) => records,
         TreeRequest::Invalid(invalid) => return Ok(failed(&invalid)),
