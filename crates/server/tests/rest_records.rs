@@ -564,3 +564,55 @@ async fn conditional_requests_compare_with_last_modified_date_on_the_clock() {
         Some("Kept update")
     );
 }
+
+#[tokio::test]
+async fn account_etags_answer_if_match_and_if_none_match() {
+    let s = start_with_extension(|_| {}).await;
+    let id = create(&s, "Account", json!({"Name": "Tagged"})).await;
+    let url = s.api(&format!("/sobjects/Account/{id}"));
+    let first = s.get(&url).await;
+    let etag = first.header("etag").expect("an Account read has an ETag");
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    let same = s
+        .send(s.request(Method::GET, &url).header("If-None-Match", &etag))
+        .await;
+    assert_eq!(same.status, StatusCode::NOT_MODIFIED);
+    assert!(same.body.is_empty());
+
+    let wrong = s
+        .send(
+            s.request(Method::PATCH, &url)
+                .header("If-Match", "\"not-it\"")
+                .json(&json!({"Name": "Lost"})),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        wrong.text()
+    );
+    assert_eq!(wrong.json()[0]["errorCode"], "PRECONDITION_FAILED");
+    let right = s
+        .send(
+            s.request(Method::PATCH, &url)
+                .header("If-Match", &etag)
+                .json(&json!({"Name": "Kept"})),
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::NO_CONTENT, "{}", right.text());
+    let changed = s.get(&url).await;
+    assert_ne!(
+        changed.header("etag"),
+        Some(etag.clone()),
+        "a change gives a new ETag"
+    );
+    let stale = s
+        .send(s.request(Method::GET, &url).header("If-None-Match", &etag))
+        .await;
+    assert_eq!(stale.status, StatusCode::OK);
+
+    let contact = create(&s, "Contact", json!({"LastName": "Untagged"})).await;
+    let read = s.get(&s.api(&format!("/sobjects/Contact/{contact}"))).await;
+    assert_eq!(read.header("etag"), None, "only Account records have ETags");
+}

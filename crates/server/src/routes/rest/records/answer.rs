@@ -18,6 +18,8 @@ pub(crate) struct Answer {
     pub body: Option<Json>,
     /// The created record's URL path (`Location` on a 201).
     pub location: Option<String>,
+    /// The record's `ETag` (Account reads).
+    pub etag: Option<String>,
 }
 
 impl Answer {
@@ -26,6 +28,7 @@ impl Answer {
             status,
             body: Some(body),
             location: None,
+            etag: None,
         }
     }
 
@@ -35,6 +38,7 @@ impl Answer {
             status,
             body: None,
             location: None,
+            etag: None,
         }
     }
 
@@ -105,16 +109,16 @@ impl Answer {
         }
     }
 
-    /// The HTTP response: the JSON body with Salesforce's content type, `Location` when set.
+    /// The HTTP response: the JSON body with Salesforce's content type, `Location` and `ETag` when set.
     pub fn into_response(self) -> Response {
         let mut response = match &self.body {
             Some(body) => wire::json(self.status, body),
             None => wire::empty(self.status),
         };
-        if let Some(location) = self.location
-            && let Ok(value) = HeaderValue::from_str(&location)
-        {
-            response.headers_mut().insert(header::LOCATION, value);
+        for (name, value) in [(header::LOCATION, self.location), (header::ETAG, self.etag)] {
+            if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(name, value);
+            }
         }
         response
     }

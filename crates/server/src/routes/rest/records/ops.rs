@@ -5,8 +5,8 @@
 //! writes when the answer is a success ([`Answer::is_success`]) and rolls them back otherwise.
 
 use super::answer::Answer;
-use super::conditions::Conditions;
-use super::read::{matching_ids, multiple_choices};
+use super::conditions::{Conditions, RecordVersion};
+use super::read::{etag_of, matching_ids, multiple_choices, stored_record};
 use crate::routes::rest::rows::UnitRows;
 use axum::http::StatusCode;
 use bulkforce_core::RowError;
@@ -16,7 +16,6 @@ use bulkforce_core::rest_record::{
     self, JSON_PARSER_ERROR, JsonRecord, RestRow, RestWrite, external_id_field,
 };
 use bulkforce_core::schema::{SObject, Schema};
-use bulkforce_core::value::parse_datetime;
 use bulkforce_store::{RecordUnit, RowOutcome, StoreError};
 use serde_json::{Value as Json, json};
 use std::sync::Arc;
@@ -39,7 +38,7 @@ pub(crate) fn create_in(
     };
     let record = match record_of(body) {
         Ok(record) => record,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(Answer::row_error(&refused)),
     };
     let row = rest_record::build(schema, object, RestWrite::Create, &record);
     Ok(match apply(unit, row)? {
@@ -68,7 +67,7 @@ pub(crate) fn update_in(
     };
     let record = match record_of(body) {
         Ok(record) => record,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(Answer::row_error(&refused)),
     };
     let row = rest_record::build(schema, object, RestWrite::Update(id), &record);
     Ok(match apply(unit, row)? {
@@ -120,7 +119,7 @@ pub(crate) fn upsert_in(
     let matches = matching_ids(&mut UnitRows(&mut *unit), object, key, value)?;
     let mut record = match record_of(body) {
         Ok(record) => record,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(Answer::row_error(&refused)),
     };
     let row = match matches.as_slice() {
         [] if update_only || key.name == "Id" => return Ok(Answer::not_found()),
@@ -134,7 +133,7 @@ pub(crate) fn upsert_in(
             )
         }
         [id] => {
-            if let Some(answer) = conditions.check(modified_at(unit, object, *id)?) {
+            if let Some(answer) = check_conditions(unit, object, *id, conditions)? {
                 return Ok(answer);
             }
             // The matched record's id names it: the key in the body, if any, is the URL's.
@@ -199,7 +198,7 @@ fn delete_live(
 /// passing the request's conditions.
 fn live_record(
     unit: &mut dyn RecordUnit,
-    object: &SObject,
+    object: &Arc<SObject>,
     id: &str,
     conditions: &Conditions,
 ) -> Result<Result<SfId, Answer>, StoreError> {
@@ -224,47 +223,49 @@ fn live_record(
     if field("IsDeleted") == Some("1") {
         return Ok(Err(Answer::row_error(&RowError::entity_is_deleted())));
     }
-    if let Some(answer) = conditions.check(field("LastModifiedDate").and_then(parse_datetime)) {
+    if let Some(answer) = check_conditions(unit, object, id, conditions)? {
         return Ok(Err(answer));
     }
     Ok(Ok(id))
 }
 
-/// When a stored record was last modified, as the unit sees it.
-fn modified_at(
+/// The request's conditions checked against the stored record, as the unit sees it: the answer that
+/// replaces the write's, if any. Nothing is read for a request without conditions.
+fn check_conditions(
     unit: &mut dyn RecordUnit,
-    object: &SObject,
+    object: &Arc<SObject>,
     id: SfId,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
-    Ok(unit.get_record(&object.name, id)?.and_then(|fields| {
-        fields
-            .into_iter()
-            .find(|(n, _)| n == "LastModifiedDate")
-            .and_then(|(_, v)| v)
-            .and_then(|text| parse_datetime(&text))
-    }))
+    conditions: &Conditions,
+) -> Result<Option<Answer>, StoreError> {
+    if *conditions == Conditions::default() {
+        return Ok(None);
+    }
+    let Some(stored) = stored_record(&mut UnitRows(&mut *unit), object, id)? else {
+        return Ok(None);
+    };
+    let etag = etag_of(object, &stored.fields);
+    let current = RecordVersion {
+        last_modified: stored.last_modified,
+        etag: etag.as_deref(),
+    };
+    Ok(conditions.check(current, false))
 }
 
 /// The record a body holds: a JSON object (anything else is refused as Salesforce's parser does).
-fn record_of(body: &Json) -> Result<JsonRecord, Answer> {
-    match body {
-        Json::Object(map) => Ok(JsonRecord::from_json(map)),
-        other => {
-            let token = match other {
-                Json::Array(_) => "START_ARRAY",
-                Json::String(_) => "VALUE_STRING",
-                Json::Number(_) => "VALUE_NUMBER_INT",
-                Json::Bool(_) => "VALUE_TRUE",
-                _ => "VALUE_NULL",
-            };
-            Err(Answer::refused(
-                StatusCode::BAD_REQUEST,
-                JSON_PARSER_ERROR,
-                &format!("Cannot deserialize instance of SObject from {token}"),
-                None,
-            ))
-        }
-    }
+fn record_of(body: &Json) -> Result<JsonRecord, RowError> {
+    let token = match body {
+        Json::Object(map) => return Ok(JsonRecord::from_json(map)),
+        Json::Array(_) => "START_ARRAY",
+        Json::String(_) => "VALUE_STRING",
+        Json::Number(_) => "VALUE_NUMBER_INT",
+        Json::Bool(_) => "VALUE_TRUE",
+        Json::Null => "VALUE_NULL",
+    };
+    Err(RowError::new(
+        JSON_PARSER_ERROR,
+        format!("Cannot deserialize instance of SObject from {token}"),
+        Vec::new(),
+    ))
 }
 
 /// Applies one built row in the unit: its outcome, or the refusal of a row that failed.

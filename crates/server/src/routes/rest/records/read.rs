@@ -3,10 +3,13 @@
 //! the same code serves a plain GET (the store) and a composite subrequest (its open unit).
 
 use super::answer::{Answer, record_path};
-use super::conditions::Conditions;
+use super::conditions::{Conditions, RecordVersion};
 use crate::routes::rest::json::{attributes, json_value};
 use crate::routes::rest::rows::QueryRows;
 use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bulkforce_core::RowError;
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::ApiVersion;
 use bulkforce_core::rest_record::external_id_field;
@@ -16,7 +19,9 @@ use bulkforce_soql::bound::{
     ComparisonOp, Condition, FieldPath, Literal, Operand, Query, SelectItem, Value as Bound,
 };
 use bulkforce_store::{QueryOptions, StoreError};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json, json};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// Live records a lookup lists at most (a 300 answer names them all; Salesforce's lists are short).
@@ -113,43 +118,100 @@ fn read_record(
 ) -> Result<Answer, StoreError> {
     let fields = match selected_fields(object, fields) {
         Ok(fields) => fields,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(Answer::row_error(&refused)),
     };
-    let mut select = fields.clone();
-    // LastModifiedDate rides along (last) for the conditions, shown only if asked for.
-    select.extend(object.field("LastModifiedDate").cloned());
+    let Some(stored) = stored_record(rows, object, id)? else {
+        return Ok(Answer::not_found());
+    };
+    let etag = etag_of(object, &stored.fields);
+    let current = RecordVersion {
+        last_modified: stored.last_modified,
+        etag: etag.as_deref(),
+    };
+    let mut answer = conditions.check(current, true).unwrap_or_else(|| {
+        let shown = shown_record(version, object, id, &fields, &stored.fields);
+        Answer::new(StatusCode::OK, shown)
+    });
+    answer.etag = etag;
+    Ok(answer)
+}
+
+/// The record as a GET shows it: `attributes`, then `fields` in order.
+fn shown_record(
+    version: ApiVersion,
+    object: &SObject,
+    id: SfId,
+    fields: &[Field],
+    stored: &Map<String, Json>,
+) -> Json {
+    let mut record = Map::new();
+    record.insert(
+        "attributes".into(),
+        attributes(&object.name, Some(id.as_str()), version),
+    );
+    for field in fields {
+        let value = stored.get(&field.name).cloned().unwrap_or(Json::Null);
+        record.insert(field.name.clone(), value);
+    }
+    Json::Object(record)
+}
+
+/// A live record as stored: every stored field as REST JSON, and when it was last modified.
+pub(crate) struct StoredRecord {
+    pub fields: Map<String, Json>,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// The live record `id` of `object` (`None`: there is none).
+pub(crate) fn stored_record(
+    rows: &mut dyn QueryRows,
+    object: &Arc<SObject>,
+    id: SfId,
+) -> Result<Option<StoredRecord>, StoreError> {
+    let all: Vec<Field> = object
+        .fields()
+        .iter()
+        .filter(|f| f.ftype.is_stored())
+        .cloned()
+        .collect();
     let query = record_query(
         object,
-        select,
+        all.clone(),
         &id_field(object)?,
         Literal::Text(id.as_str().to_owned()),
         1,
     );
     let found = rows.rows(&query, QueryOptions::default())?;
     let Some(row) = found.first() else {
-        return Ok(Answer::not_found());
+        return Ok(None);
     };
-    let modified = match row.get(fields.len()) {
-        Some(Value::Text(text)) => parse_datetime(text),
-        _ => None,
-    };
-    if let Some(answer) = conditions.check(modified) {
-        return Ok(answer);
+    let mut last_modified = None;
+    let mut fields = Map::new();
+    for (field, value) in all.iter().zip(row) {
+        if let ("LastModifiedDate", Value::Text(text)) = (field.name.as_str(), value) {
+            last_modified = parse_datetime(text);
+        }
+        fields.insert(field.name.clone(), json_value(field, value));
     }
-    let mut record = Map::new();
-    record.insert(
-        "attributes".into(),
-        attributes(&object.name, Some(id.as_str()), version),
-    );
-    for (field, value) in fields.iter().zip(row) {
-        record.insert(field.name.clone(), json_value(field, value));
+    Ok(Some(StoredRecord {
+        fields,
+        last_modified,
+    }))
+}
+
+/// A record's `ETag`: a digest of its stored values, so any change gives a new one even under a frozen
+/// clock. Salesforce gives ETags to Account records only, and so does this server.
+pub(crate) fn etag_of(object: &SObject, fields: &Map<String, Json>) -> Option<String> {
+    if object.name != "Account" {
+        return None;
     }
-    Ok(Answer::new(StatusCode::OK, Json::Object(record)))
+    let digest = Sha256::digest(Json::Object(fields.clone()).to_string().as_bytes());
+    Some(format!("\"{}\"", STANDARD.encode(&digest[..20])))
 }
 
 /// Every stored field, or the stored fields `?fields=a,b` names in that order with `Id` after them (as
 /// Salesforce answers); an unknown name is a 400 `INVALID_FIELD`.
-fn selected_fields(object: &SObject, names: Option<&str>) -> Result<Vec<Field>, Answer> {
+fn selected_fields(object: &SObject, names: Option<&str>) -> Result<Vec<Field>, RowError> {
     let Some(names) = names.filter(|n| !n.trim().is_empty()) else {
         return Ok(object
             .fields()
@@ -161,14 +223,13 @@ fn selected_fields(object: &SObject, names: Option<&str>) -> Result<Vec<Field>, 
     let mut fields: Vec<Field> = Vec::new();
     for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let Some(field) = object.field(name) else {
-            return Err(Answer::refused(
-                StatusCode::BAD_REQUEST,
+            return Err(RowError::new(
                 "INVALID_FIELD",
-                &format!(
+                format!(
                     "No such column '{name}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
                     object.name
                 ),
-                None,
+                Vec::new(),
             ));
         };
         if field.ftype.is_stored() && !fields.iter().any(|f| f.name == field.name) {
