@@ -10,14 +10,11 @@ mod conditions;
 mod ops;
 mod read;
 
-#[allow(unused_imports)]
 // The shared surface: composite and collections use what the handlers do not.
-pub(crate) use answer::{Answer, record_path, save_result};
+pub(crate) use answer::Answer;
 pub(crate) use conditions::Conditions;
-#[allow(unused_imports)]
 pub(crate) use ops::{create_in, delete_by_external_id_in, delete_in, update_in, upsert_in};
-#[allow(unused_imports)]
-pub(crate) use read::{get_by_external_id_in, get_in, matching_ids};
+pub(crate) use read::{get_by_external_id_in, get_in};
 
 use super::rows::StoreRows;
 use crate::state::AppState;

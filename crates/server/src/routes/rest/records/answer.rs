@@ -125,7 +125,7 @@ impl Answer {
 }
 
 /// A successful save: `{"id","success":true,"errors":[]}`.
-pub(crate) fn save_result(id: SfId) -> Json {
+fn save_result(id: SfId) -> Json {
     json!({ "id": id.as_str(), "success": true, "errors": [] })
 }
 

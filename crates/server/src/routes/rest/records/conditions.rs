@@ -43,7 +43,6 @@ impl Conditions {
     }
 
     /// From a composite subrequest's `httpHeaders` (names compared without case).
-    #[allow(dead_code)] // Until composite subrequests pass their headers.
     pub fn from_pairs(pairs: &[(String, String)], strict: bool) -> Result<Conditions, ApiError> {
         Conditions::parse(
             |name| {

@@ -76,7 +76,7 @@ pub(crate) fn get_by_external_id_in(
 }
 
 /// The live records of `object` whose `field` holds `value` (none when the value cannot be the field's).
-pub(crate) fn matching_ids(
+pub(super) fn matching_ids(
     rows: &mut dyn QueryRows,
     object: &Arc<SObject>,
     field: &Field,
