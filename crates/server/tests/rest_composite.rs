@@ -112,6 +112,7 @@ async fn related_records_are_created_and_read_back_in_the_same_request() {
     );
     let contact_id = replies[1]["body"]["id"].as_str().expect("an id").to_owned();
     assert_eq!(replies[2]["body"]["AccountId"], account_id.as_str());
+    assert_eq!(replies[2]["httpHeaders"], json!({}), "ETags are for Account records only");
     assert_eq!(replies[2]["body"]["LastName"], "Doe");
     assert_eq!(replies[2]["body"]["attributes"]["type"], "Contact");
     assert_eq!(replies[3]["body"]["totalSize"], 1);
@@ -218,6 +219,7 @@ async fn external_ids_and_collections_run_as_subrequests() {
     assert_eq!(replies[0]["body"]["created"], true);
     assert_eq!(replies[1]["httpStatusCode"], 200);
     assert_eq!(replies[1]["body"]["Ext__c"], "A-1");
+    assert!(replies[1]["httpHeaders"]["ETag"].is_string(), "{replies:?}");
     assert_eq!(replies[2]["httpStatusCode"], 201);
     // Without allOrNone a collection keeps its good records and reports the others.
     assert_eq!(replies[3]["httpStatusCode"], 200);

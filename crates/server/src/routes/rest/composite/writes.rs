@@ -237,11 +237,15 @@ fn conditions(call: &Call, strict: bool) -> Result<Conditions, ApiError> {
     Conditions::from_pairs(call.headers, strict)
 }
 
-/// A record operation's answer as a subresponse: `Location` mirrored into `httpHeaders`, no body as `null`.
+/// A record operation's answer as a subresponse: `Location` and `ETag` mirrored into `httpHeaders`, no
+/// body as `null`.
 fn from_record_answer(answer: records::Answer) -> Answer {
     let mut converted = Answer::new(answer.status.as_u16(), answer.body.unwrap_or(Json::Null));
     if let Some(location) = answer.location {
         converted.headers.insert("Location".into(), json!(location));
+    }
+    if let Some(etag) = answer.etag {
+        converted.headers.insert("ETag".into(), json!(etag));
     }
     converted
 }
