@@ -112,7 +112,11 @@ async fn related_records_are_created_and_read_back_in_the_same_request() {
     );
     let contact_id = replies[1]["body"]["id"].as_str().expect("an id").to_owned();
     assert_eq!(replies[2]["body"]["AccountId"], account_id.as_str());
-    assert_eq!(replies[2]["httpHeaders"], json!({}), "ETags are for Account records only");
+    assert_eq!(
+        replies[2]["httpHeaders"],
+        json!({}),
+        "ETags are for Account records only"
+    );
     assert_eq!(replies[2]["body"]["LastName"], "Doe");
     assert_eq!(replies[2]["body"]["attributes"]["type"], "Contact");
     assert_eq!(replies[3]["body"]["totalSize"], 1);
