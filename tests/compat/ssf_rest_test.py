@@ -10,7 +10,8 @@ API version (59.0): sf.Account.create / get (with and without `fields`) / update
 id Ext__c: created 201, updated 200) / get_by_custom_id / delete, the errors Salesforce answers for bad
 records (status, errorCode, fields, message), sf.Contact.create/update naming the parent Account by its
 external id, sf.restful('composite', …) with references between
-subrequests and allOrNone, and sf.Account.updated / deleted over a window of the server's clock (frozen
+subrequests and allOrNone, sf.restful('composite/batch', …) with and without haltOnError, the API usage
+simple-salesforce reads from Sforce-Limit-Info (a composite is one call), and sf.Account.updated / deleted over a window of the server's clock (frozen
 through the control API, so that the minute-granular window is exact).
 
 Prints one line per check ("ok   …" or "FAIL …") and exits 1 if any check failed. A scenario that raises is
@@ -108,7 +109,11 @@ def create_and_get():
     check("create: an Account id", is_id(res.get("id"), "001"), repr(res))
     eq("create: success and no errors", (res.get("success"), res.get("errors")), (True, []))
     ids["R-1"] = res.get("id")
+    usage = accounts.api_usage.get("api-usage")
+    check("create: Sforce-Limit-Info parsed into api_usage (the org's default 100000 a day)",
+          usage is not None and usage.total == 100000 and usage.used >= 1, repr(accounts.api_usage))
     rec = accounts.get(ids["R-1"])
+    eq("get: counted as one more API call", accounts.api_usage.get("api-usage").used, usage.used + 1)
     eq("get: attributes", rec.get("attributes"),
        {"type": "Account", "url": f"/services/data/v{VERSION}/sobjects/Account/{ids['R-1']}"})
     eq("get: Id, Name, NumberOfEmployees, Description, Ext__c",
@@ -229,7 +234,10 @@ def composite():
              "referenceId": "get"},
         ],
     }
+    sf.restful("limits")
+    before = sf.api_usage["api-usage"].used
     res = sf.restful("composite", method="POST", json=body)
+    eq("composite: five subrequests count as one API call", sf.api_usage["api-usage"].used, before + 1)
     subs = (res or {}).get("compositeResponse") or []
     eq("composite: one answer per subrequest, in order", [s.get("referenceId") for s in subs],
        ["acc", "con", "q", "upd", "get"])
@@ -269,6 +277,34 @@ def composite():
        sf.query("SELECT Id FROM Account WHERE Name = 'Rolled Back Co'").get("totalSize"), 0)
 
 
+def composite_batch():
+    """Independent subrequests, each committed on its own; haltOnError skips what follows a failure."""
+    batch = {
+        "haltOnError": True,
+        "batchRequests": [
+            {"method": "PATCH", "url": f"v{VERSION}/sobjects/Account/{ids['R-1']}", "richInput": {"Site": "batch"}},
+            {"method": "PATCH", "url": f"v{VERSION}/sobjects/Account/{ids['R-1']}", "richInput": {"Name": None}},
+            {"method": "GET", "url": f"v{VERSION}/sobjects/Account/{ids['R-1']}?fields=Site"},
+        ],
+    }
+    res = sf.restful("composite/batch", method="POST", json=batch) or {}
+    eq("composite/batch: hasErrors", res.get("hasErrors"), True)
+    results = res.get("results") or []
+    eq("composite/batch: 204, 400, then 412 after the failure", [r.get("statusCode") for r in results], [204, 400, 412])
+    if len(results) == 3:
+        eq("composite/batch: the failure's result is the REST error",
+           [e.get("errorCode") for e in results[1].get("result") or []], ["REQUIRED_FIELD_MISSING"])
+        eq("composite/batch: the skipped one is BATCH_PROCESSING_HALTED",
+           [e.get("errorCode") for e in results[2].get("result") or []], ["BATCH_PROCESSING_HALTED"])
+    eq("composite/batch: the first PATCH was kept (no rollback)", accounts.get(ids["R-1"]).get("Site"), "batch")
+    batch["haltOnError"] = False
+    res = sf.restful("composite/batch", method="POST", json=batch) or {}
+    eq("composite/batch without haltOnError: 204, 400, 200", [r.get("statusCode") for r in res.get("results") or []],
+       [204, 400, 200])
+    eq("composite/batch without haltOnError: the GET ran", ((res.get("results") or [{}] * 3)[2].get("result") or {})
+       .get("Site"), "batch")
+
+
 def updated_and_deleted():
     """Writes at a frozen 10:00:20, then reads the window 10:00–10:10 once the clock is at 10:20."""
     control("PUT", "clock", {"now": "2031-03-10T10:00:20Z"})
@@ -299,7 +335,7 @@ def updated_and_deleted():
 
 
 for step in (create_and_get, update, upsert_on_external_id, bad_records, parent_by_external_id, delete, composite,
-             updated_and_deleted):
+             composite_batch, updated_and_deleted):
     scenario(step)
 
 print(f"ssf-rest: {count - len(failures)} passed, {len(failures)} failed", flush=True)
