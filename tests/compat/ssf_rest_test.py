@@ -5,14 +5,17 @@ Usage: BF_URL=https://127.0.0.1:PORT BF_CA=…/tls/cert.pem BF_TOKEN=00D…!… 
 (REQUESTS_CA_BUNDLE should name BF_CA too: requests lets it override session.verify, clients.md §2.)
 
 Over https because simple-salesforce's SFType (`sf.Account`) builds its own `https://` URLs and, unlike the
-bulk2 handler, cannot be pointed at plain http. Drives simple-salesforce's own record calls at its default
-API version (59.0): sf.Account.create / get (with and without `fields`) / update / upsert (on the external
-id Ext__c: created 201, updated 200) / get_by_custom_id / delete, the errors Salesforce answers for bad
-records (status, errorCode, fields, message), sf.Contact.create/update naming the parent Account by its
-external id, sf.restful('composite', …) with references between
-subrequests and allOrNone, sf.restful('composite/batch', …) with and without haltOnError, the API usage
-simple-salesforce reads from Sforce-Limit-Info (a composite is one call), and sf.Account.updated / deleted over a window of the server's clock (frozen
-through the control API, so that the minute-granular window is exact).
+bulk2 handler, cannot be pointed at plain http. Drives simple-salesforce's own calls at its default API
+version (59.0):
+  - sf.Account.create / get (with and without `fields`) / update / upsert on the external id Ext__c
+    (created 201, updated 200) / get_by_custom_id / delete;
+  - the errors Salesforce answers for bad records (status, errorCode, fields, message);
+  - sf.Contact.create / update naming the parent Account by its external id;
+  - sf.restful('composite', …) with references between subrequests and allOrNone, and
+    sf.restful('composite/batch', …) with and without haltOnError;
+  - the API usage simple-salesforce reads from Sforce-Limit-Info (a composite is one call);
+  - sf.Account.updated / deleted over a window of the server's clock (frozen through the control API, so
+    that the minute-granular window is exact).
 
 Prints one line per check ("ok   …" or "FAIL …") and exits 1 if any check failed. A scenario that raises is
 reported as a failed check and the next scenario still runs.
