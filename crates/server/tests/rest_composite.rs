@@ -1,6 +1,6 @@
 //! `POST /composite` and `POST /composite/batch` over real HTTP: references between subrequests, reads
-//! that see the unit's own writes, `allOrNone` both ways (checked afterwards with REST queries), the
-//! envelope's limits and checks, and batches with `haltOnError` both ways.
+//! that see the unit's own writes (records, queries, collections retrieves), `allOrNone` both ways (checked
+//! afterwards with REST queries), the envelope's limits and checks, and batches with `haltOnError` both ways.
 
 mod common;
 
@@ -441,4 +441,133 @@ async fn batch_subrequests_are_independent_and_halt_on_error_when_asked() {
         "a subrequest newer than the batch: {}",
         reply.text()
     );
+}
+
+#[tokio::test]
+async fn collections_retrieves_read_the_composite_s_earlier_writes() {
+    let server = start().await;
+    let unknown = "001000000000999AAA";
+    let replies = composite_ok(
+        &server,
+        &json!({"compositeRequest": [
+            sub("POST", "/sobjects/Account", "acc", Some(json!({"Name": "Unasked Id Co"}))),
+            sub("GET", "/composite/sobjects/Account?ids=@{acc.id}&fields=Name", "before", None),
+            sub("PATCH", "/sobjects/Account/@{before[0].Id}", "noIdAsked", Some(json!({"Name": "X"}))),
+        ]}),
+    )
+    .await;
+    // A retrieve answers only the fields asked for: `Id` was not, so a reference to it does not resolve.
+    assert_eq!(replies[1]["httpStatusCode"], 200, "{replies:?}");
+    assert_eq!(replies[1]["body"][0]["Name"], "Unasked Id Co");
+    assert!(replies[1]["body"][0].get("Id").is_none(), "{replies:?}");
+    assert_halted(
+        &replies[2],
+        "Invalid reference specified. No value for before[0].Id found in before",
+    );
+
+    let replies = composite_ok(
+        &server,
+        &json!({"allOrNone": true, "compositeRequest": [
+            sub("POST", "/sobjects/Account", "acc", Some(json!({"Name": "Retrieved Co"}))),
+            sub("POST", "/sobjects/Contact", "con", Some(json!({"LastName": "Kin", "AccountId": "@{acc.id}"}))),
+            sub("GET", &format!("/composite/sobjects/Account?ids=@{{acc.id}},{unknown}&fields=Name"), "before", None),
+            sub("PATCH", "/sobjects/Account/@{acc.id}", "rename", Some(json!({"Name": "Renamed Co"}))),
+            sub("POST", "/composite/sobjects/Contact", "after",
+                Some(json!({"ids": ["@{con.id}"], "fields": ["Id", "LastName", "Account.Name"]}))),
+            sub("GET", "/sobjects/Contact/@{after[0].Id}?fields=LastName", "byRetrievedId", None),
+        ]}),
+    )
+    .await;
+    let account_id = replies[0]["body"]["id"].as_str().expect("an account id");
+    assert_eq!(replies[2]["httpStatusCode"], 200, "{replies:?}");
+    assert_eq!(
+        replies[2]["body"],
+        json!([{"attributes": {"type": "Account", "url": format!("/services/data/{V}/sobjects/Account/{account_id}")},
+                "Name": "Retrieved Co"}, null])
+    );
+    assert_eq!(replies[4]["httpStatusCode"], 200, "{replies:?}");
+    let contact = &replies[4]["body"][0];
+    assert_eq!(contact["Id"], replies[1]["body"]["id"]);
+    assert_eq!(contact["LastName"], "Kin");
+    assert_eq!(contact["Account"]["Name"], "Renamed Co", "{contact}");
+    // A retrieved Id is referenceable like a query's.
+    assert_eq!(replies[5]["httpStatusCode"], 200, "{replies:?}");
+    assert_eq!(replies[5]["body"]["LastName"], "Kin");
+    // Committed: the standalone retrieve reads the same.
+    let standalone = server
+        .get(&server.api(&format!(
+            "/composite/sobjects/Account?ids={account_id}&fields=Name"
+        )))
+        .await;
+    assert_eq!(standalone.status, 200, "{}", standalone.text());
+    assert_eq!(standalone.json()[0]["Name"], "Renamed Co");
+}
+
+#[tokio::test]
+async fn a_retrieve_subrequest_is_refused_as_the_standalone_resource_refuses_it() {
+    let server = start().await;
+    let replies = composite_ok(
+        &server,
+        &json!({"compositeRequest": [
+            sub("GET", "/composite/sobjects/Account?ids=001000000000999AAA&fields=NoSuchField", "badField", None),
+            sub("GET", "/composite/sobjects/Account?fields=Name", "noIds", None),
+            sub("POST", "/composite/sobjects/Account", "noBody", None),
+            sub("POST", "/composite/sobjects/Account", "badBody", Some(json!({"ids": "001000000000999AAA"}))),
+        ]}),
+    )
+    .await;
+    // Six would be over the limit of collections subrequests (see below): the rest in a second request.
+    let more = composite_ok(
+        &server,
+        &json!({"compositeRequest": [
+            sub("PUT", "/composite/sobjects/Account", "put", None),
+            sub("GET", "/composite/sobjects/NoSuchObject?ids=001000000000999AAA&fields=Name", "noObject", None),
+        ]}),
+    )
+    .await;
+    let codes: Vec<(Value, Value)> = replies
+        .iter()
+        .chain(&more)
+        .map(|r| {
+            (
+                r["httpStatusCode"].clone(),
+                r["body"][0]["errorCode"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (json!(400), json!("INVALID_FIELD")),
+            (json!(400), json!("REQUIRED_FIELD_MISSING")),
+            (json!(400), json!("JSON_PARSER_ERROR")),
+            // `ids` not an array: the type mismatch of every JSON body.
+            (json!(400), json!("API_ERROR")),
+            (json!(405), json!("METHOD_NOT_ALLOWED")),
+            (json!(404), json!("NOT_FOUND")),
+        ],
+        "{replies:?}"
+    );
+
+    // A retrieve is one of the at most five collections or query subrequests of a composite.
+    let retrieve = |i: usize| {
+        sub(
+            "GET",
+            "/composite/sobjects/Account?ids=001000000000999AAA&fields=Name",
+            &format!("r{i}"),
+            None,
+        )
+    };
+    let mut heavy: Vec<Value> = (0..5).map(retrieve).collect();
+    let replies = composite_ok(&server, &json!({"compositeRequest": heavy})).await;
+    assert!(
+        replies
+            .iter()
+            .all(|r| r["httpStatusCode"] == 200 && r["body"] == json!([null])),
+        "{replies:?}"
+    );
+    heavy.push(sub("GET", "/query?q=SELECT+Id+FROM+Account", "q", None));
+    let reply = composite(&server, &json!({"compositeRequest": heavy})).await;
+    assert_eq!(reply.status, 400, "{}", reply.text());
+    assert_eq!(reply.json()[0]["errorCode"], "LIMIT_EXCEEDED");
 }

@@ -4,7 +4,7 @@
 //! The handler reads the request ([`request`], [`limits`]) and runs the writes as one unit of the store
 //! ([`write`]: each record through the same per-record functions as `/sobjects`, so a record is refused with
 //! the same error whichever resource wrote it); the answers are per-record results ([`results`]). Retrieve
-//! reads through the query binder ([`retrieve`]).
+//! reads through the query binder, over the store or a composite's unit ([`retrieve`]).
 
 mod limits;
 mod per_record;
@@ -17,6 +17,7 @@ pub(crate) use limits::check_count;
 pub(crate) use per_record::create as create_one;
 pub(crate) use request::{DeleteRequest, WriteRequest};
 pub(crate) use results::{RecordResult, SaveError};
+pub(crate) use retrieve::{RetrieveRequest, retrieve_in};
 pub(crate) use write::{WriteOp, delete_in, write_in};
 
 use crate::state::AppState;
@@ -27,7 +28,6 @@ use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::job::ApiVersion;
 use bulkforce_store::{Principal, RecordUnit, UnitEnd};
-use retrieve::RetrieveRequest;
 use serde_json::Value as Json;
 
 /// The first API version with sObject Collections.

@@ -5,10 +5,11 @@
 //!
 //! The read is a SOQL statement (`SELECT … FROM Obj WHERE Id IN (…)`) compiled by the same binder as
 //! `/query`, so field names (relationship paths included) are checked with the query's errors and the
-//! records are written in JSON exactly as a query writes them.
+//! records are written in JSON exactly as a query writes them. It reads through [`QueryRows`]
+//! ([`retrieve_in`]), so the standalone resource and a composite's subrequest share it.
 
 use super::super::json::{record_json, with_reference_columns};
-use super::super::rows::collect;
+use super::super::rows::{QueryRows, StoreRows};
 use super::limits::{self, MAX_RETRIEVE_IDS};
 use crate::soql::{Mode, compile_query};
 use crate::state::AppState;
@@ -18,9 +19,10 @@ use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::id::SfId;
 use bulkforce_core::job::ApiVersion;
-use bulkforce_core::schema::SObject;
+use bulkforce_core::schema::{SObject, Schema};
 use bulkforce_soql::bound::SelectItem;
 use bulkforce_store::{Principal, QueryOptions};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -28,7 +30,7 @@ use std::sync::Arc;
 
 /// What a retrieve asks for: ids as given (in answer order) and field names.
 #[derive(Debug, Default, Deserialize)]
-pub(super) struct RetrieveRequest {
+pub(crate) struct RetrieveRequest {
     #[serde(default)]
     ids: Vec<String>,
     #[serde(default)]
@@ -37,7 +39,7 @@ pub(super) struct RetrieveRequest {
 
 impl RetrieveRequest {
     /// The GET form: comma-separated `ids` and `fields` query parameters.
-    pub(super) fn from_query(uri_query: &str) -> RetrieveRequest {
+    pub(crate) fn from_query(uri_query: &str) -> RetrieveRequest {
         let list = |name: &str| -> Vec<String> {
             wire::query_param(uri_query, name)
                 .map(|v| split_list(&v))
@@ -52,6 +54,11 @@ impl RetrieveRequest {
     /// The POST form: a JSON body `{"ids":[…],"fields":[…]}`.
     pub(super) fn from_body(body: &[u8]) -> Result<RetrieveRequest, ApiError> {
         serde_json::from_slice(body).map_err(|e| bulkforce_core::job::json_error(&e))
+    }
+
+    /// The POST form as a composite subrequest's `body`.
+    pub(crate) fn from_json(body: &Json) -> Result<RetrieveRequest, ApiError> {
+        RetrieveRequest::deserialize(body).map_err(|e| bulkforce_core::job::json_error(&e))
     }
 
     /// Both lists are required; the ids are bounded.
@@ -79,14 +86,17 @@ pub(super) fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs a retrieve and answers 200 with the aligned array.
-pub(super) async fn retrieve(
-    state: &AppState,
-    principal: &Principal,
+/// The live records among the asked ids, aligned with them: the answer of a retrieve, read through `rows`
+/// (the store for the standalone resource, a composite's unit for a subrequest, which must see what earlier
+/// subrequests wrote). Synchronous, so both share it.
+pub(crate) fn retrieve_in(
+    rows: &mut dyn QueryRows,
+    schema: &Schema,
+    now: DateTime<Utc>,
     version: ApiVersion,
-    object: &Arc<SObject>,
-    request: RetrieveRequest,
-) -> Result<Response, ApiError> {
+    object: &SObject,
+    request: &RetrieveRequest,
+) -> Result<Json, ApiError> {
     request.check()?;
     let wanted: Vec<Option<SfId>> = request
         .ids
@@ -97,7 +107,7 @@ pub(super) async fn retrieve(
                 .filter(|id| id.key_prefix() == object.key_prefix)
         })
         .collect();
-    let found = find_records(state, principal, version, object, &request.fields, &wanted).await?;
+    let found = find_records(rows, schema, now, version, object, &request.fields, &wanted)?;
     let answer: Vec<Json> = wanted
         .iter()
         .map(|id| {
@@ -105,35 +115,66 @@ pub(super) async fn retrieve(
                 .unwrap_or(Json::Null)
         })
         .collect();
-    Ok(wire::json(StatusCode::OK, &Json::Array(answer)))
+    Ok(Json::Array(answer))
 }
 
-/// The live records among `ids`, by id, each with `attributes` and the fields asked for.
-async fn find_records(
+/// The standalone resource: the retrieve over the org's committed rows, answered 200.
+pub(super) async fn retrieve(
     state: &AppState,
     principal: &Principal,
     version: ApiVersion,
     object: &Arc<SObject>,
+    request: RetrieveRequest,
+) -> Result<Response, ApiError> {
+    let (org, now, object) = (principal.org_id, state.clock.now(), object.clone());
+    let answer = state
+        .with_store(move |store| {
+            let mut rows = StoreRows { store, org };
+            Ok(retrieve_in(
+                &mut rows,
+                store.schema(),
+                now,
+                version,
+                &object,
+                &request,
+            ))
+        })
+        .await??;
+    Ok(wire::json(StatusCode::OK, &answer))
+}
+
+/// The names go into a statement: anything but a (dotted) API name is refused before that.
+fn check_field_names(object: &SObject, fields: &[String]) -> Result<(), ApiError> {
+    let legal = |field: &String| {
+        !field.is_empty()
+            && field
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    };
+    match fields.iter().find(|field| !legal(field)) {
+        None => Ok(()),
+        Some(field) => Err(ApiError::new(
+            400,
+            "INVALID_FIELD",
+            format!(
+                "No such column '{field}' on sobject of type {}",
+                object.name
+            ),
+        )),
+    }
+}
+
+/// The live records among `ids`, by id, each with `attributes` and the fields asked for.
+fn find_records(
+    rows: &mut dyn QueryRows,
+    schema: &Schema,
+    now: DateTime<Utc>,
+    version: ApiVersion,
+    object: &SObject,
     fields: &[String],
     ids: &[Option<SfId>],
 ) -> Result<HashMap<SfId, Json>, ApiError> {
-    for field in fields {
-        // The names go into a statement: anything but a (dotted) API name is refused before that.
-        if field.is_empty()
-            || !field
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        {
-            return Err(ApiError::new(
-                400,
-                "INVALID_FIELD",
-                format!(
-                    "No such column '{field}' on sobject of type {}",
-                    object.name
-                ),
-            ));
-        }
-    }
+    check_field_names(object, fields)?;
     let id_asked = fields.iter().any(|f| f.eq_ignore_ascii_case("Id"));
     let mut select: Vec<&str> = fields.iter().map(String::as_str).collect();
     if !id_asked {
@@ -154,7 +195,7 @@ async fn find_records(
         format!(" WHERE Id IN ({in_list})")
     };
     let soql = format!("SELECT {} FROM {}{filter}", select.join(", "), object.name);
-    let bound = compile_query(state.store.schema(), &soql, state.clock.now(), Mode::Rest)?;
+    let bound = compile_query(schema, &soql, now, Mode::Rest)?;
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
@@ -164,12 +205,11 @@ async fn find_records(
         .position(|item| matches!(item, SelectItem::Field(p) if p.hops.is_empty() && p.field.name == "Id"))
         .ok_or_else(|| wire::internal_error(&"the retrieve statement selects no Id"))?;
     let (augmented, extra) = with_reference_columns(&bound);
-    let org = principal.org_id;
-    let rows = state
-        .with_store(move |store| collect(store, org, &augmented, QueryOptions::default()))
-        .await?;
-    let mut found = HashMap::with_capacity(rows.len());
-    for row in &rows {
+    let read = rows
+        .rows(&augmented, QueryOptions::default())
+        .map_err(wire::store_error)?;
+    let mut found = HashMap::with_capacity(read.len());
+    for row in &read {
         let Some(bulkforce_core::value::Value::Text(text)) = row.get(id_column) else {
             continue;
         };

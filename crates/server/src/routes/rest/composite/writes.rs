@@ -2,7 +2,9 @@
 //! `/composite/sobjects` resources ([`super::super::records`], [`super::super::collections`]), run over the
 //! composite's unit so that they see, and can be undone with, the other subrequests' writes.
 
-use super::super::collections::{DeleteRequest, WriteOp, WriteRequest, delete_in, write_in};
+use super::super::collections::{
+    DeleteRequest, RetrieveRequest, WriteOp, WriteRequest, delete_in, retrieve_in, write_in,
+};
 use super::super::records::{
     self, Conditions, create_in, delete_by_external_id_in, get_by_external_id_in, get_in,
     update_in, upsert_in,
@@ -170,9 +172,9 @@ fn by_external_id(
     })
 }
 
-/// An sObject Collections subrequest: create, update, upsert or delete. A composite `allOrNone: true`
-/// overrides the collection's own `allOrNone` (Salesforce's rule), so a failed record fails the collection.
-/// Retrieve (`GET`/`POST /composite/sobjects/{Obj}`) is not a subrequest bulkforce runs.
+/// An sObject Collections subrequest: create, update, upsert, delete or retrieve. A composite `allOrNone:
+/// true` overrides the collection's own `allOrNone` (Salesforce's rule), so a failed record fails the
+/// collection.
 fn collections(
     unit: &mut dyn RecordUnit,
     ctx: &Context,
@@ -208,17 +210,30 @@ fn collections(
             write(WriteOp::upsert(schema, object, field)?, unit)?
         }
         ((Some(_), Some(_)), _) => return Err(not_allowed(method, &["PATCH"])),
-        ((Some(object), None), _) => {
-            return Err(ApiError::new(
-                400,
-                "INVALID_API_INPUT",
-                format!(
-                    "Retrieving records of {object} through sObject Collections is not supported in a composite request: query them with a query subrequest"
-                ),
-            ));
-        }
+        ((Some(object), None), _) => retrieve(unit, ctx, version, object, method, uri_query, call)?,
     };
     Ok(Answer::new(200, results))
+}
+
+/// A collections retrieve (`GET /composite/sobjects/{Obj}?ids=&fields=` or `POST` with `{"ids","fields"}`),
+/// read through the unit so that it sees what earlier subrequests wrote.
+fn retrieve(
+    unit: &mut dyn RecordUnit,
+    ctx: &Context,
+    version: ApiVersion,
+    object: &str,
+    method: &Method,
+    uri_query: &str,
+    call: &Call,
+) -> Result<Json, ApiError> {
+    let sobject = ctx.schema.object(object).ok_or_else(ApiError::not_found)?;
+    let request = match *method {
+        Method::GET => RetrieveRequest::from_query(uri_query),
+        Method::POST => RetrieveRequest::from_json(body(call)?)?,
+        _ => return Err(not_allowed(method, &["GET", "POST"])),
+    };
+    let mut rows = UnitRows(unit);
+    retrieve_in(&mut rows, &ctx.schema, ctx.now, version, sobject, &request)
 }
 
 /// A subrequest's JSON body; a write without one is refused as the standalone resource refuses it.
