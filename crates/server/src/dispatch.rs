@@ -28,12 +28,14 @@ pub async fn dispatch(State(state): State<AppState>, request: Request) -> Respon
     let (response, served) = match control::Route::parse(request.uri().path()) {
         Some(route) => {
             let name = route.name();
+            let read = matches!(*request.method(), Method::GET | Method::HEAD);
             (
                 control::handle(&state, route, request).await,
                 Served {
                     route: name,
                     org: None,
                     job_id: None,
+                    logged: !read,
                 },
             )
         }
@@ -48,6 +50,10 @@ struct Served {
     route: &'static str,
     org: Option<SfId>,
     job_id: Option<String>,
+    /// Whether the request log keeps it: every Salesforce request, and control requests that act. Control
+    /// reads (health probes, scrapes, the dashboard's polling) are left out, or a dashboard left open or a
+    /// scraper would push the client requests the log exists to show out of its ring; metrics count them.
+    logged: bool,
 }
 
 /// What is known of a request when it arrives.
@@ -75,15 +81,7 @@ impl Arrival {
     }
 }
 
-/// Whether a request only read the emulator's own state (a control GET: health probes, scrapes, the
-/// dashboard's polling). The request log leaves those out, or a dashboard left open or a scraper would push
-/// the client requests it exists to show out of its ring; metrics still count them.
-fn is_control_read(route: &str, method: &Method) -> bool {
-    (route.starts_with("control_") || route == "metrics")
-        && (method == Method::GET || method == Method::HEAD)
-}
-
-/// Counts the answered request in the metrics and adds it to the request log (see [`is_control_read`]).
+/// Counts the answered request in the metrics and, when it is [`Served::logged`], adds it to the request log.
 fn observe(state: &AppState, arrived: Arrival, served: &Served, response: &Response) {
     let elapsed = arrived.started.elapsed();
     let status = response.status().as_u16();
@@ -91,7 +89,7 @@ fn observe(state: &AppState, arrived: Arrival, served: &Served, response: &Respo
     observers
         .metrics
         .request(served.route, arrived.method.as_str(), status, elapsed);
-    if is_control_read(served.route, &arrived.method) {
+    if !served.logged {
         return;
     }
     observers.requests.push(RequestEntry {
@@ -126,6 +124,7 @@ async fn salesforce(state: &AppState, request: Request) -> (Response, Served) {
             .ok()
             .and_then(Endpoint::job_id)
             .map(str::to_owned),
+        logged: true,
     };
     // A fault rule may answer instead of the handler (nothing read, nothing changed), or delay it.
     let (mut response, used) =

@@ -640,12 +640,7 @@ pub trait Store: Send + Sync {
         org: SfId,
         user: SfId,
         work: &mut dyn FnMut(&mut dyn RecordUnit) -> Result<UnitEnd>,
-    ) -> Result<()> {
-        let _ = (org, user, work);
-        Err(StoreError::Invalid(
-            "this store does not take REST record writes yet".to_owned(),
-        ))
-    }
+    ) -> Result<()>;
 }
 
 /// How a [`Store::write_unit`] ends.
