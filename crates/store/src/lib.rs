@@ -13,7 +13,9 @@
 pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod postgres;
 pub mod private_fs;
+pub mod s3;
 pub mod snapshot;
 pub mod sqlite;
 pub mod usage;
@@ -34,6 +36,14 @@ pub use usage::ApiCounter;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A PostgreSQL error that is not about reaching the database (those are [`StoreError::Unavailable`]).
+    #[error("database error: {0}")]
+    Postgres(::postgres::Error),
+    /// The database or object store cannot be reached right now (down, restarting, connections
+    /// exhausted): the request may be retried and a job resumes from its checkpoint once it is back.
+    /// Never a reason to fail a job.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("blob storage error: {0}")]
     Io(#[from] std::io::Error),
     #[error("stored data is inconsistent: {0}")]
@@ -50,6 +60,25 @@ pub enum StoreError {
     /// The name is taken (a snapshot).
     #[error("{0}")]
     Duplicate(String),
+}
+
+impl From<::postgres::Error> for StoreError {
+    /// Connection-level failures (the socket closed, PostgreSQL shutting down or refusing connections,
+    /// SQLSTATE class 08 and 57P0x) become [`StoreError::Unavailable`]; everything else stays an error.
+    fn from(e: ::postgres::Error) -> StoreError {
+        let unreachable = e.is_closed()
+            || e.code().is_some_and(|c| {
+                let code = c.code();
+                code.starts_with("08") || code.starts_with("57P0")
+            })
+            || (e.code().is_none()
+                && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
+        if unreachable {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Postgres(e)
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

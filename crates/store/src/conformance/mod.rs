@@ -26,6 +26,7 @@ pub mod clock;
 pub mod holds;
 pub mod isolation;
 pub mod jobs;
+pub mod pg_database;
 pub mod queries;
 pub mod reset;
 pub mod rows;

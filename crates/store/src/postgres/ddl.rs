@@ -1,0 +1,217 @@
+//! The PostgreSQL layout, created and migrated at start.
+//!
+//! - Schema `bulkforce`: what every instance shares across orgs: orgs, users, apps, tokens, lockouts,
+//!   settings (clock, seed marker), API usage buckets, id sequences, jobs (with an `org_id` column, every
+//!   statement filtered by it: a job id of another org is simply not found) and their timelines. Jobs
+//!   live here rather than per org so that one `SELECT … FOR UPDATE SKIP LOCKED` claims across orgs.
+//! - Schema `org_<orgid>` (lower case) per org: one table per sObject, as the SQLite backend has one
+//!   database file per org, so records of two orgs can never meet in a query.
+//!
+//! Migrations are versioned steps in [`VERSIONS`], applied under a transaction-scoped advisory lock, so
+//! several instances starting at once apply each step exactly once.
+
+use crate::Result;
+use bulkforce_core::id::SfId;
+use bulkforce_core::schema::{FieldType, SObject, Schema, Storage};
+use postgres::GenericClient;
+
+/// The shared schema's name.
+pub(crate) const CONTROL: &str = "bulkforce";
+
+/// The advisory lock key every migration takes (an arbitrary constant: "bulkforc" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6275_6c6b_666f_7263;
+
+/// Quotes an identifier. Object and field names are `[A-Za-z0-9_]` (checked when the schema loads).
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{name}\"")
+}
+
+/// The schema holding `org`'s records.
+pub(crate) fn org_schema(org: SfId) -> String {
+    format!("org_{}", org.as_str().to_ascii_lowercase())
+}
+
+/// The quoted, schema-qualified table of `object` in `org`, resolved case-insensitively.
+pub(crate) fn table_name(schema: &Schema, org: SfId, object: &str) -> Result<String> {
+    schema
+        .object(object)
+        .map(|o| format!("{}.{}", quote(&org_schema(org)), quote(&o.name)))
+        .ok_or_else(|| crate::StoreError::Invalid(format!("unknown object {object}")))
+}
+
+/// The column type of a field, by how its values are stored (as the SQLite backend stores them).
+pub(crate) fn sql_type(ftype: FieldType) -> &'static str {
+    match ftype.storage() {
+        Storage::Text => "TEXT",
+        Storage::Integer => "BIGINT",
+        Storage::Real => "DOUBLE PRECISION",
+    }
+}
+
+/// The shared tables, in order: a database whose `bulkforce.migrations` holds N rows has had the first
+/// N applied. Append only; never edit a released step.
+const VERSIONS: &[&str] = &[
+    // 1: the first shape.
+    "CREATE TABLE bulkforce.orgs (
+         id TEXT PRIMARY KEY, name TEXT NOT NULL, shard INTEGER NOT NULL UNIQUE,
+         is_default BOOLEAN NOT NULL DEFAULT false, created_ms BIGINT NOT NULL);
+     CREATE TABLE bulkforce.users (
+         id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES bulkforce.orgs(id),
+         username TEXT NOT NULL, password_hash TEXT, created_ms BIGINT NOT NULL,
+         failed_logins INTEGER NOT NULL DEFAULT 0, locked_until_ms BIGINT, locked BOOLEAN NOT NULL DEFAULT false);
+     CREATE UNIQUE INDEX users_username ON bulkforce.users (lower(username));
+     CREATE TABLE bulkforce.apps (
+         id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES bulkforce.orgs(id), name TEXT NOT NULL,
+         client_id TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL, certificate TEXT,
+         created_ms BIGINT NOT NULL);
+     CREATE TABLE bulkforce.tokens (
+         hash TEXT PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL, app_id TEXT,
+         kind TEXT NOT NULL DEFAULT 'access', created_ms BIGINT NOT NULL, expires_ms BIGINT,
+         revoked_ms BIGINT);
+     CREATE INDEX tokens_user ON bulkforce.tokens (user_id);
+     CREATE TABLE bulkforce.settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE bulkforce.sequences (
+         org_id TEXT NOT NULL, prefix TEXT NOT NULL, next BIGINT NOT NULL, PRIMARY KEY (org_id, prefix));
+     CREATE TABLE bulkforce.api_usage (
+         org_id TEXT NOT NULL, counter TEXT NOT NULL, minute BIGINT NOT NULL, n BIGINT NOT NULL,
+         PRIMARY KEY (org_id, counter, minute));
+     CREATE TABLE bulkforce.jobs (
+         org_id TEXT NOT NULL,
+         id TEXT PRIMARY KEY,
+         operation TEXT NOT NULL,
+         object TEXT NOT NULL,
+         created_by TEXT NOT NULL,
+         created_ms BIGINT NOT NULL,
+         modstamp_ms BIGINT NOT NULL,
+         state TEXT NOT NULL,
+         external_id_field TEXT,
+         assignment_rule_id TEXT,
+         api_version INTEGER NOT NULL,
+         column_delimiter TEXT NOT NULL,
+         line_ending TEXT NOT NULL,
+         processed BIGINT NOT NULL DEFAULT 0,
+         failed BIGINT NOT NULL DEFAULT 0,
+         retries INTEGER NOT NULL DEFAULT 0,
+         started_ms BIGINT,
+         total_ms BIGINT NOT NULL DEFAULT 0,
+         active_ms BIGINT NOT NULL DEFAULT 0,
+         error_message TEXT,
+         upload_state TEXT NOT NULL DEFAULT 'none',
+         upload_owner TEXT,
+         upload_bytes BIGINT,
+         query TEXT,
+         held BOOLEAN NOT NULL DEFAULT false,
+         chunks_done BIGINT NOT NULL DEFAULT 0,
+         next_offset BIGINT NOT NULL DEFAULT 0,
+         next_line BIGINT NOT NULL DEFAULT 0,
+         lease_owner TEXT,
+         lease_epoch BIGINT NOT NULL DEFAULT 0,
+         lease_until TIMESTAMPTZ);
+     CREATE INDEX jobs_org ON bulkforce.jobs (org_id, id);
+     CREATE INDEX jobs_claim ON bulkforce.jobs (state, created_ms) WHERE state IN ('UploadComplete', 'InProgress');
+     CREATE TABLE bulkforce.job_states (
+         seq BIGSERIAL PRIMARY KEY,
+         job_id TEXT NOT NULL REFERENCES bulkforce.jobs(id) ON DELETE CASCADE,
+         state TEXT NOT NULL,
+         at_ms BIGINT NOT NULL);
+     CREATE INDEX job_states_job ON bulkforce.job_states (job_id, seq);",
+];
+
+/// Brings the shared schema up to date, each step with its version in one transaction under the
+/// migration lock (a second instance starting at the same moment waits, then finds the step applied).
+pub(crate) fn migrate(client: &mut postgres::Client) -> Result<()> {
+    for (version, step) in VERSIONS.iter().enumerate() {
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS bulkforce;
+             CREATE TABLE IF NOT EXISTS bulkforce.migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL);",
+        )?;
+        let version = version as i32 + 1;
+        let done = tx
+            .query_opt(
+                "SELECT 1 FROM bulkforce.migrations WHERE version = $1",
+                &[&version],
+            )?
+            .is_some();
+        if !done {
+            tx.batch_execute(step)?;
+            tx.execute(
+                "INSERT INTO bulkforce.migrations (version, applied_ms)
+                 VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)",
+                &[&version],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Creates `org`'s schema and brings its tables up to `schema` (new objects become tables, new fields
+/// columns, unique and external-id fields indexes), under the migration lock.
+pub(crate) fn migrate_org(
+    client: &mut impl GenericClient,
+    schema: &Schema,
+    org: SfId,
+) -> Result<()> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    let org_schema = org_schema(org);
+    tx.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {}",
+        quote(&org_schema)
+    ))?;
+    for object in schema.objects() {
+        migrate_object(&mut tx, &org_schema, object)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn migrate_object(
+    tx: &mut postgres::Transaction<'_>,
+    org_schema: &str,
+    object: &SObject,
+) -> Result<()> {
+    let table = format!("{}.{}", quote(org_schema), quote(&object.name));
+    let mut columns = vec![format!("{} TEXT PRIMARY KEY", quote("Id"))];
+    for field in object.stored_fields().filter(|f| f.name != "Id") {
+        columns.push(format!("{} {}", quote(&field.name), sql_type(field.ftype)));
+    }
+    for field in object.fields() {
+        if let Some((first, last)) = object.derived_name_parts(field) {
+            // Person names are computed from their parts, as Salesforce does.
+            let (first, last) = (quote(&first.name), quote(&last.name));
+            columns.push(format!(
+                "{} TEXT GENERATED ALWAYS AS (CASE WHEN {first} IS NULL OR {first} = '' THEN {last} \
+                 ELSE {first} || ' ' || coalesce({last}, '') END) STORED",
+                quote(&field.name)
+            ));
+        }
+    }
+    tx.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {table} ({})",
+        columns.join(", ")
+    ))?;
+    for field in object.stored_fields() {
+        tx.batch_execute(&format!(
+            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {}",
+            quote(&field.name),
+            sql_type(field.ftype)
+        ))?;
+    }
+    for field in object.stored_fields().filter(|f| f.ftype != FieldType::Id) {
+        let index = quote(&format!("{}__{}", object.name, field.name));
+        let column = quote(&field.name);
+        if field.unique {
+            tx.batch_execute(&format!(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({column})"
+            ))?;
+        } else if field.external_id || field.id_lookup {
+            tx.batch_execute(&format!(
+                "CREATE INDEX IF NOT EXISTS {index} ON {table} ({column})"
+            ))?;
+        }
+    }
+    Ok(())
+}
