@@ -12,6 +12,10 @@
 //! id) with `.import`, out again with `.mode csv`, and the upsert CSV merged into it (`.import` into a staging
 //! table, then `INSERT … ON CONFLICT DO UPDATE`).
 //!
+//! With [`Backend::Postgres`], the server runs on PostgreSQL and an S3-compatible object store (a fresh
+//! database and bucket per run) and the reference is PostgreSQL's own `COPY` of the same CSV into a table
+//! with the same columns and indexes as the server's ([`postgres`]).
+//!
 //! With [`Config::part_bytes`], each CSV is generated as parts of at most that many bytes and each ingest
 //! operation is one job per part, one after another, timed as a whole: a size past the upload limit loaded
 //! as a client would send it.
@@ -20,6 +24,7 @@ pub mod api;
 pub mod csvcount;
 pub mod data;
 mod measure;
+pub mod postgres;
 pub mod process;
 pub mod reference;
 pub mod soak;
@@ -30,6 +35,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use postgres::PgTarget;
 pub use table::render_table;
 
 /// The server's default `--max-upload-bytes` (150 MiB).
@@ -45,8 +51,10 @@ pub struct Config {
     /// Where generated files, the server's data and the reference database go: one `rows-N` directory per size,
     /// created fresh (an existing one is removed first).
     pub work_dir: PathBuf,
-    /// The `sqlite3` shell for the reference; `None` skips it.
+    /// The `sqlite3` shell for the SQLite backend's reference; `None` skips it.
     pub sqlite3: Option<PathBuf>,
+    /// Whether to measure the reference at all (`sqlite3`, or `COPY` on PostgreSQL).
+    pub reference: bool,
     /// Rows per results page of the export (`maxRecords`).
     pub page_rows: u64,
     pub seed: u64,
@@ -62,6 +70,18 @@ pub struct Config {
     /// Split the insert and upsert CSVs into parts of at most this many bytes (at record boundaries, each
     /// with the header) and load them one job per part; `None`: one job takes each whole file.
     pub part_bytes: Option<u64>,
+    /// Where the server keeps its data, and so which reference it is compared with.
+    pub backend: Backend,
+}
+
+/// The server's storage, and the reference that goes with it.
+#[derive(Clone, Debug, Default)]
+pub enum Backend {
+    /// SQLite in the data directory (the server's default); the reference is the `sqlite3` shell.
+    #[default]
+    Sqlite,
+    /// PostgreSQL and S3-compatible object storage; the reference is PostgreSQL's `COPY`.
+    Postgres(PgTarget),
 }
 
 impl Config {
@@ -71,6 +91,7 @@ impl Config {
             rows,
             work_dir: work_dir.into(),
             sqlite3: Some(PathBuf::from("sqlite3")),
+            reference: true,
             page_rows: 50_000,
             seed: data::DEFAULT_SEED,
             keep: false,
@@ -78,6 +99,7 @@ impl Config {
             job_timeout: Duration::from_secs(3600),
             runs: 1,
             part_bytes: None,
+            backend: Backend::Sqlite,
         }
     }
 }
@@ -92,6 +114,12 @@ pub enum Operation {
     SqliteImport,
     SqliteExport,
     SqliteUpsert,
+    /// PostgreSQL's `COPY … FROM STDIN` of the insert CSV.
+    PgCopyIn,
+    /// PostgreSQL's `COPY … TO STDOUT` of the same columns.
+    PgCopyOut,
+    /// The upsert CSV `COPY`ed into a staging table, then `INSERT … ON CONFLICT DO UPDATE`.
+    PgUpsert,
 }
 
 impl Operation {
@@ -103,23 +131,31 @@ impl Operation {
             Operation::SqliteImport => "sqlite3 .import",
             Operation::SqliteExport => "sqlite3 csv export",
             Operation::SqliteUpsert => "sqlite3 upsert",
+            Operation::PgCopyIn => "COPY FROM STDIN",
+            Operation::PgCopyOut => "COPY TO STDOUT",
+            Operation::PgUpsert => "COPY + ON CONFLICT",
         }
     }
 
     pub fn is_reference(self) -> bool {
         matches!(
             self,
-            Operation::SqliteImport | Operation::SqliteExport | Operation::SqliteUpsert
+            Operation::SqliteImport
+                | Operation::SqliteExport
+                | Operation::SqliteUpsert
+                | Operation::PgCopyIn
+                | Operation::PgCopyOut
+                | Operation::PgUpsert
         )
     }
 
-    /// The reference an operation is compared with.
-    pub fn reference(self) -> Option<Operation> {
+    /// The references an operation may be compared with (one per backend; a run measures one of them).
+    pub fn references(self) -> &'static [Operation] {
         match self {
-            Operation::Insert => Some(Operation::SqliteImport),
-            Operation::Export => Some(Operation::SqliteExport),
-            Operation::Upsert => Some(Operation::SqliteUpsert),
-            _ => None,
+            Operation::Insert => &[Operation::SqliteImport, Operation::PgCopyIn],
+            Operation::Export => &[Operation::SqliteExport, Operation::PgCopyOut],
+            Operation::Upsert => &[Operation::SqliteUpsert, Operation::PgUpsert],
+            _ => &[],
         }
     }
 }
@@ -247,6 +283,8 @@ impl Machine {
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub machine: Machine,
+    /// Where the server kept its data: `sqlite` or `postgres`.
+    pub backend: &'static str,
     /// `git rev-parse --short HEAD` in the current directory, when it answers.
     pub commit: Option<String>,
     pub page_rows: u64,
@@ -277,26 +315,41 @@ pub(crate) fn git_commit() -> Option<String> {
 pub fn run(config: &Config) -> anyhow::Result<Report> {
     let mut report = Report {
         machine: Machine::detect(),
+        backend: "sqlite",
         commit: git_commit(),
         page_rows: config.page_rows,
         sizes: Vec::new(),
         notes: Vec::new(),
         problems: Vec::new(),
     };
-    let sqlite3 = match &config.sqlite3 {
-        Some(path) if reference::available(path) => Some(path.clone()),
-        Some(path) => {
+    let sqlite3 = match (&config.backend, &config.sqlite3) {
+        (_, _) if !config.reference => {
+            report.notes.push("reference skipped: no ratios".to_owned());
+            None
+        }
+        (Backend::Sqlite, Some(path)) if reference::available(path) => Some(path.clone()),
+        (Backend::Sqlite, Some(path)) => {
             report.notes.push(format!(
                 "{} could not be run: no reference, no ratios",
                 path.display()
             ));
             None
         }
-        None => {
+        (Backend::Sqlite, None) => {
             report.notes.push("reference skipped: no ratios".to_owned());
             None
         }
+        (Backend::Postgres(_), _) => None,
     };
+    let reference_tool = match (&config.backend, &sqlite3) {
+        (Backend::Sqlite, Some(path)) => measure::ReferenceTool::Sqlite3(path),
+        (Backend::Postgres(_), _) if config.reference => measure::ReferenceTool::Copy,
+        _ => measure::ReferenceTool::None,
+    };
+    if let Backend::Postgres(target) = &config.backend {
+        report.backend = "postgres";
+        report.notes.push(postgres::describe(target)?);
+    }
     std::fs::create_dir_all(&config.work_dir)
         .with_context(|| format!("creating {}", config.work_dir.display()))?;
     for &rows in &config.rows {
@@ -306,8 +359,20 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
             if config.runs > 1 {
                 progress(config, format!("{rows} rows: run {run} of {}", config.runs));
             }
-            let size = measure::measure_size(config, sqlite3.as_deref(), rows, &dir, &mut report)
-                .with_context(|| format!("{rows} rows (files kept in {})", dir.display()))?;
+            // A fresh database and bucket per run, removed when it ends.
+            let pg = match &config.backend {
+                Backend::Postgres(target) => Some(postgres::PgRun::create(target)?),
+                Backend::Sqlite => None,
+            };
+            let size = measure::measure_size(
+                config,
+                &reference_tool,
+                pg.as_ref(),
+                rows,
+                &dir,
+                &mut report,
+            )
+            .with_context(|| format!("{rows} rows (files kept in {})", dir.display()))?;
             runs.push(size);
         }
         if !config.keep {
@@ -347,10 +412,9 @@ pub(crate) fn set_ratios(size: &mut SizeReport) {
         .map(|m| (m.operation, m.rows_per_second()))
         .collect();
     for m in &mut size.measurements {
-        let reference = m
-            .operation
-            .reference()
-            .and_then(|r| references.iter().find(|(op, _)| *op == r));
+        let reference = references
+            .iter()
+            .find(|(op, _)| m.operation.references().contains(op));
         m.ratio = reference.map(|(_, rate)| m.rows_per_second() / rate);
     }
 }

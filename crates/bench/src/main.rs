@@ -1,7 +1,7 @@
 //! `bulkforce-bench`: measures `bulkforce serve` end to end through its HTTP API and prints one table.
 
-use bulkforce_bench::{Config, render_table, run};
-use clap::Parser;
+use bulkforce_bench::{Backend, Config, PgTarget, render_table, run};
+use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,7 +9,8 @@ use std::time::Duration;
 #[derive(Parser, Debug)]
 #[command(
     name = "bulkforce-bench",
-    about = "Insert, upsert and export through `bulkforce serve`, against sqlite3 on the same CSV"
+    about = "Insert, upsert and export through `bulkforce serve`, against sqlite3 (or PostgreSQL's COPY) on \
+             the same CSV"
 )]
 struct Args {
     /// The `bulkforce` binary to start (a release build for figures worth keeping).
@@ -22,13 +23,29 @@ struct Args {
     /// per size, removed when done unless --keep). Default: bulkforce-bench in the system temp directory.
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// Where the server keeps its data: SQLite in its data directory (reference: sqlite3), or PostgreSQL
+    /// and an S3-compatible object store (reference: PostgreSQL's COPY), a fresh database and bucket per run.
+    #[arg(long, value_enum, default_value_t = BackendName::Sqlite)]
+    backend: BackendName,
+    /// PostgreSQL backend: a database URL on the server to use (its maintenance database will do); the bench
+    /// creates a database beside it per run and drops it after.
+    #[arg(long, env = "BULKFORCE_TEST_DATABASE_URL")]
+    database_url: Option<String>,
+    /// PostgreSQL backend: the S3-compatible endpoint (scripts/services' moto by default).
+    #[arg(long, env = "BULKFORCE_TEST_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// PostgreSQL backend: an existing bucket, each run's objects under a prefix of their own (deleted
+    /// after); without it, a fresh bucket per run, created with an unsigned request (moto allows that).
+    /// Credentials and region from the standard AWS_* variables.
+    #[arg(long)]
+    bucket: Option<String>,
     /// Print the report as JSON instead of the table.
     #[arg(long)]
     json: bool,
-    /// The sqlite3 shell used as the reference.
+    /// The sqlite3 shell used as the SQLite backend's reference.
     #[arg(long, default_value = "sqlite3")]
     sqlite3: PathBuf,
-    /// Skip the sqlite3 reference (no ratios).
+    /// Skip the reference (no ratios).
     #[arg(long)]
     no_reference: bool,
     /// Rows per results page of the export (maxRecords).
@@ -53,6 +70,38 @@ struct Args {
     /// No progress lines on stderr.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum BackendName {
+    Sqlite,
+    Postgres,
+}
+
+/// The backend the arguments ask for; PostgreSQL needs a database and an object store.
+fn backend(args: &Args) -> Result<Backend, String> {
+    match args.backend {
+        BackendName::Sqlite => Ok(Backend::Sqlite),
+        BackendName::Postgres => {
+            let missing = |what: &str, var: &str| {
+                format!(
+                    "--backend postgres needs {what} (or {var}; `bash scripts/services start` and \
+                     `scripts/services env` give one)"
+                )
+            };
+            Ok(Backend::Postgres(PgTarget {
+                database_url: args
+                    .database_url
+                    .clone()
+                    .ok_or_else(|| missing("--database-url", "BULKFORCE_TEST_DATABASE_URL"))?,
+                s3_endpoint: args
+                    .s3_endpoint
+                    .clone()
+                    .ok_or_else(|| missing("--s3-endpoint", "BULKFORCE_TEST_S3_ENDPOINT"))?,
+                bucket: args.bucket.clone(),
+            }))
+        }
+    }
 }
 
 fn parse_rows(text: &str) -> Result<u64, String> {
@@ -104,11 +153,20 @@ fn main() -> ExitCode {
         eprintln!("bulkforce-bench: --page-rows must be at least 1");
         return ExitCode::from(2);
     }
+    let backend = match backend(&args) {
+        Ok(backend) => backend,
+        Err(e) => {
+            eprintln!("bulkforce-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let work_dir = args
         .work_dir
         .unwrap_or_else(|| std::env::temp_dir().join("bulkforce-bench"));
     let mut config = Config::new(args.server, args.rows, work_dir);
-    config.sqlite3 = (!args.no_reference).then_some(args.sqlite3);
+    config.sqlite3 = Some(args.sqlite3);
+    config.reference = !args.no_reference;
+    config.backend = backend;
     config.page_rows = args.page_rows;
     config.seed = args.seed;
     config.keep = args.keep;

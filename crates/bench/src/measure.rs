@@ -1,6 +1,8 @@
 //! One size measured: the CSVs generated, then insert, export and upsert each on a freshly started server (so
-//! that each peak RSS is that operation's own), then the `sqlite3` reference; every count checked.
+//! that each peak RSS is that operation's own), then the reference (`sqlite3`, or PostgreSQL's `COPY` on the
+//! PostgreSQL backend); every count checked.
 
+use crate::postgres::{PgRun, copy_reference};
 use crate::{
     Config, DEFAULT_MAX_UPLOAD_BYTES, Measurement, Operation, Phase, Report, SizeReport, api, data,
     process, progress, reference,
@@ -19,24 +21,47 @@ struct Inputs {
     spec: process::ServerSpec,
 }
 
-/// Measures every operation at `rows` rows in `dir` (created fresh); counts that are off go to
-/// `report.problems`.
+/// The reference a size is compared with.
+pub(crate) enum ReferenceTool<'a> {
+    /// The `sqlite3` shell (the SQLite backend).
+    Sqlite3(&'a Path),
+    /// PostgreSQL's `COPY` in the run's database (the PostgreSQL backend).
+    Copy,
+    None,
+}
+
+/// Measures every operation at `rows` rows in `dir` (created fresh), with `pg` the run's database and
+/// bucket on the PostgreSQL backend; counts that are off go to `report.problems`.
 pub(crate) fn measure_size(
     config: &Config,
-    sqlite3: Option<&Path>,
+    reference_tool: &ReferenceTool<'_>,
+    pg: Option<&PgRun>,
     rows: u64,
     dir: &Path,
     report: &mut Report,
 ) -> anyhow::Result<SizeReport> {
-    let inputs = prepare(config, rows, dir, report)?;
+    let inputs = prepare(config, pg, rows, dir, report)?;
     let insert = measure_insert(config, &inputs, rows, report)?;
     let export = measure_export(config, &inputs, rows, report)?;
     let upsert = measure_upsert(config, &inputs, rows, report)?;
     let mut measurements = vec![insert, upsert, export];
-    if let Some(sqlite3) = sqlite3 {
-        measurements.extend(measure_reference(
-            config, sqlite3, dir, &inputs, rows, report,
-        )?);
+    match (reference_tool, pg) {
+        (ReferenceTool::Sqlite3(sqlite3), _) => {
+            progress(config, format!("{rows} rows: sqlite3 reference"));
+            let r = reference::measure(
+                sqlite3,
+                &dir.join("sqlite"),
+                &inputs.insert_parts,
+                &inputs.upsert_parts,
+            )?;
+            measurements.extend(reference_measurements(&r, SQLITE3, &inputs, rows, report));
+        }
+        (ReferenceTool::Copy, Some(pg)) => {
+            progress(config, format!("{rows} rows: PostgreSQL COPY reference"));
+            let r = copy_reference::measure(&pg.url, &inputs.insert_parts, &inputs.upsert_parts)?;
+            measurements.extend(reference_measurements(&r, COPY, &inputs, rows, report));
+        }
+        (ReferenceTool::Copy | ReferenceTool::None, _) => {}
     }
     // The generated CSVs are the largest files of a size: gone as soon as they are no longer needed.
     for path in inputs.insert_parts.iter().chain(&inputs.upsert_parts) {
@@ -54,8 +79,15 @@ pub(crate) fn measure_size(
 }
 
 /// A fresh `dir` with the schema, the insert and upsert CSVs, and how to start the server on them (with a
-/// raised upload limit, noted once per size, when a CSV is past the default).
-fn prepare(config: &Config, rows: u64, dir: &Path, report: &mut Report) -> anyhow::Result<Inputs> {
+/// raised upload limit, noted once per size, when a CSV is past the default; on `pg`'s database and bucket
+/// when given).
+fn prepare(
+    config: &Config,
+    pg: Option<&PgRun>,
+    rows: u64,
+    dir: &Path,
+    report: &mut Report,
+) -> anyhow::Result<Inputs> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
     }
@@ -109,7 +141,8 @@ fn prepare(config: &Config, rows: u64, dir: &Path, report: &mut Report) -> anyho
         schema_dir,
         log: dir.join("server.log"),
         max_upload_bytes,
-        extra_args: Vec::new(),
+        extra_args: pg.map(PgRun::server_args).unwrap_or_default(),
+        env: pg.map(PgRun::server_env).unwrap_or_default(),
     };
     Ok(Inputs {
         insert_parts: inserted.paths,
@@ -213,66 +246,57 @@ fn measure_upsert(
     Ok(upsert)
 }
 
-/// The `sqlite3` reference: the insert CSV imported, exported, then the upsert CSV merged in; answers the
-/// three.
-fn measure_reference(
-    config: &Config,
-    sqlite3: &Path,
-    dir: &Path,
+/// The operations a reference's three measurements are reported as: import, export, upsert.
+type ReferenceOperations = [Operation; 3];
+const SQLITE3: ReferenceOperations = [
+    Operation::SqliteImport,
+    Operation::SqliteExport,
+    Operation::SqliteUpsert,
+];
+const COPY: ReferenceOperations = [
+    Operation::PgCopyIn,
+    Operation::PgCopyOut,
+    Operation::PgUpsert,
+];
+
+/// A reference's import, export and upsert as measurements, its counts checked.
+fn reference_measurements(
+    r: &reference::Reference,
+    [import_op, export_op, upsert_op]: ReferenceOperations,
     inputs: &Inputs,
     rows: u64,
     report: &mut Report,
-) -> anyhow::Result<[Measurement; 3]> {
-    progress(config, format!("{rows} rows: sqlite3 reference"));
-    let r = reference::measure(
-        sqlite3,
-        &dir.join("sqlite"),
-        &inputs.insert_parts,
-        &inputs.upsert_parts,
-    )?;
-    let mut import = Measurement::new(
-        Operation::SqliteImport,
-        rows,
-        r.import.seconds,
-        inputs.inserted.bytes,
-    );
+) -> [Measurement; 3] {
+    let mut import = Measurement::new(import_op, rows, r.import.seconds, inputs.inserted.bytes);
     import.peak_rss_bytes = r.import.peak_rss;
     import.records = Some(r.imported_rows);
-    let mut exported = Measurement::new(
-        Operation::SqliteExport,
-        rows,
-        r.export.seconds,
-        r.export_bytes,
-    );
+    let mut exported = Measurement::new(export_op, rows, r.export.seconds, r.export_bytes);
     exported.peak_rss_bytes = r.export.peak_rss;
     exported.records = Some(r.exported_rows);
-    let mut upserted = Measurement::new(
-        Operation::SqliteUpsert,
-        rows,
-        r.upsert.seconds,
-        inputs.upserted.bytes,
-    );
+    let mut upserted = Measurement::new(upsert_op, rows, r.upsert.seconds, inputs.upserted.bytes);
     upserted.peak_rss_bytes = r.upsert.peak_rss;
     upserted.records = Some(r.rows_after_upsert);
-    Checks::new(report, rows, "sqlite3 .import").eq("rows in the table", r.imported_rows, rows);
-    Checks::new(report, rows, "sqlite3 export").eq("records exported", r.exported_rows, rows);
-    Checks::new(report, rows, "sqlite3 upsert").eq(
+    Checks::new(report, rows, import_op.label()).eq("rows in the table", r.imported_rows, rows);
+    Checks::new(report, rows, export_op.label()).eq("records exported", r.exported_rows, rows);
+    Checks::new(report, rows, upsert_op.label()).eq(
         "rows in the table",
         r.rows_after_upsert,
         rows + inputs.upserted.new_rows,
     );
-    for (what, timed) in [
-        ("sqlite3 .import", &r.import),
-        ("sqlite3 export", &r.export),
-        ("sqlite3 upsert", &r.upsert),
+    for (operation, timed) in [
+        (import_op, &r.import),
+        (export_op, &r.export),
+        (upsert_op, &r.upsert),
     ] {
         if !timed.stderr.trim().is_empty() {
-            report
-                .problems
-                .push(format!("{rows} rows: {what} said: {}", timed.stderr.trim()));
+            report.problems.push(format!(
+                "{rows} rows: {} said: {}",
+                operation.label(),
+                timed.stderr.trim()
+            ));
         }
     }
-    Ok([import, exported, upserted])
+    [import, exported, upserted]
 }
 
 fn ingest_measurement(

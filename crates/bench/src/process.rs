@@ -26,8 +26,11 @@ pub struct ServerSpec {
     pub log: PathBuf,
     /// `--max-upload-bytes`, when the default is too small for the generated files.
     pub max_upload_bytes: Option<u64>,
-    /// Further `serve` arguments (the soak's `--chunk-rows`, timeouts).
+    /// Further `serve` arguments (the soak's `--chunk-rows`, timeouts; the PostgreSQL bench's database and
+    /// bucket).
     pub extra_args: Vec<String>,
+    /// Variables set in the server's environment on top of the bench's (the object store's `AWS_*`).
+    pub env: Vec<(String, String)>,
 }
 
 /// A running `bulkforce serve`.
@@ -54,6 +57,7 @@ impl Server {
             command.arg("--max-upload-bytes").arg(max.to_string());
         }
         command.args(&spec.extra_args);
+        command.envs(spec.env.iter().map(|(k, v)| (k, v)));
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

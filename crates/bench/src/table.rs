@@ -1,6 +1,6 @@
 //! The report as one plain-text table.
 
-use crate::{Measurement, Report};
+use crate::{Measurement, Operation, Report};
 use std::fmt::Write;
 
 /// `1234567` → `1,234,567`.
@@ -24,6 +24,20 @@ fn ratio(m: &Measurement) -> String {
     }
 }
 
+/// What the ratio column compares with, by the reference the report holds.
+fn ratio_legend(report: &Report) -> &'static str {
+    let measured = |operation: Operation| report.sizes.iter().any(|s| s.get(operation).is_some());
+    if measured(Operation::PgCopyIn) {
+        "ratio: rows/s over PostgreSQL's COPY of the same CSV into a table with the server's columns and \
+         indexes (insert: COPY FROM STDIN, export: COPY TO STDOUT, upsert: COPY into a staging table + \
+         INSERT … ON CONFLICT DO UPDATE); MB/s: the CSV bytes uploaded or downloaded"
+    } else {
+        "ratio: rows/s over the sqlite3 reference's on the same CSV (insert: .import, export: .mode csv, \
+         upsert: .import into a staging table + INSERT … ON CONFLICT DO UPDATE); MB/s: the CSV bytes uploaded \
+         or downloaded"
+    }
+}
+
 /// The header line (machine, commit), the table (operation, rows, seconds, rows/s, MB/s, ratio to the
 /// reference, peak RSS), then notes and problems.
 pub fn render_table(report: &Report) -> String {
@@ -38,7 +52,8 @@ pub fn render_table(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        ", commit {}, export pages of {} rows",
+        ", {} backend, commit {}, export pages of {} rows",
+        report.backend,
         report.commit.as_deref().unwrap_or("unknown"),
         thousands(report.page_rows)
     );
@@ -99,12 +114,7 @@ pub fn render_table(report: &Report) -> String {
         let _ = writeln!(out, "{}", row(line.each_ref().map(String::as_str)));
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "ratio: rows/s over the sqlite3 reference's on the same CSV (insert: .import, export: .mode csv, \
-         upsert: .import into a staging table + INSERT … ON CONFLICT DO UPDATE); MB/s: the CSV bytes uploaded \
-         or downloaded"
-    );
+    let _ = writeln!(out, "{}", ratio_legend(report));
     if let Some(runs) = report.sizes.iter().map(|s| s.runs).max().filter(|&n| n > 1) {
         let _ = writeln!(
             out,

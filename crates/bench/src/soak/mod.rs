@@ -237,6 +237,7 @@ pub(crate) fn server_spec(
         log: dir.join("server.log"),
         max_upload_bytes: None,
         extra_args,
+        env: Vec::new(),
     })
 }
 
