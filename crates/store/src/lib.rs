@@ -17,6 +17,7 @@ pub mod postgres;
 pub mod private_fs;
 pub mod s3;
 pub mod snapshot;
+mod soql_render;
 pub mod sqlite;
 pub mod usage;
 
