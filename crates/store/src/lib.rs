@@ -13,6 +13,8 @@
 pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod hold_requests;
+mod job_row;
 pub mod postgres;
 pub mod private_fs;
 pub mod s3;

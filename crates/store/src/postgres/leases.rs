@@ -1,25 +1,262 @@
-//! Job leases: which instance owns which InProgress job, until when (on the database's clock), under
-//! which epoch. Renewed in the background while this instance lives; a chunk commit is fenced on
-//! (owner, epoch) in its own transaction. (Being built.)
+//! Job leases: which instance owns which InProgress job, under which epoch, until when.
+//!
+//! The invariant: a job's rows and progress are only ever committed by the transaction that holds the
+//! job's current lease. A claim (`jobs::claims`) sets `lease_owner` to this instance, bumps `lease_epoch`
+//! and sets `lease_until` on the DATABASE's clock (never the test clock: instances must agree on it). While
+//! this instance lives, a background thread extends `lease_until` every lease/3 for the jobs it still
+//! owns. Every chunk commit and every finish calls [`fence`] first, in its own transaction: it locks the
+//! job row and checks owner, epoch and state. An instance that stopped renewing (killed, partitioned,
+//! paused) loses the job once `lease_until` passes; the next claim bumps the epoch, so the stale owner's
+//! next fence fails and its transaction commits nothing. The row lock taken by the fence keeps a claim
+//! (`FOR UPDATE SKIP LOCKED`) off the job until the fenced transaction ends, so a takeover never races a
+//! commit.
 
-use super::PgOptions;
+use super::PgStore;
+use crate::{ChunkProgress, Result};
+use bulkforce_core::id::SfId;
+use parking_lot::{Condvar, Mutex};
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
-/// The leases this instance holds.
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// The leases this instance holds, and the thread renewing them.
 pub(crate) struct Leases {
     pub(crate) instance_id: String,
-    pub(crate) lease: std::time::Duration,
+    pub(crate) lease: Duration,
+    shared: Arc<Shared>,
+    renewer: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// What the renewal thread shares with the store.
+#[derive(Default)]
+struct Shared {
+    /// (org, job) -> the epoch of this instance's claim.
+    owned: Mutex<HashMap<(SfId, SfId), i64>>,
+    /// Set once: the renewal thread ends at its next wake-up (woken at once by `wake`).
+    stopped: Mutex<bool>,
+    wake: Condvar,
 }
 
 impl Leases {
-    pub(crate) fn new(options: &PgOptions) -> Leases {
+    pub(crate) fn new(options: &super::PgOptions) -> Leases {
         Leases {
             instance_id: options.instance_id.clone(),
             lease: options.lease,
+            shared: Arc::default(),
+            renewer: Mutex::new(None),
         }
     }
 
-    /// Starts renewing this instance's leases in the background.
-    pub(crate) fn start_renewing(&self, _pool: r2d2::Pool<PostgresConnectionManager<NoTls>>) {}
+    /// The lease length in seconds, as the SQL statements take it.
+    pub(crate) fn lease_secs(&self) -> f64 {
+        self.lease.as_secs_f64()
+    }
+
+    /// Notes a claim of `job` under `epoch`: renewed from now on, and what [`fence`] checks.
+    pub(crate) fn remember(&self, org: SfId, job: SfId, epoch: i64) {
+        self.shared.owned.lock().insert((org, job), epoch);
+    }
+
+    /// Forgets `job` (finished, given up, released): no longer renewed.
+    pub(crate) fn forget(&self, org: SfId, job: SfId) {
+        self.shared.owned.lock().remove(&(org, job));
+    }
+
+    /// Forgets every claim (all released).
+    pub(crate) fn forget_all(&self) {
+        self.shared.owned.lock().clear();
+    }
+
+    /// The epoch of this instance's claim of `job`, if it claimed it.
+    pub(crate) fn epoch(&self, org: SfId, job: SfId) -> Option<i64> {
+        self.shared.owned.lock().get(&(org, job)).copied()
+    }
+
+    /// Starts renewing this instance's leases every lease/3 in the background, until [`Leases::stop`]
+    /// or the drop of the store. The thread holds only what it shares with `Leases` and a pool handle.
+    pub(crate) fn start_renewing(&self, pool: Pool) {
+        let shared = Arc::clone(&self.shared);
+        let instance_id = self.instance_id.clone();
+        let lease = self.lease;
+        let spawned = std::thread::Builder::new()
+            .name("bulkforce-leases".into())
+            .spawn(move || renew_until_stopped(&shared, &pool, &instance_id, lease));
+        match spawned {
+            Ok(handle) => *self.renewer.lock() = Some(handle),
+            // Without the thread the leases lapse and other instances take the jobs over: degraded, but
+            // never wrong (the fence still holds).
+            Err(e) => tracing::error!("cannot start the lease renewal thread: {e}"),
+        }
+    }
+
+    /// Stops renewing (at once) and waits for the renewal thread to end.
+    pub(crate) fn stop(&self) {
+        *self.shared.stopped.lock() = true;
+        self.shared.wake.notify_all();
+        if let Some(handle) = self.renewer.lock().take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Leases {
+    /// The thread ends with the store (and with it its pool handle, so no connection outlives the store).
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn renew_until_stopped(shared: &Shared, pool: &Pool, instance_id: &str, lease: Duration) {
+    let every = lease / 3;
+    loop {
+        {
+            let mut stopped = shared.stopped.lock();
+            if !*stopped {
+                shared.wake.wait_for(&mut stopped, every);
+            }
+            if *stopped {
+                return;
+            }
+        }
+        if let Err(e) = renew_once(shared, pool, instance_id, lease) {
+            // The database is away: the leases may lapse meanwhile, and the fence then stops this
+            // instance's transactions; the next round tries again.
+            tracing::warn!("renewing job leases failed: {e}");
+        }
+    }
+}
+
+/// Extends the lease of every job this instance still owns; forgets those it lost.
+fn renew_once(shared: &Shared, pool: &Pool, instance_id: &str, lease: Duration) -> Result<()> {
+    let owned: Vec<((SfId, SfId), i64)> = shared
+        .owned
+        .lock()
+        .iter()
+        .map(|(key, epoch)| (*key, *epoch))
+        .collect();
+    if owned.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = owned.iter().map(|((_, job), _)| job.as_str()).collect();
+    let epochs: Vec<i64> = owned.iter().map(|(_, epoch)| *epoch).collect();
+    let mut conn = pool
+        .get()
+        .map_err(|e| crate::StoreError::Unavailable(e.to_string()))?;
+    let renewed: Vec<String> = conn
+        .query(
+            "UPDATE bulkforce.jobs SET lease_until = now() + make_interval(secs => $3)
+             WHERE lease_owner = $1 AND state = 'InProgress'
+               AND (id, lease_epoch) IN (SELECT * FROM unnest($2::text[], $4::bigint[]))
+             RETURNING id",
+            &[&instance_id, &ids, &lease.as_secs_f64(), &epochs],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut current = shared.owned.lock();
+    for ((org, job), epoch) in owned {
+        let lost = !renewed.iter().any(|id| id == job.as_str());
+        // A claim made since the snapshot (a new epoch) is not this round's to judge.
+        if lost && current.get(&(org, job)) == Some(&epoch) {
+            current.remove(&(org, job));
+        }
+    }
+    Ok(())
+}
+
+/// The fence of a chunk commit or a finish: locks the job row for the rest of `tx` and tells whether this
+/// instance still holds the job's lease under the epoch of its claim, and the job is InProgress. When it
+/// is false the caller rolls `tx` back (nothing of it may commit).
+pub(crate) fn fence(
+    tx: &mut postgres::Transaction<'_>,
+    leases: &Leases,
+    org: SfId,
+    job: SfId,
+) -> Result<bool> {
+    let Some(epoch) = leases.epoch(org, job) else {
+        return Ok(false);
+    };
+    let row = tx.query_opt(
+        "SELECT lease_owner = $3 AND lease_epoch = $4 AND state = 'InProgress'
+         FROM bulkforce.jobs WHERE org_id = $1 AND id = $2 FOR UPDATE",
+        &[&org.as_str(), &job.as_str(), &leases.instance_id, &epoch],
+    )?;
+    Ok(row.and_then(|row| row.get::<_, Option<bool>>(0)) == Some(true))
+}
+
+/// [`fence`], and `chunk` is the next chunk the job expects (`chunks_done`): what a chunk checks before
+/// its rows are applied, so an out-of-sequence chunk (already committed by an earlier owner) writes
+/// nothing.
+pub(crate) fn fence_chunk(
+    tx: &mut postgres::Transaction<'_>,
+    leases: &Leases,
+    org: SfId,
+    job: SfId,
+    chunk: u64,
+) -> Result<bool> {
+    if !fence(tx, leases, org, job)? {
+        return Ok(false);
+    }
+    let row = tx.query_opt(
+        "SELECT chunks_done = $3 FROM bulkforce.jobs WHERE org_id = $1 AND id = $2",
+        &[&org.as_str(), &job.as_str(), &(chunk as i64)],
+    )?;
+    Ok(row.is_some_and(|row| row.get::<_, bool>(0)))
+}
+
+/// Records one chunk's progress in `tx`, as the SQLite backend's `jobs::advance`: the checkpoint moves
+/// past the chunk, its rows and failures are counted, its active time added, the total time measured on
+/// the store's clock (`now_ms`). False (nothing written) unless the job is InProgress at exactly
+/// `progress.chunk`. Call it after [`fence`] in the same transaction.
+pub(crate) fn record_progress(
+    tx: &mut postgres::Transaction<'_>,
+    org: SfId,
+    job: SfId,
+    progress: &ChunkProgress,
+    processed: u64,
+    failed: u64,
+    now_ms: i64,
+) -> Result<bool> {
+    let ChunkProgress {
+        chunk,
+        next_offset,
+        next_line,
+        active_ms,
+    } = *progress;
+    Ok(tx.execute(
+        "UPDATE bulkforce.jobs SET chunks_done = chunks_done + 1, next_offset = $4, next_line = $5,
+             processed = processed + $6, failed = failed + $7, active_ms = active_ms + $8,
+             total_ms = $9 - coalesce(started_ms, $9)
+         WHERE org_id = $1 AND id = $2 AND state = 'InProgress' AND chunks_done = $3",
+        &[
+            &org.as_str(),
+            &job.as_str(),
+            &(chunk as i64),
+            &(next_offset as i64),
+            &(next_line as i64),
+            &(processed as i64),
+            &(failed as i64),
+            &(active_ms as i64),
+            &now_ms,
+        ],
+    )? > 0)
+}
+
+impl PgStore {
+    /// Stops renewing this instance's leases: its jobs go to other instances once their leases lapse.
+    /// For graceful shutdown after the workers stopped, and for tests that simulate an instance that
+    /// died without releasing anything.
+    pub fn stop_renewing_leases(&self) {
+        self.leases.stop();
+    }
+
+    /// The leases, for the records module's fenced transactions.
+    pub(crate) fn leases(&self) -> &Leases {
+        &self.leases
+    }
 }

@@ -78,6 +78,8 @@ pub struct PgStore {
     leases: leases::Leases,
     /// Resets and snapshots: one at a time in this instance (instances serialize on an advisory lock).
     data_ops: parking_lot::Mutex<()>,
+    /// Holds asked for and not yet written (see `crate::hold_requests`).
+    hold_requests: crate::hold_requests::HoldRequests,
 }
 
 impl PgStore {
@@ -108,6 +110,7 @@ impl PgStore {
             options,
             orgs: RwLock::new(HashMap::new()),
             data_ops: parking_lot::Mutex::new(()),
+            hold_requests: crate::hold_requests::HoldRequests::default(),
         };
         store.clock.set(store.stored_clock_setting()?);
         store.leases.start_renewing(store.pool.clone());

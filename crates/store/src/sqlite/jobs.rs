@@ -1,68 +1,38 @@
 //! Job rows: creation with minted ids, state transitions as compare-and-set, uploads, claims, checkpoints.
 
 use super::{OrgDb, timeline};
-use crate::{Checkpoint, ChunkProgress, JobCount, JobPage, Result, StoreError, UploadStart};
-use bulkforce_core::csv::Dialect;
+use crate::job_row::JobRow;
+pub(super) use crate::job_row::{JOB_COLUMNS, corrupt, time};
+use crate::{Checkpoint, ChunkProgress, JobCount, JobPage, Result, UploadStart};
 use bulkforce_core::id::{KeyPrefix, SfId};
-use bulkforce_core::job::{ApiVersion, Job, JobKind, JobState};
-use chrono::{DateTime, TimeZone, Utc};
+use bulkforce_core::job::{Job, JobKind, JobState};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-pub(super) const JOB_COLUMNS: &str = "id, operation, object, created_by, created_ms, modstamp_ms, state, external_id_field, \
-     assignment_rule_id, api_version, column_delimiter, line_ending, processed, failed, retries, total_ms, \
-     active_ms, error_message, upload_bytes, query";
-
-pub(super) fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
-    StoreError::Corrupt(format!("invalid {what} {value:?} in bf_jobs"))
-}
-
-pub(super) fn time(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
-pub(super) fn parse_id(text: &str) -> Result<SfId> {
-    SfId::parse(text).map_err(|_| corrupt("id", text))
-}
-
+/// The job in the first columns of `row` (selected as [`JOB_COLUMNS`]), by the rules both backends share.
 pub(super) fn job_from_row(row: &Row<'_>) -> Result<Job> {
-    let text = |i: usize| -> Result<String> { Ok(row.get::<_, String>(i)?) };
-    let int = |i: usize| -> Result<i64> { Ok(row.get::<_, i64>(i)?) };
-    let operation = text(1)?;
-    let state = text(6)?;
-    let delimiter = text(10)?;
-    let line_ending = text(11)?;
-    Ok(Job {
-        id: parse_id(&text(0)?)?,
-        operation: operation
-            .parse()
-            .map_err(|_| corrupt("operation", &operation))?,
-        object: text(2)?,
-        created_by_id: parse_id(&text(3)?)?,
-        created_date: time(int(4)?),
-        system_modstamp: time(int(5)?),
-        state: state.parse().map_err(|_| corrupt("state", &state))?,
-        external_id_field_name: row.get(7)?,
+    JobRow {
+        id: row.get(0)?,
+        operation: row.get(1)?,
+        object: row.get(2)?,
+        created_by: row.get(3)?,
+        created_ms: row.get(4)?,
+        modstamp_ms: row.get(5)?,
+        state: row.get(6)?,
+        external_id_field: row.get(7)?,
         assignment_rule_id: row.get(8)?,
-        api_version: ApiVersion(int(9)? as u16),
-        dialect: Dialect {
-            delimiter: delimiter
-                .parse()
-                .map_err(|_| corrupt("delimiter", &delimiter))?,
-            line_ending: line_ending
-                .parse()
-                .map_err(|_| corrupt("line ending", &line_ending))?,
-        },
-        number_records_processed: int(12)? as u64,
-        number_records_failed: int(13)? as u64,
-        retries: int(14)? as u32,
-        // Measured on the clock: a clock set back while the job ran must not make it negative.
-        total_processing_time: int(15)?.max(0) as u64,
-        api_active_processing_time: int(16)? as u64,
-        apex_processing_time: 0,
+        api_version: row.get(9)?,
+        column_delimiter: row.get(10)?,
+        line_ending: row.get(11)?,
+        processed: row.get(12)?,
+        failed: row.get(13)?,
+        retries: row.get(14)?,
+        total_ms: row.get(15)?,
+        active_ms: row.get(16)?,
         error_message: row.get(17)?,
-        upload_bytes: row.get::<_, Option<i64>>(18)?.map(|b| b as u64),
+        upload_bytes: row.get(18)?,
         query: row.get(19)?,
-    })
+    }
+    .into_job()
 }
 
 /// Reserves `count` consecutive sequence numbers for ids of `prefix`; returns the first.

@@ -9,7 +9,7 @@
 mod auth;
 mod data_ops;
 mod ddl;
-mod hold_requests;
+use crate::hold_requests;
 mod holds;
 mod jobs;
 mod query;

@@ -1,9 +1,10 @@
-//! Holds asked for and not yet written. A hold is written with the org's writer connection, which a
-//! worker applying chunks keeps for a whole transaction (up to a second): a hold that waited for it would
-//! only take effect after that transaction, however many chunks it still takes. So a hold is first noted
-//! here, in memory, before the writer is asked for; the worker's chunk source looks here before each
-//! chunk and ends the transaction, and the worker's give-up between transactions counts a noted hold as
-//! held. The note goes once the held flag is written.
+//! Holds asked for and not yet written. A hold waits for the worker applying chunks to the job: on SQLite
+//! for the org's writer connection, which the worker keeps for a whole transaction (up to a second); on
+//! PostgreSQL for the job row, which the fenced chunk transaction keeps locked as long. A hold that waited
+//! would only take effect after that transaction, however many chunks it still takes. So a hold is first
+//! noted here, in memory, before it is written; the worker's chunk source looks here before each chunk
+//! and ends the transaction, and the worker's give-up between transactions counts a noted hold as held.
+//! The note goes once the held flag is written.
 
 use bulkforce_core::id::SfId;
 use parking_lot::Mutex;
