@@ -17,6 +17,7 @@ mod hold_requests;
 mod job_row;
 pub mod postgres;
 pub mod private_fs;
+mod rows;
 pub mod s3;
 pub mod snapshot;
 mod soql_render;

@@ -2,8 +2,8 @@
 //! failures, and the stored facts that explain a failed write (a deleted record, a unique value clash).
 
 use super::ChunkWriter;
-use crate::StoreError;
-use bulkforce_core::error::RowError;
+use crate::rows;
+pub(super) use crate::rows::{Failure, RowProblem};
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::RowValues;
 use rusqlite::{ErrorCode, OptionalExtension};
@@ -17,8 +17,7 @@ impl ChunkWriter<'_> {
                 .optional()
         });
         match deleted {
-            Ok(Some(d)) if d != 0 => Failure::Row(Some(id), RowError::entity_is_deleted()),
-            Ok(_) => Failure::Row(Some(id), RowError::invalid_cross_reference()),
+            Ok(d) => Failure::Row(Some(id), rows::missing_record(d.map(|d| d != 0))),
             Err(e) => Failure::store(e),
         }
     }
@@ -47,53 +46,8 @@ impl ChunkWriter<'_> {
         };
         let name = &self.object.fields()[field].name;
         match self.find_by(&self.table, name, value) {
-            Ok(ids) => {
-                let other = ids
-                    .first()
-                    .map(|i| i.as_str()[..15].to_owned())
-                    .unwrap_or_default();
-                Failure::Row(id, RowError::duplicate_value(name, &other))
-            }
+            Ok(ids) => Failure::Row(id, rows::duplicate_value(name, ids.first().copied())),
             Err(e) => Failure::Store(e),
         }
-    }
-}
-
-/// A row failure with the record id to report, or a storage failure that stops the chunk.
-pub(super) enum Failure {
-    Row(Option<SfId>, RowError),
-    Store(StoreError),
-}
-
-impl Failure {
-    pub(super) fn store(e: impl Into<StoreError>) -> Failure {
-        Failure::Store(e.into())
-    }
-}
-
-/// A problem found while resolving lookups, before the record id is attached.
-pub(super) enum RowProblem {
-    Row(RowError),
-    Store(StoreError),
-}
-
-impl RowProblem {
-    pub(super) fn on(self, id: Option<SfId>) -> Failure {
-        match self {
-            RowProblem::Row(e) => Failure::Row(id, e),
-            RowProblem::Store(e) => Failure::Store(e),
-        }
-    }
-}
-
-impl From<StoreError> for RowProblem {
-    fn from(e: StoreError) -> Self {
-        RowProblem::Store(e)
-    }
-}
-
-impl From<rusqlite::Error> for RowProblem {
-    fn from(e: rusqlite::Error) -> Self {
-        RowProblem::Store(e.into())
     }
 }

@@ -6,7 +6,7 @@ use super::failure::Failure;
 use super::{ChunkWriter, quote};
 use crate::{Result, RowOutcome, StoreError};
 use bulkforce_core::id::SfId;
-use bulkforce_core::ingest::{RowFailure, RowOp, RowValues, UpsertKey};
+use bulkforce_core::ingest::{RowFailure, RowOp, RowValues};
 use bulkforce_core::value::Value;
 use rusqlite::params_from_iter;
 use std::rc::Rc;
@@ -17,27 +17,7 @@ impl ChunkWriter<'_> {
         &mut self,
         rows: &[Result<RowOp, RowFailure>],
     ) -> Result<()> {
-        let mut fields: Vec<usize> = self
-            .plan
-            .insert_default_fields()
-            .chain(self.owner)
-            .collect();
-        for row in rows {
-            let values = match row {
-                Ok(RowOp::Insert(values)) => values,
-                Ok(RowOp::Upsert { key, values }) => {
-                    if let UpsertKey::External { field, .. } = key {
-                        fields.push(*field);
-                    }
-                    values
-                }
-                _ => continue,
-            };
-            fields.extend(values.assignments.iter().map(|(f, _)| *f));
-            fields.extend(values.lookups.iter().map(|l| l.lookup_field));
-        }
-        fields.sort_unstable();
-        fields.dedup();
+        let fields = crate::rows::insert_columns(self.plan, self.owner, rows);
         let mut columns: Vec<String> = vec![quote("Id")];
         let mut values: Vec<String> = vec!["?".into()];
         for name in &self.system_fields {

@@ -38,11 +38,7 @@ impl ChunkWriter<'_> {
                 .prepare_cached(&sql)?
                 .query_row([text.as_str()], |r| r.get(0))
                 .optional()?;
-            match deleted {
-                Some(0) => {}
-                Some(_) => return Err(RowProblem::Row(RowError::entity_is_deleted())),
-                None => return Err(RowProblem::Row(RowError::invalid_cross_reference())),
-            }
+            crate::rows::reference_target(deleted.map(|d| d != 0)).map_err(RowProblem::Row)?;
         }
         Ok(())
     }
@@ -53,24 +49,7 @@ impl ChunkWriter<'_> {
         })?;
         let key = Value::Text(lookup.value.clone());
         let matches = self.find_by(&quote(&parent.name), &lookup.parent_field, &key)?;
-        match matches.as_slice() {
-            [id] => Ok(*id),
-            [] => Err(RowProblem::Row(RowError::foreign_key_not_found(
-                &lookup.value,
-                &lookup.parent_field,
-                &parent.name,
-            ))),
-            ids => {
-                let label = parent
-                    .field(&lookup.parent_field)
-                    .map(|f| f.label.clone())
-                    .unwrap_or_default();
-                let ids: Vec<String> = ids.iter().map(|i| i.as_str().to_owned()).collect();
-                Err(RowProblem::Row(RowError::duplicate_external_id(
-                    &label, &ids,
-                )))
-            }
-        }
+        crate::rows::parent_match(self.schema, lookup, &matches)
     }
 
     /// Live records of `table` whose `field` equals `value` (at most two: enough to tell one from many).

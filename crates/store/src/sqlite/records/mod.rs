@@ -21,6 +21,7 @@ pub(crate) use unit::SqliteUnit;
 use super::OrgDb;
 use super::ddl::quote;
 use super::jobs::{advance, reserve_sequence};
+use crate::rows::{self, Failure};
 use crate::{Chunk, ChunkCommit, ChunkProgress, ChunkSource, Result, RowOutcome};
 use bind::FieldSlots;
 use bulkforce_core::id::SfId;
@@ -29,15 +30,10 @@ use bulkforce_core::job::Job;
 use bulkforce_core::schema::{SObject, Schema};
 use bulkforce_core::value::{Value, format_datetime};
 use chrono::{DateTime, Utc};
-use failure::Failure;
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
-
-/// System fields set on every insert, where the object has them.
-const AUDIT_FIELDS: [&str; 3] = ["LastModifiedDate", "LastModifiedById", "SystemModstamp"];
-const CREATE_FIELDS: [&str; 3] = ["CreatedDate", "CreatedById", "IsDeleted"];
 
 /// Everything one chunk's rows share.
 struct ChunkWriter<'a> {
@@ -198,7 +194,7 @@ impl<'a> ChunkWriter<'a> {
         rows: &[Result<RowOp, RowFailure>],
     ) -> Result<ChunkWriter<'a>> {
         let object = plan.object().as_ref();
-        let repeated_keys = upsert::repeated_upsert_keys(rows);
+        let repeated_keys = rows::repeated_upsert_keys(rows);
         Ok(ChunkWriter {
             conn: tx,
             schema,
@@ -210,17 +206,8 @@ impl<'a> ChunkWriter<'a> {
             now: Value::Text(format_datetime(&now)),
             next_sequence: reserve_sequence(tx, object.key_prefix, rows.len() as u64)?,
             repeated_keys,
-            system_fields: CREATE_FIELDS
-                .iter()
-                .chain(AUDIT_FIELDS.iter())
-                .copied()
-                .filter(|name| object.field(name).is_some())
-                .collect(),
-            audit_fields: AUDIT_FIELDS
-                .iter()
-                .copied()
-                .filter(|name| object.field(name).is_some())
-                .collect(),
+            system_fields: rows::system_fields(object),
+            audit_fields: rows::audit_fields(object),
             owner: object.field_index("OwnerId"),
             insert_sql: HashMap::new(),
             update_sql: HashMap::new(),

@@ -63,19 +63,10 @@ impl ChunkWriter<'_> {
         &mut self,
         rows: &[Result<RowOp, RowFailure>],
     ) -> Result<()> {
-        let mut fields: Vec<usize> = Vec::new();
-        for row in rows {
-            let Ok(RowOp::Update { values, .. } | RowOp::Upsert { values, .. }) = row else {
-                continue;
-            };
-            fields.extend(values.assignments.iter().map(|(f, _)| *f));
-            fields.extend(values.lookups.iter().map(|l| l.lookup_field));
-        }
+        let fields = crate::rows::update_columns(rows);
         if fields.is_empty() {
             return Ok(());
         }
-        fields.sort_unstable();
-        fields.dedup();
         // ?1 is the id; field k takes ?(2k+2) (whether the row sets it) and ?(2k+3) (its value); the last
         // parameter is the row's rowid when known (null: found through the Id index, as a subquery that
         // `coalesce` only runs then). `"Id" = ?1` still holds the row to its id either way.

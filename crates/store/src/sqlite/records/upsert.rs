@@ -3,6 +3,7 @@
 
 use super::failure::Failure;
 use super::{ChunkWriter, quote};
+use crate::rows::{UpsertMatch, upsert_match};
 use crate::{Result, RowOutcome, StoreError};
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::SfId;
@@ -10,22 +11,6 @@ use bulkforce_core::ingest::{RowFailure, RowOp, RowValues, UpsertKey};
 use bulkforce_core::value::Value;
 use rusqlite::params_from_iter;
 use std::collections::HashMap;
-
-/// External-id values that occur more than once among `rows`, with their counts.
-pub(super) fn repeated_upsert_keys(rows: &[Result<RowOp, RowFailure>]) -> HashMap<String, usize> {
-    let mut repeated_keys = HashMap::new();
-    for row in rows {
-        if let Ok(RowOp::Upsert {
-            key: UpsertKey::External { text, .. },
-            ..
-        }) = row
-        {
-            *repeated_keys.entry(text.clone()).or_insert(0usize) += 1;
-        }
-    }
-    repeated_keys.retain(|_, n| *n > 1);
-    repeated_keys
-}
 
 impl ChunkWriter<'_> {
     /// Looks up the chunk's text upsert keys with a few `IN (…)` queries instead of one query per row.
@@ -110,22 +95,16 @@ impl ChunkWriter<'_> {
                 .map(|id| (id, None))
                 .collect(),
         };
-        match matches.as_slice() {
-            [] => {
+        let ids: Vec<SfId> = matches.iter().map(|(id, _)| *id).collect();
+        match upsert_match(&key_field.label, &ids).map_err(|e| Failure::Row(None, e))? {
+            UpsertMatch::Insert => {
                 values.set(field, value);
                 self.plan
                     .complete_insert(&mut values)
                     .map_err(|e| Failure::Row(None, e))?;
                 self.insert(values)
             }
-            [(id, rowid)] => self.update(*id, *rowid, values),
-            ids => {
-                let ids: Vec<String> = ids.iter().map(|(i, _)| i.as_str().to_owned()).collect();
-                Err(Failure::Row(
-                    None,
-                    RowError::duplicate_external_id(&key_field.label, &ids),
-                ))
-            }
+            UpsertMatch::Update(_) => self.update(matches[0].0, matches[0].1, values),
         }
     }
 }
