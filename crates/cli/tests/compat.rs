@@ -15,12 +15,22 @@
 //! The REST tests (`*_rest`) drive each client's record API (single records, sObject Collections,
 //! composite, trees, updated/deleted) instead of bulk jobs; they freeze the server's clock through the
 //! control API where a minute-granular replication window must be exact.
+//!
+//! Every test runs on two targets: `sqlite::NAME` against one server on SQLite in its data dir, and
+//! `cluster::NAME` against two instances on PostgreSQL + S3 (issue 12) behind a round-robin proxy that sends
+//! each request on a connection of its own to the next instance, so consecutive requests of a client go to
+//! different instances (the test checks both answered). The cluster tests need `scripts/services`.
 
+mod support;
+
+use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::cluster::{Cluster, ClusterConfig};
+use support::round_robin_proxy::RoundRobinProxy;
 
 /// The `00D…!…` shape lets `sf` take the raw token as `--target-org`.
 const TOKEN: &str = "00D000000000001!compat.token";
@@ -87,12 +97,12 @@ struct Setup {
     login_org: bool,
 }
 
-/// Runs `bulkforce admin --json ARGS` on a test's data dir and returns its JSON answer.
-fn admin(dir: &Path, args: &[&str]) -> serde_json::Value {
+/// Runs `bulkforce admin --json ARGS` on a test's store (`store`: `--data-dir DIR` or `--database-url URL`)
+/// and returns its JSON answer.
+fn admin(dir: &Path, store: &[OsString], args: &[&str]) -> serde_json::Value {
     let output = Command::new(env!("CARGO_BIN_EXE_bulkforce"))
         .arg("admin")
-        .arg("--data-dir")
-        .arg(dir.join("data"))
+        .args(store)
         .arg("--schema")
         .arg(schema_dir(dir))
         .arg("--json")
@@ -113,8 +123,9 @@ fn admin(dir: &Path, args: &[&str]) -> serde_json::Value {
     })
 }
 
-/// An org made with `bulkforce admin` for the login tests, as the `BF_*` variables the scripts read.
-fn create_login_org(dir: &Path) -> Vec<(&'static str, String)> {
+/// An org made with `bulkforce admin` (on `store`, see [`admin`]) for the login tests, as the `BF_*`
+/// variables the scripts read.
+fn create_login_org(dir: &Path, store: &[OsString]) -> Vec<(&'static str, String)> {
     const USERNAME: &str = "ann@acme.test";
     const PASSWORD: &str = "s3cret! \"pass\" & <word>";
     let field = |value: &serde_json::Value, name: &str| -> String {
@@ -125,6 +136,7 @@ fn create_login_org(dir: &Path) -> Vec<(&'static str, String)> {
     };
     let org = admin(
         dir,
+        store,
         &[
             "create-org",
             "--name",
@@ -136,10 +148,15 @@ fn create_login_org(dir: &Path) -> Vec<(&'static str, String)> {
         ],
     );
     let org_id = field(&org, "orgId");
-    let app = admin(dir, &["create-app", "--org", &org_id, "--name", "compat"]);
+    let app = admin(
+        dir,
+        store,
+        &["create-app", "--org", &org_id, "--name", "compat"],
+    );
     let client_id = field(&app, "clientId");
     let token = admin(
         dir,
+        store,
         &["token", "--username", USERNAME, "--refresh", &client_id],
     );
     vec![
@@ -235,25 +252,123 @@ impl Drop for Server {
     }
 }
 
-/// Runs a client script against a fresh plain-http server (see [`run_client_with`]).
-fn run_client(name: &str, command: Command) {
-    run_client_with(name, command, Setup::default());
+/// Where a client script runs.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// One `serve` on SQLite in its data dir.
+    Sqlite,
+    /// Two instances on PostgreSQL + S3 behind [`RoundRobinProxy`].
+    Cluster,
 }
 
-/// Runs a client script against a fresh server set up as `setup` says and fails the test, showing the
+/// Two instances behind a proxy that alternates them request by request.
+struct ProxiedCluster {
+    // Field order is drop order: the proxy goes first.
+    proxy: RoundRobinProxy,
+    cluster: Cluster,
+}
+
+impl ProxiedCluster {
+    /// Binds the proxy first: the instances are told its URL (`--public-url`) for their login answers, as
+    /// instances behind a load balancer would be.
+    fn start(dir: &Path, tls: bool) -> ProxiedCluster {
+        let proxy = RoundRobinProxy::bind(tls);
+        let config = ClusterConfig {
+            token: TOKEN.to_owned(),
+            schema_dir: Some(schema_dir(dir)),
+            public_url: Some(proxy.url.clone()),
+            extra: Vec::new(),
+        };
+        let cluster = Cluster::start(2, config);
+        proxy.set_backends(cluster.instances.iter().map(|i| i.address()).collect());
+        ProxiedCluster { proxy, cluster }
+    }
+
+    /// Panics unless every instance answered some of the client's requests.
+    fn assert_every_instance_answered(&self, name: &str) {
+        for instance in &self.cluster.instances {
+            assert!(
+                self.proxy.answered_by(instance.address()) > 0,
+                "{name}: instance {} answered no request through the proxy",
+                instance.id
+            );
+        }
+    }
+}
+
+/// The server(s) a client script talks to.
+enum Service {
+    Single(Server),
+    Cluster(ProxiedCluster),
+}
+
+impl Service {
+    /// Starts `target` for a script set up as `setup` says; returns it with the `BF_*` variables of the
+    /// login org when `setup` asks for one.
+    fn start(target: Target, dir: &Path, setup: Setup) -> (Service, Vec<(&'static str, String)>) {
+        match target {
+            Target::Sqlite => {
+                // The org exists before the server starts, as it would after `bulkforce admin` on a stopped
+                // server.
+                let org = if setup.login_org {
+                    let store = [OsString::from("--data-dir"), dir.join("data").into()];
+                    create_login_org(dir, &store)
+                } else {
+                    Vec::new()
+                };
+                (Service::Single(Server::start(dir, setup.tls)), org)
+            }
+            Target::Cluster => {
+                let cluster = ProxiedCluster::start(dir, setup.tls);
+                // The instances share the database, so an org made in it while they run is theirs at once.
+                let org = if setup.login_org {
+                    let url = cluster.cluster.database_url();
+                    let store = [OsString::from("--database-url"), url.into()];
+                    create_login_org(dir, &store)
+                } else {
+                    Vec::new()
+                };
+                (Service::Cluster(cluster), org)
+            }
+        }
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            Service::Single(server) => &server.url,
+            Service::Cluster(cluster) => &cluster.proxy.url,
+        }
+    }
+
+    /// The certificate clients must trust, over https.
+    fn cert(&self) -> Option<&Path> {
+        match self {
+            Service::Single(server) => server.cert.as_deref(),
+            Service::Cluster(cluster) => cluster.proxy.cert.as_deref(),
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        match self {
+            Service::Single(server) => server.log_tail(),
+            Service::Cluster(cluster) => cluster.cluster.log_tails(),
+        }
+    }
+}
+
+/// Runs a client script against a fresh plain-http `target` (see [`run_client_with`]).
+fn run_client(target: Target, name: &str, command: Command) {
+    run_client_with(target, name, command, Setup::default());
+}
+
+/// Runs a client script against a fresh `target` set up as `setup` says and fails the test, showing the
 /// script's output, unless it exits 0.
-fn run_client_with(name: &str, mut command: Command, setup: Setup) {
+fn run_client_with(target: Target, name: &str, mut command: Command, setup: Setup) {
     let dir = tempfile::Builder::new()
         .prefix(&format!("bulkforce-compat-{name}-"))
         .tempdir()
         .unwrap();
-    // The org exists before the server starts, as it would after `bulkforce admin` on a stopped server.
-    let org = if setup.login_org {
-        create_login_org(dir.path())
-    } else {
-        Vec::new()
-    };
-    let server = Server::start(dir.path(), setup.tls);
+    let (server, org) = Service::start(target, dir.path(), setup);
     let work = dir.path().join("client");
     fs::create_dir_all(&work).unwrap();
     let output_path = dir.path().join("client.out");
@@ -273,13 +388,13 @@ fn run_client_with(name: &str, mut command: Command, setup: Setup) {
     command
         .arg(&work)
         .current_dir(&work)
-        .env("BF_URL", &server.url)
+        .env("BF_URL", server.url())
         .env("BF_TOKEN", TOKEN)
         .envs(org)
         .stdin(Stdio::null())
         .stdout(output.try_clone().unwrap())
         .stderr(output);
-    if let Some(cert) = &server.cert {
+    if let Some(cert) = server.cert() {
         // requests lets REQUESTS_CA_BUNDLE override a session's `verify` (clients.md §2), Node reads
         // NODE_EXTRA_CA_CERTS at start; the scripts get the path as BF_CA too.
         command
@@ -312,6 +427,9 @@ fn run_client_with(name: &str, mut command: Command, setup: Setup) {
     match status {
         Some(status) if status.success() => {
             println!("{text}{name}: finished in {:.1} s", elapsed.as_secs_f64());
+            if let Service::Cluster(cluster) = &server {
+                cluster.assert_every_instance_answered(name);
+            }
         }
         Some(status) => panic!(
             "{name} against bulkforce failed ({status}, {:.1} s). Client output:\n{text}\n\
@@ -328,20 +446,18 @@ fn run_client_with(name: &str, mut command: Command, setup: Setup) {
     }
 }
 
-#[test]
-fn simple_salesforce() {
+fn simple_salesforce(target: Target) {
     let python = client_path("venv/bin/python");
     let mut command = Command::new(python);
     command
         .arg(compat_dir().join("ssf_test.py"))
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1");
-    run_client("simple-salesforce", command);
+    run_client(target, "simple-salesforce", command);
 }
 
 /// SOAP login, OAuth password grant and an admin-issued token, each followed by bulk2 work, over https.
-#[test]
-fn simple_salesforce_logins_over_https() {
+fn simple_salesforce_logins_over_https(target: Target) {
     let python = client_path("venv/bin/python");
     let mut command = Command::new(python);
     command
@@ -352,13 +468,12 @@ fn simple_salesforce_logins_over_https() {
         tls: true,
         login_org: true,
     };
-    run_client_with("simple-salesforce-logins", command, setup);
+    run_client_with(target, "simple-salesforce-logins", command, setup);
 }
 
 /// REST record writes (sf.Account.create/get/update/upsert/delete, get_by_custom_id, sf.restful composite,
 /// updated/deleted) over https: simple-salesforce's SFType builds its own `https://` URLs.
-#[test]
-fn simple_salesforce_rest() {
+fn simple_salesforce_rest(target: Target) {
     let python = client_path("venv/bin/python");
     let mut command = Command::new(python);
     command
@@ -369,7 +484,7 @@ fn simple_salesforce_rest() {
         tls: true,
         login_org: false,
     };
-    run_client_with("simple-salesforce-rest", command, setup);
+    run_client_with(target, "simple-salesforce-rest", command, setup);
 }
 
 /// `node jsforce_test.js`-style command for SCRIPT.
@@ -386,26 +501,28 @@ fn jsforce_command(script: &str) -> Command {
     command
 }
 
-#[test]
-fn jsforce() {
-    run_client("jsforce", jsforce_command("jsforce_test.js"));
+fn jsforce(target: Target) {
+    run_client(target, "jsforce", jsforce_command("jsforce_test.js"));
 }
 
 /// REST record writes: single records on /sobjects, arrays on sObject Collections (allOrNone false and
 /// true), updated()/deleted().
-#[test]
-fn jsforce_rest() {
-    run_client("jsforce-rest", jsforce_command("jsforce_rest_test.js"));
+fn jsforce_rest(target: Target) {
+    run_client(
+        target,
+        "jsforce-rest",
+        jsforce_command("jsforce_rest_test.js"),
+    );
 }
 
 /// SOAP login and OAuth password grant (then revoke), each followed by bulk2 work, over http.
-#[test]
-fn jsforce_logins() {
+fn jsforce_logins(target: Target) {
     let setup = Setup {
         tls: false,
         login_org: true,
     };
     run_client_with(
+        target,
         "jsforce-logins",
         jsforce_command("jsforce_login_test.js"),
         setup,
@@ -413,13 +530,13 @@ fn jsforce_logins() {
 }
 
 /// The same over https, trusting the generated certificate through NODE_EXTRA_CA_CERTS.
-#[test]
-fn jsforce_logins_over_https() {
+fn jsforce_logins_over_https(target: Target) {
     let setup = Setup {
         tls: true,
         login_org: true,
     };
     run_client_with(
+        target,
         "jsforce-logins-https",
         jsforce_command("jsforce_login_test.js"),
         setup,
@@ -441,25 +558,23 @@ fn sf_command(script: &str) -> Command {
     command
 }
 
-#[test]
-fn sf_cli() {
-    run_client("sf", sf_command("sf_test.sh"));
+fn sf_cli(target: Target) {
+    run_client(target, "sf", sf_command("sf_test.sh"));
 }
 
 /// `data create|get|update|delete record`, `data import tree` (records file and plan) and `data export tree`.
-#[test]
-fn sf_cli_rest() {
-    run_client("sf-rest", sf_command("sf_rest_test.sh"));
+fn sf_cli_rest(target: Target) {
+    run_client(target, "sf-rest", sf_command("sf_rest_test.sh"));
 }
 
 /// `sf org login access-token` over http, then `sf data import bulk` and `sf data query` on the alias.
-#[test]
-fn sf_cli_access_token_login() {
+fn sf_cli_access_token_login(target: Target) {
     let setup = Setup {
         tls: false,
         login_org: true,
     };
     run_client_with(
+        target,
         "sf-access-token-login",
         sf_command("sf_login_test.sh"),
         setup,
@@ -467,11 +582,53 @@ fn sf_cli_access_token_login() {
 }
 
 /// The same over https, plus `sf org login sfdx-url` (refresh-token grant; sf only allows it over https).
-#[test]
-fn sf_cli_logins_over_https() {
+fn sf_cli_logins_over_https(target: Target) {
     let setup = Setup {
         tls: true,
         login_org: true,
     };
-    run_client_with("sf-logins-https", sf_command("sf_login_test.sh"), setup);
+    run_client_with(
+        target,
+        "sf-logins-https",
+        sf_command("sf_login_test.sh"),
+        setup,
+    );
 }
+
+/// One `#[test]` per client script on each target: `sqlite::NAME` and `cluster::NAME`.
+macro_rules! on_both_targets {
+    ($($name:ident),* $(,)?) => {
+        /// Against one `serve` on SQLite.
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::Target::Sqlite);
+                }
+            )*
+        }
+        /// Against two instances on PostgreSQL + S3, requests alternating between them.
+        mod cluster {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::Target::Cluster);
+                }
+            )*
+        }
+    };
+}
+
+on_both_targets!(
+    simple_salesforce,
+    simple_salesforce_logins_over_https,
+    simple_salesforce_rest,
+    jsforce,
+    jsforce_rest,
+    jsforce_logins,
+    jsforce_logins_over_https,
+    sf_cli,
+    sf_cli_rest,
+    sf_cli_access_token_login,
+    sf_cli_logins_over_https,
+);

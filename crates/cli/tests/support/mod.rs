@@ -1,8 +1,16 @@
 //! What the CLI test files share: the real `bulkforce serve` started on an ephemeral port over a fresh data
-//! directory, and reading a command's exit code and JSON.
+//! directory, and reading a command's exit code and JSON; for the multi-instance tests (issue 12), a cluster
+//! of instances on PostgreSQL + S3 (`cluster`), a round-robin proxy in front of one, a PostgreSQL of a test's
+//! own to stop and restart, and raw Bulk API calls that name the instance they go to (`bulk_http`).
 
 // Each test file is its own crate and uses a part of this module.
 #![allow(dead_code)]
+
+pub mod bulk_http;
+pub mod cluster;
+pub mod pg_records;
+pub mod private_postgres;
+pub mod round_robin_proxy;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -78,15 +86,23 @@ pub fn serve(token: &str, schema: Option<&str>, extra: &[&str]) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("bulkforce starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = instance_url(&mut child).expect("server prints its URL");
+    Server { child, url, dir }
+}
+
+/// Reads a starting `serve`'s piped stdout until it prints its instance URL, then keeps draining it (so the
+/// server never blocks on a full pipe). `None` when it exited before printing one.
+pub fn instance_url(child: &mut Child) -> Option<String> {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
     let url = loop {
-        let line = lines.next().expect("server prints its URL").unwrap();
+        let line = lines.next()?.expect("readable stdout");
         if let Some(url) = line.trim().strip_prefix("instance URL:") {
             break url.trim().to_owned();
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    Server { child, url, dir }
+    Some(url)
 }
 
 /// The exit code of a command that exited on its own.
