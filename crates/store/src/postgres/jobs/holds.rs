@@ -3,7 +3,8 @@
 //! claimed (see `claims`); the worker gives up a held job between two transactions, keeping its
 //! checkpoint. A hold is noted in memory before it is written (`hold_requests`): the fenced chunk
 //! transaction keeps the job row locked, so the write waits for it, but the worker sees the note before
-//! its next chunk. Holds written by other instances are seen through the `held` column once committed.
+//! its next chunk. A hold written on another instance waits for the transaction to end; the worker's
+//! give-up after it reads the `held` column.
 
 use super::rows::{summary_columns, summary_from_row};
 use super::timeline;
@@ -61,19 +62,11 @@ impl PgStore {
         Ok(Some(HoldChange::Done(JobSummary { held, ..current })))
     }
 
-    /// Whether the job is held or a hold of it is being written by this instance. A database that cannot
-    /// be asked counts as no hold: the worker's next store call meets the same fault.
+    /// Whether a hold of the job is being written by this instance right now (the worker ends its
+    /// transaction before the next chunk). A hold written already, by any instance, is the worker's
+    /// give-up's to see between two transactions: it reads the `held` column.
     pub(in crate::postgres) fn pg_hold_requested(&self, org: SfId, id: SfId) -> bool {
-        if self.hold_requests.is_noted(org, id) {
-            return true;
-        }
-        let held = self.conn().and_then(|mut conn| {
-            Ok(conn.query_opt(
-                "SELECT held FROM bulkforce.jobs WHERE org_id = $1 AND id = $2",
-                &[&org.as_str(), &id.as_str()],
-            )?)
-        });
-        matches!(held, Ok(Some(row)) if row.get::<_, bool>(0))
+        self.hold_requests.is_noted(org, id)
     }
 
     /// Drops this instance's claim of a held InProgress job; whether it was held. A hold still being
