@@ -15,7 +15,7 @@ pub(crate) fn reserve_sequence(
 ) -> Result<u64> {
     let count = count as i64;
     let row = client.query_one(
-        "INSERT INTO bulkforce.sequences (org_id, prefix, next) VALUES ($1, $2, 1 + $3)
+        "INSERT INTO bulkforce.sequences (org_id, prefix, next) VALUES ($1, $2, 1 + $3::bigint)
          ON CONFLICT (org_id, prefix) DO UPDATE SET next = bulkforce.sequences.next + $3
          RETURNING next - $3",
         &[&org.as_str(), &prefix.as_str(), &count],
