@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use bulkforce_server::config::{
-    ConnectionLimits, DEFAULT_CHUNK_ROWS, DEFAULT_DAILY_API_REQUESTS, DEFAULT_HEADER_TIMEOUT,
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_UPLOAD_BYTES,
-    DEFAULT_REQUEST_LOG_SIZE,
+    Backend, ConnectionLimits, DEFAULT_CHUNK_ROWS, DEFAULT_DAILY_API_REQUESTS,
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_REQUEST_LOG_SIZE, DEFAULT_SHUTDOWN_GRACE, PostgresConfig,
 };
 use bulkforce_server::{Running, ServerConfig, TlsConfig};
 use clap::Args;
@@ -102,6 +102,25 @@ pub struct ServeArgs {
     /// stops the start.
     #[arg(long = "seed", env = "BULKFORCE_SEED_DIR")]
     seed_dir: Option<PathBuf>,
+    /// Keep records, jobs, orgs, users and tokens in this PostgreSQL database
+    /// (postgres://USER[:PASS]@HOST:PORT/DB), shared by any number of instances; needs --access-token.
+    /// Without it: SQLite in the data dir.
+    #[arg(long, env = "BULKFORCE_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Keep uploads and results in an S3-compatible bucket (s3://BUCKET[/PREFIX]), configured by the
+    /// standard AWS variables (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ALLOW_HTTP). Without it: files in the data dir.
+    #[arg(long, env = "BULKFORCE_BLOB_STORE", value_parser = parse_blob_store)]
+    blob_store: Option<String>,
+    /// Who this instance is among those sharing the database: the owner of the jobs it claims
+    /// (default: host name and process id).
+    #[arg(long, env = "BULKFORCE_INSTANCE_ID")]
+    instance_id: Option<String>,
+    /// How long a job claim lasts without renewal: another instance takes a job over this long after its
+    /// owner died (PostgreSQL only).
+    #[arg(long, env = "BULKFORCE_LEASE_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    lease_seconds: u64,
     /// How logs are printed on stderr: text lines, or one JSON object per event.
     #[arg(long, env = "BULKFORCE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -138,11 +157,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.data_dir = dir.path().to_path_buf();
     }
     let data_dir = config.data_dir.clone();
-    let running = bulkforce_server::start(config).await?;
+    let grace = config.shutdown_grace;
+    let mut running = bulkforce_server::start(config).await?;
     print_banner(&running, &data_dir, ephemeral.is_some());
-    tokio::select! {
-        _ = running.server => {}
-        () = stop_signal() => println!("bulkforce: stopping"),
+    let stopped = tokio::select! {
+        _ = &mut running.server => false,
+        () = stop_signal() => true,
+    };
+    if stopped {
+        println!("bulkforce: stopping");
+        // Bounded: jobs stop at their next chunk within the grace period, then the claims go.
+        running.shutdown(grace).await;
     }
     if let Some(dir) = ephemeral {
         let path = dir.path().to_path_buf();
@@ -186,9 +211,38 @@ async fn stop_signal() {
     }
 }
 
+/// Checks `--blob-store`: `s3://BUCKET` with an optional `/PREFIX`.
+fn parse_blob_store(url: &str) -> Result<String, String> {
+    let bucket = url
+        .strip_prefix("s3://")
+        .map(|rest| rest.split('/').next().unwrap_or_default())
+        .ok_or_else(|| format!("{url}: the blob store must be s3://BUCKET[/PREFIX]"))?;
+    if bucket.is_empty() {
+        return Err(format!("{url}: the blob store URL names no bucket"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// SQLite in the data dir, or the shared database of `--database-url`.
+fn backend(database_url: Option<String>, instance_id: Option<String>, lease: u64) -> Backend {
+    let Some(url) = database_url else {
+        return Backend::Sqlite;
+    };
+    let mut postgres = PostgresConfig::new(url);
+    if let Some(id) = instance_id {
+        postgres.instance_id = id;
+    }
+    postgres.lease = Duration::from_secs(lease);
+    Backend::Postgres(postgres)
+}
+
 /// The server settings the flags give.
 fn config(args: ServeArgs) -> ServerConfig {
     ServerConfig {
+        backend: backend(args.database_url, args.instance_id, args.lease_seconds),
+        blob_store: args.blob_store,
+        blob_settings: Vec::new(),
+        shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         listen: args.listen,
         data_dir: args.data_dir,
         access_token: args.access_token,
@@ -248,6 +302,12 @@ fn print_banner(running: &Running, data_dir: &Path, ephemeral: bool) {
         ""
     };
     println!("  data dir:     {}{note}", data_dir.display());
+    if let bulkforce_server::config::Backend::Postgres(pg) = &running.state.config.backend {
+        println!("  instance id:  {} (lease {:?})", pg.instance_id, pg.lease);
+    }
+    if let Some(bucket) = &running.state.config.blob_store {
+        println!("  blob store:   {bucket}");
+    }
     if let Some(cert) = &running.tls_cert {
         println!(
             "  certificate:  {} (trust it in clients, e.g. REQUESTS_CA_BUNDLE)",

@@ -29,6 +29,58 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Requests the request log keeps by default (`GET /_bulkforce/requests`).
 pub const DEFAULT_REQUEST_LOG_SIZE: usize = 1_000;
 
+/// How long a job claim lasts without renewal on PostgreSQL: another instance takes a job over this long
+/// after its owner stopped renewing (died, or lost the database).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+/// How long a graceful stop waits for running chunks (a transaction ends within about a second), well
+/// inside the 10 seconds a container runtime allows before it kills.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Where the records and jobs live, and who this instance is among those sharing them.
+#[derive(Debug, Clone, Default)]
+pub enum Backend {
+    /// SQLite databases in the data dir: one `serve` per data dir (`serve.lock`).
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database shared by any number of instances.
+    Postgres(PostgresConfig),
+}
+
+/// `--database-url`, `--instance-id`, `--lease-seconds`.
+#[derive(Debug, Clone)]
+pub struct PostgresConfig {
+    /// `postgres://USER[:PASS]@HOST:PORT/DB`.
+    pub url: String,
+    /// Who owns the jobs this instance claims; unique among the instances sharing the database.
+    pub instance_id: String,
+    /// How long a claim lasts without renewal.
+    pub lease: Duration,
+}
+
+impl PostgresConfig {
+    /// A database URL with this instance's default id and lease.
+    pub fn new(url: impl Into<String>) -> PostgresConfig {
+        PostgresConfig {
+            url: url.into(),
+            instance_id: default_instance_id(),
+            lease: DEFAULT_LEASE,
+        }
+    }
+}
+
+/// The host name and the process id: unique among instances on different machines and on one machine, and
+/// new at every start (a restarted instance's old leases lapse rather than being mistaken for its own).
+pub fn default_instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
 /// What keeps idle and half-sent connections from exhausting the server (see `connections`).
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -92,6 +144,16 @@ pub struct ServerConfig {
     pub faults_file: Option<PathBuf>,
     /// `<Object>.csv` files loaded into the default org at start, before the server reports ready.
     pub seed_dir: Option<PathBuf>,
+    /// SQLite in the data dir, or a shared PostgreSQL database.
+    pub backend: Backend,
+    /// `--blob-store s3://BUCKET[/PREFIX]`: uploads and results in an S3-compatible bucket (configured by
+    /// the standard AWS variables) instead of the data dir.
+    pub blob_store: Option<String>,
+    /// Settings of the bucket over the AWS environment's, as `object_store`'s AWS config keys
+    /// (`aws_endpoint`, `aws_access_key_id`, …): for tests and embedders; `serve` uses the environment.
+    pub blob_settings: Vec<(String, String)>,
+    /// On SIGTERM, how long running chunks may take to finish before the process exits anyway.
+    pub shutdown_grace: Duration,
 }
 
 /// Where the TLS certificate and key come from.
@@ -124,6 +186,10 @@ impl Default for ServerConfig {
             hold_jobs: false,
             faults_file: None,
             seed_dir: None,
+            backend: Backend::Sqlite,
+            blob_store: None,
+            blob_settings: Vec::new(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }

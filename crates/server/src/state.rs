@@ -28,11 +28,14 @@ pub struct AppState {
     pub clock: bulkforce_core::clock::Clock,
     /// Fault injection rules (`/_bulkforce/faults`, `--faults`): per instance, in memory.
     pub faults: Arc<Faults>,
+    /// Set when the server stops: workers claim nothing more and running jobs stop at their next chunk.
+    pub shutdown: Arc<crate::worker::Shutdown>,
 }
 
 impl AppState {
     /// Runs store work on a blocking thread (the `Store` is synchronous), off the async threads; a storage
-    /// failure is the server's fault and becomes a logged 500. What `work` needs besides the store (ids, a
+    /// failure is the server's fault and becomes a logged 500, or a 503 when the storage cannot be reached
+    /// (see [`wire::store_error`]). What `work` needs besides the store (ids, a
     /// blob store handle) it takes by move.
     pub async fn with_store<T, F>(&self, work: F) -> Result<T, ApiError>
     where

@@ -156,11 +156,28 @@ pub async fn token(state: &AppState, base: &str, request: Request) -> Response {
     let issued = match outcome {
         Ok(Ok(issued)) => issued,
         Ok(Err(e)) => return e.response(),
-        Err(e) => return wire::error(&e),
+        Err(e) => return failure(&e),
     };
     match issue(state, base, issued).await {
         Ok(body) => wire::json(StatusCode::OK, &body),
-        Err(e) => wire::error(&e),
+        Err(e) => failure(&e),
+    }
+}
+
+/// The storage out of reach (a 503 `SERVER_UNAVAILABLE` from the store): OAuth's own
+/// `temporarily_unavailable`, which OAuth clients retry; other failures keep the API's error envelope.
+const UNAVAILABLE: OAuthError = OAuthError {
+    status: StatusCode::SERVICE_UNAVAILABLE,
+    error: "temporarily_unavailable",
+    description: "the server is temporarily unavailable, try again later",
+};
+
+/// A failed store call at the token endpoint, answered in OAuth's shape when the client may retry.
+fn failure(e: &ApiError) -> Response {
+    if e.error_code == wire::SERVER_UNAVAILABLE {
+        UNAVAILABLE.response()
+    } else {
+        wire::error(e)
     }
 }
 
@@ -404,7 +421,7 @@ pub async fn revoke(state: &AppState, request: Request) -> Response {
         Ok(false) => {
             OAuthError::new("unsupported_token_type", "this token type is not supported").response()
         }
-        Err(e) => wire::error(&e),
+        Err(e) => failure(&e),
     }
 }
 

@@ -3,10 +3,12 @@
 
 use super::oauth::new_access_token;
 use crate::state::AppState;
+use crate::wire;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use bulkforce_core::ApiError;
 use bulkforce_store::{LoginOutcome, StoreError, TokenKind};
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -88,6 +90,16 @@ fn fault(code: &str, message: &str) -> Response {
     )
 }
 
+/// The fault code of a failed store call: `SERVER_UNAVAILABLE` when the storage is out of reach (the client
+/// may retry), else `UNKNOWN_EXCEPTION`.
+fn failure_code(e: &ApiError) -> &'static str {
+    if e.error_code == wire::SERVER_UNAVAILABLE {
+        wire::SERVER_UNAVAILABLE
+    } else {
+        "UNKNOWN_EXCEPTION"
+    }
+}
+
 /// `POST /services/Soap/{u|c}/{version}` with a `login` envelope.
 pub async fn login(
     state: &AppState,
@@ -140,7 +152,7 @@ pub async fn login(
                 "Too many logins at once, try again later.",
             );
         }
-        Err(e) => return fault("UNKNOWN_EXCEPTION", &e.message),
+        Err(e) => return fault(failure_code(&e), &e.message),
     };
     let token = new_access_token(principal.org_id);
     let timeout = state.config.session_timeout;
@@ -152,7 +164,7 @@ pub async fn login(
         })
         .await
     {
-        return fault("UNKNOWN_EXCEPTION", &e.message);
+        return fault(failure_code(&e), &e.message);
     }
     let org15 = &principal.org_id.as_str()[..15];
     let namespace = if api == 'c' {
@@ -205,7 +217,7 @@ async fn logout(state: &AppState, api: char, session_id: Option<String>) -> Resp
             "INVALID_SESSION_ID",
             "Invalid Session ID found in SessionHeader: Illegal Session",
         ),
-        Err(e) => fault("UNKNOWN_EXCEPTION", &e.message),
+        Err(e) => fault(failure_code(&e), &e.message),
     }
 }
 

@@ -15,6 +15,7 @@ pub use request::{
     SmallBodyError, body_up_to, form_pairs, query_param, read_small_body, small_body,
 };
 pub use response::{
-    empty, error, internal_error, json, not_allowed, store_error, unexpected_message,
+    SERVER_UNAVAILABLE, empty, error, internal_error, json, not_allowed, store_error,
+    unexpected_message,
 };
 pub use stream::stream_csv;

@@ -56,9 +56,29 @@ pub fn not_allowed(method: &Method, allowed: &[&str]) -> ApiError {
     ApiError::method_not_allowed(method.as_str(), allowed)
 }
 
-/// Storage failures are the server's fault: 500, logged (see [`internal_error`]).
+/// Storage failures are the server's fault: 500, logged (see [`internal_error`]); storage that cannot be
+/// reached right now (the database restarting, the bucket out of reach) is 503 [`SERVER_UNAVAILABLE`], so
+/// that clients retry rather than give up.
 pub fn store_error(e: StoreError) -> ApiError {
-    internal_error(&format_args!("store failure: {e}"))
+    match e {
+        StoreError::Unavailable(detail) => unavailable(&detail),
+        e => internal_error(&format_args!("store failure: {e}")),
+    }
+}
+
+/// Salesforce's error code for an instance that cannot serve for now (maintenance, overload): a 503 with
+/// this code, which clients treat as "retry later".
+pub const SERVER_UNAVAILABLE: &str = "SERVER_UNAVAILABLE";
+
+/// 503 `SERVER_UNAVAILABLE`: the database or object store is out of reach. `detail` (which may name hosts)
+/// is only logged.
+fn unavailable(detail: &dyn Display) -> ApiError {
+    tracing::warn!(error = %detail, "storage unavailable");
+    ApiError::new(
+        503,
+        SERVER_UNAVAILABLE,
+        "The server is temporarily unavailable. Please try again later.",
+    )
 }
 
 /// A failure of the server's own: 500 `UNKNOWN_EXCEPTION` with Salesforce's wording and nothing of

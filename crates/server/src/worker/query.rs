@@ -2,7 +2,7 @@
 //! job's dialect, with a row index beside it so that any results page is a seek. Both files appear
 //! atomically when the job completes.
 
-use super::outcome::{Stop, finish};
+use super::outcome::{Ended, Stop, finish};
 use crate::soql::Mode;
 use crate::soql::compile_query;
 use crate::state::AppState;
@@ -22,12 +22,13 @@ const FLUSH_BYTES: usize = 256 * 1024;
 /// Index entries (8 bytes each) collected before they are written.
 const INDEX_FLUSH_BYTES: usize = 64 * 1024;
 
-/// Runs a claimed query job to its end.
-pub(super) fn process(state: &AppState, claimed: ClaimedJob) {
+/// Runs a claimed query job to its end (or until it pauses: it then runs again from the start, since its
+/// files appear only at the end).
+pub(super) fn process(state: &AppState, claimed: ClaimedJob) -> Ended {
     let ClaimedJob {
         org_id: org, job, ..
     } = claimed;
-    finish(state, org, &job, run(state, org, &job).map(Some));
+    finish(state, org, &job, run(state, org, &job).map(Some))
 }
 
 /// Writes the job's result and index; the number of rows written.
@@ -85,6 +86,10 @@ fn run(state: &AppState, org: SfId, job: &Job) -> Result<u64, Stop> {
                 std::thread::sleep(std::time::Duration::from_millis(
                     state.config.chunk_delay_ms,
                 ));
+            }
+            if state.shutdown.is_stopping() {
+                stopped = Some(Stop::ShuttingDown);
+                return Ok(false);
             }
             let current = state.store.job_summary(org, job.id)?;
             if current

@@ -1,7 +1,13 @@
 //! A small harness for the ingest API integration tests: a real server on an ephemeral port with its own
 //! data directory, a plain HTTP client, and helpers for the job lifecycle and for Salesforce's exact bytes.
+//!
+//! The backend comes from `BULKFORCE_TEST_BACKEND`: `sqlite` (the default: databases and blobs in the data
+//! dir) or `postgres` (a fresh database on the test PostgreSQL and a fresh bucket on the S3-compatible test
+//! server, see [`backend`]), so that the same suites run on both.
 
 #![allow(dead_code)]
+
+pub mod backend;
 
 use bulkforce_core::id::SfId;
 use bulkforce_server::{Running, ServerConfig};
@@ -34,12 +40,18 @@ pub const ACCOUNT_EXTENSION: &str = r#"{
   ]
 }"#;
 
+// Not every test file skips a test on PostgreSQL.
+#[allow(unused_imports)]
+pub use backend::{on_postgres, sqlite_only};
+
 /// A running server and a client for it.
 pub struct Server {
     pub running: Running,
     pub client: Client,
     _data: TempDir,
     _schema: Option<TempDir>,
+    /// The database and bucket of a PostgreSQL run, kept as long as the server.
+    _shared: Option<std::sync::Arc<backend::Shared>>,
 }
 
 /// A response, read in full.
@@ -125,6 +137,7 @@ pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Server {
         ..Default::default()
     };
     configure(&mut config);
+    let shared = backend::configure(&mut config).await;
     let running = bulkforce_server::start(config)
         .await
         .expect("server starts");
@@ -139,10 +152,17 @@ pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Server {
         client,
         _data: data,
         _schema: None,
+        _shared: shared,
     }
 }
 
 impl Server {
+    /// Stops the server gracefully, as SIGTERM does (see `Running::shutdown`); its database and bucket stay
+    /// for a server started again on the same data dir.
+    pub async fn shutdown(self, grace: Duration) {
+        self.running.shutdown(grace).await;
+    }
+
     pub fn token(&self) -> &str {
         &self.running.token
     }

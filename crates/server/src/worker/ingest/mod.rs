@@ -14,7 +14,7 @@ mod pipeline;
 mod result_parts;
 mod upload;
 
-use super::outcome::{Stop, finish};
+use super::outcome::{Ended, Stop, finish};
 use crate::state::AppState;
 use bulkforce_core::csv::{Record, RecordReader, Terminator};
 use bulkforce_core::id::SfId;
@@ -33,8 +33,8 @@ use upload::{
 /// Salesforce's limit on the header row.
 const MAX_HEADER_CHARS: usize = 32_000;
 
-/// Processes a claimed job to its end (or until it is aborted or deleted).
-pub(super) fn process(state: &AppState, claimed: ClaimedJob) {
+/// Processes a claimed job to its end (or until it is aborted or deleted, or pauses).
+pub(super) fn process(state: &AppState, claimed: ClaimedJob) -> Ended {
     let ClaimedJob {
         org_id: org,
         job,
@@ -46,7 +46,7 @@ pub(super) fn process(state: &AppState, claimed: ClaimedJob) {
         org,
         &job,
         run(state, org, &job, checkpoint).map(|()| None),
-    );
+    )
 }
 
 /// Runs the job: the header and plan, then the pipeline from the start of the data or from the checkpoint.

@@ -220,6 +220,10 @@ impl<'a> Pipeline<'a> {
             if state.store.give_up_held_job(org, job.id)? {
                 return Err(Stop::Held);
             }
+            // The server is stopping: what is committed stays, and the next claim resumes from it.
+            if state.shutdown.is_stopping() {
+                return Err(Stop::ShuttingDown);
+            }
             if state.config.chunk_delay_ms > 0 {
                 std::thread::sleep(Duration::from_millis(state.config.chunk_delay_ms));
             }
