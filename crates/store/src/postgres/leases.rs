@@ -254,9 +254,4 @@ impl PgStore {
     pub fn stop_renewing_leases(&self) {
         self.leases.stop();
     }
-
-    /// The leases, for the records module's fenced transactions.
-    pub(crate) fn leases(&self) -> &Leases {
-        &self.leases
-    }
 }

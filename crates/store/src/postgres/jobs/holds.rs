@@ -164,7 +164,7 @@ impl PgStore {
         match filter.kind {
             Some(JobKind::Query) => conditions.push("operation IN ('query', 'queryAll')".into()),
             Some(JobKind::Ingest) => {
-                conditions.push("operation NOT IN ('query', 'queryAll')".into())
+                conditions.push("operation NOT IN ('query', 'queryAll')".into());
             }
             None => {}
         }
