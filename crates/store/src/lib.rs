@@ -10,6 +10,7 @@
 //! With the `conformance` feature, `conformance` holds the trait's contract as tests that every backend
 //! runs unchanged (`store_conformance_tests!`); `tests/conformance_sqlite.rs` runs them against SQLite.
 
+mod auth;
 pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -55,7 +56,7 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     /// Too many password checks at once: the caller should answer "try again later" (see
-    /// `sqlite::auth::hashing` for why hashing is bounded).
+    /// `auth::hashing` for why hashing is bounded).
     #[error("too many password checks at once; try again later")]
     Busy,
     /// What the caller named does not exist (a snapshot).

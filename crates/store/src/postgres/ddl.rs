@@ -58,7 +58,7 @@ const VERSIONS: &[&str] = &[
      CREATE TABLE bulkforce.users (
          id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES bulkforce.orgs(id),
          username TEXT NOT NULL, password_hash TEXT, created_ms BIGINT NOT NULL,
-         failed_logins INTEGER NOT NULL DEFAULT 0, locked_until_ms BIGINT, locked BOOLEAN NOT NULL DEFAULT false);
+         failed_logins INTEGER NOT NULL DEFAULT 0, locked_until_ms BIGINT);
      CREATE UNIQUE INDEX users_username ON bulkforce.users (lower(username));
      CREATE TABLE bulkforce.apps (
          id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES bulkforce.orgs(id), name TEXT NOT NULL,

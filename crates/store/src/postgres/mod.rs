@@ -80,6 +80,8 @@ pub struct PgStore {
     data_ops: parking_lot::Mutex<()>,
     /// Holds asked for and not yet written (see `crate::hold_requests`).
     hold_requests: crate::hold_requests::HoldRequests,
+    /// Held while a clock setting is stored and applied, so the clock always matches the stored row.
+    clock_setting_lock: parking_lot::Mutex<()>,
 }
 
 impl PgStore {
@@ -111,6 +113,7 @@ impl PgStore {
             orgs: RwLock::new(HashMap::new()),
             data_ops: parking_lot::Mutex::new(()),
             hold_requests: crate::hold_requests::HoldRequests::default(),
+            clock_setting_lock: parking_lot::Mutex::new(()),
         };
         store.clock.set(store.stored_clock_setting()?);
         store.leases.start_renewing(store.pool.clone());

@@ -1,17 +1,16 @@
 //! Orgs, users, connected apps and tokens in the control database.
 //!
-//! Passwords and client secrets are hashed with argon2 (bounded in concurrency and memory: `hashing`);
+//! Passwords and client secrets are hashed with argon2 (bounded in concurrency and memory: `crate::auth`);
 //! tokens (random, high-entropy) with SHA-256, so that a token can be found by its hash. Nothing secret
 //! is stored in clear. Password logins and lockouts are in `lockout`.
 
-mod hashing;
 mod lockout;
 
 use super::{OrgDb, SqliteStore, records};
+use crate::auth::{APP_PREFIX, hash_secret, hash_token, random_secret, verify_secret};
 use crate::{App, Org, Principal, Result, StoreError, TokenKind};
 use bulkforce_core::id::{KeyPrefix, SHARDS, SfId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use sha2::{Digest, Sha256};
 
 pub(crate) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS orgs (
@@ -30,38 +29,6 @@ pub(crate) const SCHEMA: &str = "
         revoked_ms INTEGER);
     CREATE INDEX IF NOT EXISTS tokens_user ON tokens (user_id);";
 
-/// Connected-app ids use Salesforce's `0H4` prefix.
-const APP_PREFIX: &str = "0H4";
-
-pub(crate) fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn hash_secret(secret: &str) -> Result<String> {
-    hashing::hasher().hash(secret).map_err(|e| match e {
-        hashing::HashError::Busy => StoreError::Busy,
-        e => StoreError::Invalid(format!("hashing failed: {e}")),
-    })
-}
-
-/// Whether `secret` matches `hash`; `StoreError::Busy` when no hashing permit came free in time.
-fn verify_secret(secret: &str, hash: &str) -> Result<bool> {
-    hashing::hasher()
-        .verify(secret, hash)
-        .map_err(|hashing::Busy| StoreError::Busy)
-}
-
-/// A hashing permit of the process, held across a login's lockout bookkeeping and its one argon2 run;
-/// `StoreError::Busy` when none came free in time.
-fn hashing_permit() -> Result<hashing::Permit<'static>> {
-    hashing::hasher()
-        .permit()
-        .map_err(|hashing::Busy| StoreError::Busy)
-}
-
 fn id(text: &str) -> Result<SfId> {
     SfId::parse(text).map_err(|e| StoreError::Corrupt(format!("{text}: {e}")))
 }
@@ -76,16 +43,6 @@ fn to_principal((org, user, username): (String, String, String)) -> Result<Princ
         user_id: id(&user)?,
         username,
     })
-}
-
-/// A random secret of `len` characters from `[A-Za-z0-9]`.
-pub(crate) fn random_secret(len: usize) -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
 }
 
 impl SqliteStore {

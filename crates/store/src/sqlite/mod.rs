@@ -19,6 +19,7 @@ mod settings;
 mod snapshot;
 mod timeline;
 
+use crate::auth::{DEFAULT_ADMIN_USERNAME, DEFAULT_ORG_NAME};
 use crate::blob::BlobStore;
 use crate::snapshot::SnapshotInfo;
 use crate::usage::{ApiCounter, RollingUsage};
@@ -44,10 +45,6 @@ use std::sync::Arc;
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
 const READER_CACHE_KIB: i64 = 16 * 1024;
 const POOLED_READERS: usize = 8;
-
-/// The org every fresh data directory starts with.
-const DEFAULT_ORG_NAME: &str = "bulkforce";
-const DEFAULT_ADMIN_USERNAME: &str = "admin@bulkforce.local";
 
 pub struct SqliteStore {
     dir: PathBuf,

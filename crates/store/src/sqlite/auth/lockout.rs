@@ -17,15 +17,12 @@
 //! an unknown user, a user without a password or a locked-out user. A locked-out user, a wrong password
 //! and an unknown username therefore take the same time, and tell nothing apart.
 
-use super::hashing::DUMMY_HASH;
-use super::{hashing_permit, to_principal};
+use super::to_principal;
+use crate::auth::{DUMMY_HASH, FOREVER, hashing_permit, lock_end};
 use crate::sqlite::SqliteStore;
 use crate::{LockedUser, LockoutPolicy, LoginOutcome, Principal, Result};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// `locked_until_ms` of a lockout that lasts until an administrator ends it.
-const FOREVER: i64 = i64::MAX;
 
 /// The lockout columns, added to a control database made before they existed.
 pub(super) fn add_columns(conn: &Connection) -> Result<()> {
@@ -54,16 +51,6 @@ pub(super) fn add_columns(conn: &Connection) -> Result<()> {
 struct Attempt {
     principal: Principal,
     password_hash: String,
-}
-
-/// When a lockout starting at `now_ms` ends under `policy`.
-fn lock_end(policy: &LockoutPolicy, now_ms: i64) -> i64 {
-    match policy.duration {
-        Some(duration) => {
-            now_ms.saturating_add(i64::try_from(duration.as_millis()).unwrap_or(FOREVER))
-        }
-        None => FOREVER,
-    }
 }
 
 impl SqliteStore {
