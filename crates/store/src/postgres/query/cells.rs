@@ -48,7 +48,7 @@ pub(super) fn store_cell(slot: &mut Value, row: &Row, i: usize, cell: Cell) -> R
         Cell::BigInt => {
             *slot = row
                 .try_get::<_, Option<i64>>(i)?
-                .map_or(Value::Null, Value::Integer)
+                .map_or(Value::Null, Value::Integer);
         }
         Cell::Int => {
             *slot = row
@@ -58,7 +58,7 @@ pub(super) fn store_cell(slot: &mut Value, row: &Row, i: usize, cell: Cell) -> R
         Cell::Double => {
             *slot = row
                 .try_get::<_, Option<f64>>(i)?
-                .map_or(Value::Null, Value::Real)
+                .map_or(Value::Null, Value::Real);
         }
     }
     Ok(())

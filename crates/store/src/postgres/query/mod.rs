@@ -4,6 +4,8 @@
 
 mod cells;
 mod dialect;
+#[cfg(test)]
+mod tests;
 
 use super::PgStore;
 use crate::soql_render::{self, Param, Rendered};
