@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod pg_database;
 pub mod queries;
 pub mod reset;
+pub mod row_order;
 pub mod rows;
 pub mod seed;
 pub mod snapshots;
@@ -103,6 +104,13 @@ macro_rules! store_conformance_tests {
                 upserts_match_on_the_external_id,
                 a_key_repeated_in_one_chunk_fails_each_of_its_rows,
                 a_unique_value_clash_fails_the_row_only,
+            }
+            row_order {
+                a_unique_value_taken_earlier_in_the_chunk_fails_the_later_row,
+                a_row_sees_the_updates_and_deletes_of_earlier_rows,
+                a_unique_value_freed_earlier_in_the_chunk_can_be_taken,
+                a_lookup_finds_a_parent_inserted_earlier_in_the_chunk,
+                references_to_missing_or_deleted_records_fail,
             }
             auth {
                 the_default_org_is_created_once,
