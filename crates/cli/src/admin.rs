@@ -5,7 +5,10 @@
 mod control;
 
 use anyhow::{Context, bail};
+use bulkforce_core::clock::Clock;
 use bulkforce_core::id::SfId;
+use bulkforce_core::schema::Schema;
+use bulkforce_store::postgres::{PgOptions, PgStore};
 use bulkforce_store::sqlite::SqliteStore;
 use bulkforce_store::{Principal, Store, TokenKind};
 use clap::{Args, Subcommand};
@@ -38,6 +41,15 @@ pub struct AdminArgs {
         help_heading = DATA_DIR_HEADING
     )]
     schema_dir: Option<PathBuf>,
+    /// The PostgreSQL database of servers started with --database-url (instead of the data directory).
+    #[arg(
+        long,
+        env = "BULKFORCE_DATABASE_URL",
+        hide_env_values = true,
+        global = true,
+        help_heading = DATA_DIR_HEADING
+    )]
+    database_url: Option<String>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -79,6 +91,7 @@ pub enum Admin {
 pub struct DataDirArgs {
     data_dir: PathBuf,
     schema_dir: Option<PathBuf>,
+    database_url: Option<String>,
     json: bool,
     command: DataDirCommand,
 }
@@ -90,6 +103,7 @@ impl AdminArgs {
             AdminCommand::DataDir(command) => Admin::DataDir(DataDirArgs {
                 data_dir: self.data_dir,
                 schema_dir: self.schema_dir,
+                database_url: self.database_url,
                 json: self.json,
                 command,
             }),
@@ -184,10 +198,12 @@ fn org_id(text: &str) -> anyhow::Result<SfId> {
         .with_context(|| format!("{text} is not an org id"))
 }
 
-/// `bulkforce admin`: opens the data directory (creating the default org if needed) and runs one subcommand.
+/// `bulkforce admin`: opens the data directory or the database (creating the default org if needed) and runs
+/// one subcommand.
 pub fn run(args: DataDirArgs) -> anyhow::Result<()> {
     let schema = Arc::new(bulkforce_server::load_schema(args.schema_dir.as_deref())?);
-    let store = SqliteStore::open(&args.data_dir, schema).context("opening the data directory")?;
+    let store = open_store(&args, schema)?;
+    let store = store.as_ref();
     store.ensure_default_org()?;
     let json_output = args.json;
     match args.command {
@@ -195,7 +211,7 @@ pub fn run(args: DataDirArgs) -> anyhow::Result<()> {
             name,
             username,
             password,
-        } => create_org(&store, &name, &username, password.as_deref(), json_output),
+        } => create_org(store, &name, &username, password.as_deref(), json_output),
         DataDirCommand::CreateUser {
             org,
             username,
@@ -210,30 +226,43 @@ pub fn run(args: DataDirArgs) -> anyhow::Result<()> {
                 last_name: &last_name,
                 first_name: &first_name,
             };
-            create_user(&store, &user, json_output)
+            create_user(store, &user, json_output)
         }
         DataDirCommand::SetPassword { username, password } => {
-            set_password(&store, &username, &password, json_output)
+            set_password(store, &username, &password, json_output)
         }
         DataDirCommand::CreateApp {
             org,
             name,
             certificate,
-        } => create_app(&store, &org, &name, certificate, json_output),
+        } => create_app(store, &org, &name, certificate, json_output),
         DataDirCommand::Token {
             username,
             ttl,
             refresh,
-        } => token(&store, &username, ttl, refresh.as_deref(), json_output),
-        DataDirCommand::List => list(&store, json_output),
-        DataDirCommand::Unlock { username } => unlock(&store, &username, json_output),
-        DataDirCommand::Revoke { token } => revoke(&store, &token, json_output),
+        } => token(store, &username, ttl, refresh.as_deref(), json_output),
+        DataDirCommand::List => list(store, json_output),
+        DataDirCommand::Unlock { username } => unlock(store, &username, json_output),
+        DataDirCommand::Revoke { token } => revoke(store, &token, json_output),
     }
+}
+
+/// The servers' store: the PostgreSQL database of `--database-url`, else SQLite in the data directory.
+fn open_store(args: &DataDirArgs, schema: Arc<Schema>) -> anyhow::Result<Box<dyn Store>> {
+    let Some(url) = &args.database_url else {
+        let store =
+            SqliteStore::open(&args.data_dir, schema).context("opening the data directory")?;
+        return Ok(Box::new(store));
+    };
+    // An admin command claims no jobs; its id only names it among the database's clients.
+    let options = PgOptions::new(url.clone(), format!("admin-{}", std::process::id()));
+    let store = PgStore::connect(options, schema, Clock::real()).context("opening the database")?;
+    Ok(Box::new(store))
 }
 
 /// `admin create-org`: the org, its admin user, and a token for that user.
 fn create_org(
-    store: &SqliteStore,
+    store: &dyn Store,
     name: &str,
     username: &str,
     password: Option<&str>,
@@ -263,7 +292,7 @@ struct NewUser<'a> {
 }
 
 /// `admin create-user`.
-fn create_user(store: &SqliteStore, user: &NewUser, json_output: bool) -> anyhow::Result<()> {
+fn create_user(store: &dyn Store, user: &NewUser, json_output: bool) -> anyhow::Result<()> {
     let principal = store.create_user(
         user.org,
         user.username,
@@ -284,7 +313,7 @@ fn create_user(store: &SqliteStore, user: &NewUser, json_output: bool) -> anyhow
 
 /// `admin set-password`.
 fn set_password(
-    store: &SqliteStore,
+    store: &dyn Store,
     username: &str,
     password: &str,
     json_output: bool,
@@ -302,7 +331,7 @@ fn set_password(
 
 /// `admin create-app`: prints the client secret, which is stored only as a hash.
 fn create_app(
-    store: &SqliteStore,
+    store: &dyn Store,
     org: &str,
     name: &str,
     certificate: Option<PathBuf>,
@@ -327,7 +356,7 @@ fn create_app(
 
 /// `admin token`: an access token, and with --refresh a refresh token bound to an app.
 fn token(
-    store: &SqliteStore,
+    store: &dyn Store,
     username: &str,
     ttl: Option<u64>,
     refresh: Option<&str>,
@@ -354,7 +383,7 @@ fn token(
 
 /// A refresh token for `principal`, bound to the app `client_id`.
 fn issue_refresh(
-    store: &SqliteStore,
+    store: &dyn Store,
     principal: &Principal,
     client_id: &str,
 ) -> anyhow::Result<String> {
@@ -376,7 +405,7 @@ fn issue_refresh(
 }
 
 /// `admin list`: every org with its users and apps.
-fn list(store: &SqliteStore, json_output: bool) -> anyhow::Result<()> {
+fn list(store: &dyn Store, json_output: bool) -> anyhow::Result<()> {
     let mut orgs = Vec::new();
     let mut text = String::new();
     let locked = store.locked_users(store.clock().now())?;
@@ -430,7 +459,7 @@ fn list(store: &SqliteStore, json_output: bool) -> anyhow::Result<()> {
 }
 
 /// `admin unlock --username U`: as Salesforce's "Unlock" on a user.
-fn unlock(store: &SqliteStore, username: &str, json_output: bool) -> anyhow::Result<()> {
+fn unlock(store: &dyn Store, username: &str, json_output: bool) -> anyhow::Result<()> {
     if !store.unlock_user(username)? {
         bail!("no user {username}");
     }
@@ -443,7 +472,7 @@ fn unlock(store: &SqliteStore, username: &str, json_output: bool) -> anyhow::Res
 }
 
 /// `admin revoke TOKEN`.
-fn revoke(store: &SqliteStore, token: &str, json_output: bool) -> anyhow::Result<()> {
+fn revoke(store: &dyn Store, token: &str, json_output: bool) -> anyhow::Result<()> {
     if !store.revoke_token(token)? {
         bail!("no live token matches");
     }
@@ -456,7 +485,7 @@ fn revoke(store: &SqliteStore, token: &str, json_output: bool) -> anyhow::Result
 }
 
 fn issue(
-    store: &SqliteStore,
+    store: &dyn Store,
     principal: &Principal,
     expires_ms: Option<i64>,
 ) -> anyhow::Result<String> {
