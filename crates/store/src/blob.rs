@@ -27,6 +27,12 @@ pub trait BlobStore: Send + Sync {
     fn size(&self, key: &str) -> Result<Option<u64>>;
     /// Removes every blob whose key starts with `prefix` (a folder).
     fn delete_prefix(&self, prefix: &str) -> Result<()>;
+    /// Copies every committed blob under the folder `src_prefix` to the same relative key under
+    /// `dest_prefix`, within the store (hard links for files, server-side copies in a bucket: the bytes
+    /// do not pass through the caller). Blobs already under `dest_prefix` and not under `src_prefix`
+    /// stay. A PostgreSQL snapshot keeps its blobs this way. Blobs are never changed in place, only
+    /// replaced whole, so a copy taken while blobs are written holds each one as it was or as it became.
+    fn copy_prefix(&self, src_prefix: &str, dest_prefix: &str) -> Result<()>;
     /// Copies every committed blob under the folder `prefix` to `dest/<key>` (a snapshot takes an org's
     /// blobs this way). Blobs are never changed in place, only replaced whole, so a copy taken while
     /// blobs are written holds each blob either as it was or as it became.
@@ -106,22 +112,30 @@ impl LocalBlobs {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf> {
-        let valid = !key.is_empty()
-            && key
-                .split('/')
-                .all(|part| !part.is_empty() && part != "." && part != "..")
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-'));
-        if !valid {
-            return Err(StoreError::Invalid(format!("invalid blob key {key:?}")));
-        }
+        check_key(key)?;
         Ok(self.root.join(key))
     }
 }
 
+/// Checks a blob key: `/`-separated parts of `[A-Za-z0-9._-]`, none empty, `.` or `..`. Every store
+/// takes the same keys, so a key that works on files works in a bucket and never escapes either.
+pub(crate) fn check_key(key: &str) -> Result<()> {
+    let valid = !key.is_empty()
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!("invalid blob key {key:?}")))
+    }
+}
+
 /// Whether `path` is a blob's temporary file (`.{name}.{random}.tmp`, see [`BlobStore::create`]).
-fn is_temp_name(path: &Path) -> bool {
+pub(crate) fn is_temp_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
@@ -214,6 +228,10 @@ impl BlobStore for LocalBlobs {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
         }
+    }
+
+    fn copy_prefix(&self, src_prefix: &str, dest_prefix: &str) -> Result<()> {
+        copy_tree(&self.path(src_prefix)?, &self.path(dest_prefix)?)
     }
 
     fn export_prefix(&self, prefix: &str, dest: &Path) -> Result<()> {
