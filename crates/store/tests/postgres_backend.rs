@@ -238,3 +238,260 @@ mod control_plane {
         Ok(())
     }
 }
+
+/// Job ownership across instances: a claim is a lease (owner, epoch, expiry on the database's clock)
+/// that its owner renews while it lives; another instance takes the job over only once the lease lapsed,
+/// from the checkpoint the owner committed, and the old owner can never commit after that.
+mod leases {
+    use bulkforce_core::clock::Clock;
+    use bulkforce_core::id::SfId;
+    use bulkforce_core::ingest::{IngestPlan, RowOp, RowValues};
+    use bulkforce_core::job::{Job, JobState, Operation};
+    use bulkforce_core::value::Value;
+    use bulkforce_store::conformance::pg_database::TestDatabase;
+    use bulkforce_store::conformance::{Feed, chunk_of, new_job, schema};
+    use bulkforce_store::postgres::{PgOptions, PgStore};
+    use bulkforce_store::{ChunkCommit, ClaimedJob, Result, Store, StoreError, UploadStart};
+    use std::time::{Duration, Instant};
+
+    /// Short enough for a test to see a lease lapse, long enough that renewals (every third of it)
+    /// keep it alive on a busy machine.
+    const LEASE: Duration = Duration::from_secs(2);
+
+    /// How long a test waits for something that must happen (a lapse, a renewal) before failing.
+    const DEADLINE: Duration = Duration::from_secs(30);
+
+    fn instance(database: &TestDatabase, id: &str) -> Result<PgStore> {
+        let mut options = PgOptions::new(database.url.clone(), id);
+        options.lease = LEASE;
+        options.pool_size = 4;
+        PgStore::connect(options, schema(), Clock::real())
+    }
+
+    /// An uploaded Account insert job of the default org, waiting to be claimed.
+    fn waiting_job(store: &PgStore) -> Result<(SfId, Job)> {
+        let admin = store.ensure_default_org()?;
+        let job = store.create_job(
+            admin.org_id,
+            new_job(&admin, Operation::Insert, "Account", None),
+        )?;
+        store.begin_upload(admin.org_id, job.id)?;
+        store.end_upload(admin.org_id, job.id, Some(100))?;
+        let (job, moved) = store
+            .transition(
+                admin.org_id,
+                job.id,
+                &[JobState::Open],
+                JobState::UploadComplete,
+                None,
+            )?
+            .ok_or_else(|| StoreError::Invalid("the job just created is gone".into()))?;
+        assert!(moved);
+        Ok((admin.org_id, job))
+    }
+
+    /// Applies chunk `index` (one Account named `name`) as `store`'s worker would.
+    fn apply(store: &PgStore, org: SfId, job: &Job, index: u64, name: &str) -> Result<ChunkCommit> {
+        let schema = store.schema();
+        let account = schema.object("Account").expect("Account is built in");
+        let name_field = account.field_index("Name").expect("Account has a Name");
+        let plan = IngestPlan::new(
+            schema,
+            account.clone(),
+            Operation::Insert,
+            None,
+            &["Name".to_owned()],
+        )
+        .expect("Name is an Account field");
+        let row = RowOp::Insert(RowValues {
+            assignments: vec![(name_field, Value::Text(name.to_owned()))],
+            lookups: Vec::new(),
+        });
+        store.apply_chunks(
+            org,
+            job,
+            &plan,
+            chunk_of(index, vec![Ok(row)]),
+            &mut Feed::default(),
+        )
+    }
+
+    /// `store`'s first successful claim, polled until `DEADLINE`.
+    fn claim_within_deadline(store: &PgStore) -> Result<ClaimedJob> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(claim) = store.claim_job()? {
+                return Ok(claim);
+            }
+            assert!(Instant::now() < deadline, "no job became claimable");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The job's lease as stored: owner, and whether it runs past the database's now.
+    fn lease_of(database: &TestDatabase, job: SfId) -> Result<(Option<String>, bool)> {
+        let mut client = postgres::Client::connect(&database.url, postgres::NoTls)?;
+        let row = client.query_one(
+            "SELECT lease_owner, coalesce(lease_until > now(), false) FROM bulkforce.jobs WHERE id = $1",
+            &[&job.as_str()],
+        )?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    #[test]
+    fn a_renewing_owner_keeps_its_job_past_the_first_lease() -> Result<()> {
+        let database = TestDatabase::create();
+        let (a, b) = (instance(&database, "a")?, instance(&database, "b")?);
+        let (_, job) = waiting_job(&a)?;
+        assert_eq!(a.claim_job()?.map(|c| c.job.id), Some(job.id));
+        let mut client = postgres::Client::connect(&database.url, postgres::NoTls)?;
+        let first_until: std::time::SystemTime = client
+            .query_one(
+                "SELECT lease_until FROM bulkforce.jobs WHERE id = $1",
+                &[&job.id.as_str()],
+            )?
+            .get(0);
+        // Wait (on the database's clock) until the first lease would have lapsed without renewal.
+        let deadline = Instant::now() + DEADLINE;
+        while client
+            .query_one("SELECT now() <= $1", &[&first_until])?
+            .get::<_, bool>(0)
+        {
+            assert!(Instant::now() < deadline, "the database clock stands still");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            b.claim_job()?.is_none(),
+            "A renews its lease: B claims nothing"
+        );
+        assert_eq!(lease_of(&database, job.id)?, (Some("a".to_owned()), true));
+        Ok(())
+    }
+
+    #[test]
+    fn a_dead_owners_job_is_taken_over_from_its_checkpoint_and_the_stale_owner_commits_nothing()
+    -> Result<()> {
+        let database = TestDatabase::create();
+        let (a, b) = (instance(&database, "a")?, instance(&database, "b")?);
+        let (org, job) = waiting_job(&a)?;
+        let on_a = a.claim_job()?.expect("the job waits");
+        assert_eq!(
+            apply(&a, org, &on_a.job, 0, "Applied by A")?,
+            ChunkCommit::Committed
+        );
+        assert!(b.claim_job()?.is_none(), "A's lease is live");
+
+        // A stops renewing, as an instance that died or hangs: after the lease, B takes the job over.
+        a.stop_renewing_leases();
+        let on_b = claim_within_deadline(&b)?;
+        assert_eq!(on_b.job.id, job.id);
+        assert_eq!(on_b.job.state, JobState::InProgress);
+        assert_eq!(on_b.job.number_records_processed, 1);
+        assert_eq!(
+            (
+                on_b.checkpoint.chunks_done,
+                on_b.checkpoint.next_offset,
+                on_b.checkpoint.next_line
+            ),
+            (1, 100, 10),
+            "B resumes after the chunk A committed"
+        );
+        assert_eq!(lease_of(&database, job.id)?, (Some("b".to_owned()), true));
+
+        // A wakes up: its next chunk and its finish are fenced off, and commit nothing.
+        assert_eq!(
+            apply(&a, org, &on_a.job, 1, "Stale A")?,
+            ChunkCommit::JobStopped
+        );
+        assert!(!a.finish_job(org, job.id, JobState::JobComplete, None, None)?);
+        assert_eq!(a.count_records(org, "Account", true)?, 1);
+        assert_eq!(a.checkpoint(org, job.id)?.map(|c| c.chunks_done), Some(1));
+
+        assert_eq!(
+            apply(&b, org, &on_b.job, 1, "Applied by B")?,
+            ChunkCommit::Committed
+        );
+        assert!(b.finish_job(org, job.id, JobState::JobComplete, None, None)?);
+        let done = b.get_job(org, job.id)?.expect("the job is kept");
+        assert_eq!(done.state, JobState::JobComplete);
+        assert_eq!(done.number_records_processed, 2);
+        assert_eq!(b.count_records(org, "Account", true)?, 2);
+        let states: Vec<JobState> = b
+            .job_timeline(org, job.id)?
+            .into_iter()
+            .map(|change| change.state)
+            .collect();
+        assert_eq!(
+            states,
+            [
+                JobState::Open,
+                JobState::UploadComplete,
+                JobState::InProgress,
+                JobState::JobComplete
+            ],
+            "a takeover enters no state"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_dropped_instance_stops_renewing_and_its_job_moves_on() -> Result<()> {
+        let database = TestDatabase::create();
+        let b = instance(&database, "b")?;
+        let job = {
+            let a = instance(&database, "a")?;
+            let (_, job) = waiting_job(&a)?;
+            assert_eq!(a.claim_job()?.map(|c| c.job.id), Some(job.id));
+            job.id
+            // A is dropped here without releasing anything.
+        };
+        assert_eq!(claim_within_deadline(&b)?.job.id, job);
+        Ok(())
+    }
+
+    #[test]
+    fn releasing_claims_leaves_other_instances_claims_and_uploads_alone() -> Result<()> {
+        let database = TestDatabase::create();
+        let (a, b) = (instance(&database, "a")?, instance(&database, "b")?);
+        let (org, a_job) = waiting_job(&a)?;
+        let (_, b_job) = waiting_job(&b)?;
+        assert_eq!(a.claim_job()?.map(|c| c.job.id), Some(a_job.id));
+        assert_eq!(b.claim_job()?.map(|c| c.job.id), Some(b_job.id));
+        let admin = a.ensure_default_org()?;
+        let a_upload = a.create_job(org, new_job(&admin, Operation::Insert, "Account", None))?;
+        let b_upload = b.create_job(org, new_job(&admin, Operation::Insert, "Account", None))?;
+        assert_eq!(
+            a.begin_upload(org, a_upload.id)?,
+            Some(UploadStart::Started)
+        );
+        assert_eq!(
+            b.begin_upload(org, b_upload.id)?,
+            Some(UploadStart::Started)
+        );
+
+        // B restarts: its own claim and upload are released, A's stay A's.
+        b.release_claims()?;
+        assert_eq!(
+            b.claim_job()?.map(|c| c.job.id),
+            Some(b_job.id),
+            "B's released job waits again"
+        );
+        assert!(
+            b.claim_job()?.is_none(),
+            "A's live claim is not B's to take"
+        );
+        assert_eq!(lease_of(&database, a_job.id)?, (Some("a".to_owned()), true));
+        assert_eq!(
+            b.begin_upload(org, b_upload.id)?,
+            Some(UploadStart::Started),
+            "B's interrupted upload is uploadable again"
+        );
+        assert_eq!(
+            b.begin_upload(org, a_upload.id)?,
+            Some(UploadStart::AlreadyUploaded),
+            "A's upload in flight stays reserved"
+        );
+        assert!(a.finish_job(org, a_job.id, JobState::JobComplete, None, None)?);
+        Ok(())
+    }
+}
