@@ -114,7 +114,11 @@ const VERSIONS: &[&str] = &[
          job_id TEXT NOT NULL REFERENCES bulkforce.jobs(id) ON DELETE CASCADE,
          state TEXT NOT NULL,
          at_ms BIGINT NOT NULL);
-     CREATE INDEX job_states_job ON bulkforce.job_states (job_id, seq);",
+     CREATE INDEX job_states_job ON bulkforce.job_states (job_id, seq);
+     CREATE TABLE bulkforce.snapshots (
+         id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_ms BIGINT NOT NULL,
+         orgs TEXT[] NOT NULL);
+     CREATE TABLE bulkforce.deleted_snapshots (id BIGINT PRIMARY KEY);",
 ];
 
 /// Brings the shared schema up to date, each step with its version in one transaction under the

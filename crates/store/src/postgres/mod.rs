@@ -477,10 +477,3 @@ impl Store for PgStore {
         self.pg_write_unit(org, user, work)
     }
 }
-
-/// What a part of the backend not built yet answers (removed as each part lands).
-pub(crate) fn not_built(what: &str) -> StoreError {
-    StoreError::Invalid(format!(
-        "the PostgreSQL backend does not support {what} yet"
-    ))
-}

@@ -189,6 +189,8 @@ impl PgStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
         if !leases::fence(&mut tx, &self.leases, org, id)? {
+            tx.rollback()?;
+            self.release_revoked_claim(org, id)?;
             return Ok(false);
         }
         tx.execute(

@@ -65,6 +65,7 @@ impl PgStore {
         if applied == 0 {
             // Nothing of a stopped job's run may commit (the fence's row lock ends with the rollback).
             tx.rollback()?;
+            self.release_revoked_claim(org, job.id)?;
             return Ok(ending);
         }
         source.before_commit()?;
