@@ -48,6 +48,16 @@ pub(crate) fn sql_type(ftype: FieldType) -> &'static str {
     }
 }
 
+/// How a record column is declared: its type, text in the "C" collation. Text then compares and sorts by
+/// its bytes as in SQLite whatever the database's default collation, and the indexes (the primary key
+/// above all) serve the queries' byte-ordered `ORDER BY "Id" COLLATE "C"` and equality lookups.
+fn column_type(ftype: FieldType) -> &'static str {
+    match ftype.storage() {
+        Storage::Text => "TEXT COLLATE \"C\"",
+        Storage::Integer | Storage::Real => sql_type(ftype),
+    }
+}
+
 /// The shared tables, in order: a database whose `bulkforce.migrations` holds N rows has had the first
 /// N applied. Append only; never edit a released step.
 const VERSIONS: &[&str] = &[
@@ -178,17 +188,21 @@ fn migrate_object(
     object: &SObject,
 ) -> Result<()> {
     let table = format!("{}.{}", quote(org_schema), quote(&object.name));
-    let mut columns = vec![format!("{} TEXT PRIMARY KEY", quote("Id"))];
+    let mut columns = vec![format!("{} TEXT COLLATE \"C\" PRIMARY KEY", quote("Id"))];
     for field in object.stored_fields().filter(|f| f.name != "Id") {
-        columns.push(format!("{} {}", quote(&field.name), sql_type(field.ftype)));
+        columns.push(format!(
+            "{} {}",
+            quote(&field.name),
+            column_type(field.ftype)
+        ));
     }
     for field in object.fields() {
         if let Some((first, last)) = object.derived_name_parts(field) {
             // Person names are computed from their parts, as Salesforce does.
             let (first, last) = (quote(&first.name), quote(&last.name));
             columns.push(format!(
-                "{} TEXT GENERATED ALWAYS AS (CASE WHEN {first} IS NULL OR {first} = '' THEN {last} \
-                 ELSE {first} || ' ' || coalesce({last}, '') END) STORED",
+                "{} TEXT COLLATE \"C\" GENERATED ALWAYS AS (CASE WHEN {first} IS NULL OR {first} = '' \
+                 THEN {last} ELSE {first} || ' ' || coalesce({last}, '') END) STORED",
                 quote(&field.name)
             ));
         }
@@ -201,7 +215,7 @@ fn migrate_object(
         tx.batch_execute(&format!(
             "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {}",
             quote(&field.name),
-            sql_type(field.ftype)
+            column_type(field.ftype)
         ))?;
     }
     for field in object.stored_fields().filter(|f| f.ftype != FieldType::Id) {

@@ -140,3 +140,29 @@ fn the_widest_accepted_filters_run() {
         assert_eq!(lite, pg, "{}", &soql[..200]);
     }
 }
+
+/// An export is read in the primary key's order: the default `ORDER BY "Id" COLLATE "C"` matches the
+/// "C" collation of the record columns, so the index serves it and a query of millions of rows starts
+/// at once instead of sorting first (with sorts priced out, a plan that still sorts could not use it).
+#[test]
+fn the_default_order_is_the_primary_keys() {
+    let mut both = Both::load();
+    add_many(&mut both);
+    let query = both.compile("SELECT Id, LastName FROM Lead", 1);
+    let rendered = super::super::render(&query, both.org, &QueryOptions::default()).expect("SQL");
+    both.pg
+        .batch_execute("ANALYZE; SET enable_sort = off")
+        .expect("settings");
+    let plan: Vec<String> = both
+        .pg
+        .query(&format!("EXPLAIN {}", rendered.sql), &[])
+        .expect("a plan")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("Index Scan") && !plan.contains("Sort"),
+        "{plan}"
+    );
+}
