@@ -18,6 +18,7 @@ fn instance(database: &TestDatabase, instance: &str) -> Result<PgStore> {
 
 mod control_plane {
     use super::instance;
+    use bulkforce_core::clock::ClockSetting;
     use bulkforce_store::conformance::pg_database::TestDatabase;
     use bulkforce_store::{
         ApiCounter, LockoutPolicy, LoginOutcome, Result, Store, StoreError, TokenKind,
@@ -161,6 +162,38 @@ mod control_plane {
             LoginOutcome::LockedOut
         );
         assert_eq!(a.locked_users(t0)?.len(), 1);
+        Ok(())
+    }
+
+    /// A clock set through one instance holds on the others from their next authenticated request
+    /// (a token's lookup, or the default admin's for `--access-token`), as it holds after a restart.
+    #[test]
+    fn a_clock_set_on_one_instance_holds_on_the_others_from_their_next_request() -> Result<()> {
+        let database = TestDatabase::create();
+        let (a, b) = (instance(&database, "a")?, instance(&database, "b")?);
+        let admin = a.ensure_default_org()?;
+        a.save_token(&admin, "bearer", TokenKind::Access, None, None)?;
+        let frozen = ClockSetting::frozen_at("2027-01-01T00:00:00Z").expect("a valid time");
+        let ClockSetting::Frozen(at) = frozen else {
+            unreachable!("frozen_at makes a frozen setting")
+        };
+
+        a.set_clock_setting(frozen)?;
+        assert_eq!(b.clock_setting()?, frozen, "stored for all");
+        assert_eq!(
+            b.token_principal("bearer", TokenKind::Access)?
+                .map(|(p, _)| p),
+            Some(admin.clone())
+        );
+        assert_eq!(b.clock().now(), at, "followed on a token's lookup");
+
+        b.set_clock_setting(ClockSetting::Offset(-3600))?;
+        assert_eq!(a.ensure_default_org()?, admin);
+        assert_eq!(
+            a.clock().setting(),
+            ClockSetting::Offset(-3600),
+            "and on the admin's"
+        );
         Ok(())
     }
 

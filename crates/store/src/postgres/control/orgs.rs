@@ -5,6 +5,7 @@
 //! once make one default org (the second finds the first's), and shards are handed out one by one.
 
 use super::records::{self, OrgTarget};
+use super::settings::STORED_CLOCK;
 use super::users::{NewUser, add_user};
 use super::{parse_id, principal_at, username_taken};
 use crate::auth::{DEFAULT_ADMIN_USERNAME, DEFAULT_ORG_NAME, hash_secret};
@@ -17,16 +18,21 @@ use postgres::GenericClient;
 /// The advisory lock key org creation takes (an arbitrary constant: "bf-orgs!" in ASCII).
 const ORGS_LOCK: i64 = 0x6266_2d6f_7267_7321;
 
-/// The default org's first user, if the default org exists.
-fn default_principal(client: &mut impl GenericClient) -> Result<Option<Principal>> {
+/// The default org's first user, if the default org exists, with the stored clock setting's text
+/// read along ([`STORED_CLOCK`]).
+fn default_principal(
+    client: &mut impl GenericClient,
+) -> Result<Option<(Principal, Option<String>)>> {
     client
         .query_opt(
-            "SELECT o.id, u.id, u.username FROM bulkforce.orgs o
-             JOIN bulkforce.users u ON u.org_id = o.id
-             WHERE o.is_default ORDER BY u.created_ms, u.id LIMIT 1",
+            &format!(
+                "SELECT o.id, u.id, u.username, {STORED_CLOCK} FROM bulkforce.orgs o
+                 JOIN bulkforce.users u ON u.org_id = o.id
+                 WHERE o.is_default ORDER BY u.created_ms, u.id LIMIT 1"
+            ),
             &[],
         )?
-        .map(|row| principal_at(&row, 0))
+        .map(|row| Ok((principal_at(&row, 0)?, row.try_get(3)?)))
         .transpose()
 }
 
@@ -54,7 +60,9 @@ struct NewOrg<'a> {
 
 impl PgStore {
     pub(in crate::postgres) fn pg_ensure_default_org(&self) -> Result<Principal> {
-        if let Some(principal) = default_principal(&mut *self.conn()?)? {
+        // Every request made with `--access-token` comes here: it follows the stored clock too.
+        if let Some((principal, clock)) = default_principal(&mut *self.conn()?)? {
+            self.follow_stored_clock(clock.as_deref())?;
             return Ok(principal);
         }
         self.new_org(NewOrg {
@@ -87,7 +95,7 @@ impl PgStore {
         let mut tx = conn.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ORGS_LOCK])?;
         if new.is_default
-            && let Some(principal) = default_principal(&mut tx)?
+            && let Some((principal, _)) = default_principal(&mut tx)?
         {
             return Ok(principal);
         }

@@ -10,6 +10,19 @@ use postgres::GenericClient;
 const CLOCK: &str = "clock";
 const SEED: &str = "seed";
 
+/// The stored clock setting's text, as a column of another query: the queries every authenticated
+/// request runs (its token, or the default org's admin for `--access-token`) read it along, so an
+/// instance follows a clock set on another one from its next request without a round trip more.
+pub(super) const STORED_CLOCK: &str = "(SELECT value FROM bulkforce.settings WHERE name = 'clock')";
+
+/// A stored clock setting's text; real time when none was ever set.
+fn parse_clock(text: Option<&str>) -> Result<ClockSetting> {
+    text.map_or(Ok(ClockSetting::Real), |text| {
+        text.parse()
+            .map_err(|e| StoreError::Corrupt(format!("settings: {e}")))
+    })
+}
+
 fn get(client: &mut impl GenericClient, name: &str) -> Result<Option<String>> {
     Ok(client
         .query_opt(
@@ -39,10 +52,20 @@ pub(in crate::postgres) fn clear_seed_marker(client: &mut impl GenericClient) ->
 impl PgStore {
     /// The stored clock setting; real time when none was ever set.
     pub(in crate::postgres) fn stored_clock_setting(&self) -> Result<ClockSetting> {
-        get(&mut *self.conn()?, CLOCK)?.map_or(Ok(ClockSetting::Real), |text| {
-            text.parse()
-                .map_err(|e| StoreError::Corrupt(format!("settings: {e}")))
-        })
+        parse_clock(get(&mut *self.conn()?, CLOCK)?.as_deref())
+    }
+
+    /// Follows a clock setting another instance stored: `seen` is the stored text a query read along
+    /// ([`STORED_CLOCK`]). When it differs from this instance's clock, the setting is read again and
+    /// applied under the lock that orders settings, so a read made before a newer setting of this
+    /// instance can never undo it.
+    pub(super) fn follow_stored_clock(&self, seen: Option<&str>) -> Result<()> {
+        if parse_clock(seen)? == self.clock.setting() {
+            return Ok(());
+        }
+        let _in_order = self.clock_setting_lock.lock();
+        self.clock.set(self.stored_clock_setting()?);
+        Ok(())
     }
 
     /// Stores a clock setting and applies it to this instance's clock. The lock is held until the

@@ -1,6 +1,7 @@
 //! Tokens: stored by their SHA-256 only (a token is random and high-entropy, so its hash finds it and
 //! the table never holds one in clear). Any instance verifies a token any instance issued.
 
+use super::settings::STORED_CLOCK;
 use super::{parse_id, principal_at};
 use crate::auth::hash_token;
 use crate::postgres::PgStore;
@@ -43,23 +44,30 @@ impl PgStore {
     }
 
     /// The principal and app of a live (unexpired on the store's clock, unrevoked) token of `kind`.
+    /// A live token's lookup also brings this instance's clock to the stored setting.
     pub(in crate::postgres) fn pg_token_principal(
         &self,
         token: &str,
         kind: TokenKind,
     ) -> Result<Option<(Principal, Option<SfId>)>> {
         let row = self.conn()?.query_opt(
-            "SELECT t.org_id, t.user_id, u.username, t.app_id
-             FROM bulkforce.tokens t JOIN bulkforce.users u ON u.id = t.user_id
-             WHERE t.hash = $1 AND t.kind = $2 AND t.revoked_ms IS NULL
-               AND (t.expires_ms IS NULL OR t.expires_ms > $3)",
+            &format!(
+                "SELECT t.org_id, t.user_id, u.username, t.app_id, {STORED_CLOCK}
+                 FROM bulkforce.tokens t JOIN bulkforce.users u ON u.id = t.user_id
+                 WHERE t.hash = $1 AND t.kind = $2 AND t.revoked_ms IS NULL
+                   AND (t.expires_ms IS NULL OR t.expires_ms > $3)"
+            ),
             &[&hash_token(token), &kind_name(kind), &self.now_ms()],
         )?;
-        row.map(|row| {
-            let app: Option<&str> = row.try_get(3)?;
-            Ok((principal_at(&row, 0)?, app.map(parse_id).transpose()?))
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        self.follow_stored_clock(row.try_get(4)?)?;
+        let app: Option<&str> = row.try_get(3)?;
+        Ok(Some((
+            principal_at(&row, 0)?,
+            app.map(parse_id).transpose()?,
+        )))
     }
 
     /// Revokes a token of either kind; false when it was never issued or is revoked already.
