@@ -4,7 +4,7 @@
 use bulkforce_core::clock::Clock;
 use bulkforce_store::conformance::pg_database::TestDatabase;
 use bulkforce_store::postgres::{PgOptions, PgStore};
-use bulkforce_store::{Result, Store};
+use bulkforce_store::Result;
 
 /// An instance named `instance` over `database`, as `serve --database-url` opens one.
 fn instance(database: &TestDatabase, instance: &str) -> Result<PgStore> {
