@@ -59,22 +59,19 @@ impl PrivatePostgres {
             self.port,
             self.dir.path().display()
         );
-        let log = self.dir.path().join("server.log");
-        self.pg_ctl(&[
-            "-l",
-            &log.display().to_string(),
-            "-w",
-            "-t",
-            "60",
-            "start",
-            "-o",
-            &options,
-        ]);
+        let log = self.log_file();
+        self.pg_ctl(&["-l", &log, "-w", "-t", "60", "start", "-o", &options]);
     }
 
-    /// `pg_ctl restart -m fast`: every connection dropped, the server back when it returns.
+    /// `pg_ctl restart -m fast`: every connection dropped, the server back when it returns. The restarted
+    /// server logs to the same file (else it would hold our output pipe open and `run` would never return).
     pub fn restart(&self) {
-        self.pg_ctl(&["restart", "-m", "fast", "-w", "-t", "60"]);
+        let log = self.log_file();
+        self.pg_ctl(&["-l", &log, "restart", "-m", "fast", "-w", "-t", "60"]);
+    }
+
+    fn log_file(&self) -> String {
+        self.dir.path().join("server.log").display().to_string()
     }
 
     fn data_dir(&self) -> String {
