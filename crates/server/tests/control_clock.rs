@@ -558,7 +558,8 @@ async fn concurrent_settings_leave_the_clock_on_the_stored_one() {
         }
     }
     let told = clock_call(&first, Method::GET, None).await.json();
-    let stored = first.running.state.store.clock_setting().unwrap();
+    // The store is synchronous (PostgreSQL's client may not block an async thread).
+    let stored = tokio::task::block_in_place(|| first.running.state.store.clock_setting().unwrap());
     assert_eq!(
         told["now"],
         bulkforce_core::clock::format_instant(match stored {

@@ -38,10 +38,28 @@ pub fn sqlite_only(reason: &str) -> bool {
 
 /// A database and a bucket, and the admin token every server on them is given.
 pub struct Shared {
-    pub database: TestDatabase,
+    /// Always `Some` until dropped.
+    database: Option<TestDatabase>,
     pub bucket: String,
     pub endpoint: String,
     pub token: String,
+}
+
+impl Shared {
+    /// The database's URL.
+    pub fn database_url(&self) -> &str {
+        &self.database.as_ref().expect("kept until dropped").url
+    }
+}
+
+impl Drop for Shared {
+    /// The database is dropped by the synchronous PostgreSQL client, which may not run on an async
+    /// runtime's thread (the tests drop their servers there): it runs on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(database) = self.database.take() {
+            let _ = std::thread::spawn(move || drop(database)).join();
+        }
+    }
 }
 
 /// The shared backends by data dir, so that a restart on the same data dir finds its data again. An entry
@@ -56,7 +74,7 @@ pub async fn configure(config: &mut ServerConfig) -> Option<Arc<Shared>> {
         return None;
     }
     let shared = shared_for(config.data_dir.clone()).await;
-    config.backend = Backend::Postgres(PostgresConfig::new(shared.database.url.clone()));
+    config.backend = Backend::Postgres(PostgresConfig::new(shared.database_url()));
     config.blob_store = Some(format!("s3://{}", shared.bucket));
     config.blob_settings = [
         ("aws_endpoint", shared.endpoint.as_str()),
@@ -95,7 +113,7 @@ async fn shared_for(data_dir: PathBuf) -> Arc<Shared> {
     let bucket = format!("bf-test-{:016x}", rand::random::<u64>());
     create_bucket(&endpoint, &bucket).await;
     let shared = Arc::new(Shared {
-        database,
+        database: Some(database),
         bucket,
         endpoint,
         token: admin_token(),
