@@ -118,8 +118,13 @@ pub fn render_table(report: &Report) -> String {
     if let Some(runs) = report.sizes.iter().map(|s| s.runs).max().filter(|&n| n > 1) {
         let _ = writeln!(
             out,
-            "seconds: each operation's median of {runs} runs (each on a fresh server and data directory); \
-             peak RSS: the highest of them"
+            "seconds: each operation's median of {runs} runs (each on a fresh server and data directory{}); \
+             peak RSS: the highest of them",
+            if report.backend == "postgres" {
+                ", database and bucket"
+            } else {
+                ""
+            }
         );
     }
     for note in &report.notes {
