@@ -350,6 +350,11 @@ async fn the_deepest_accepted_filter_runs_in_sqlite() {
 /// bound exists, this test needs another way to make the store fail).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_failures_do_not_leak_sql_or_sqlite_words() {
+    if common::sqlite_only(
+        "the failure provoked is SQLite's 64-table join limit; PostgreSQL answers",
+    ) {
+        return;
+    }
     let server = start().await;
     three_accounts(&server).await;
     let to_account = ["Parent", "MasterRecord"];
