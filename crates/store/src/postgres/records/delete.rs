@@ -24,7 +24,7 @@ impl RowWriter<'_, '_> {
             format!("{} = {value}", quote(name))
         }));
         let sql = format!(
-            "UPDATE {} SET {} WHERE \"Id\" = ANY($1) AND \"IsDeleted\" = 0 RETURNING \"Id\"",
+            "UPDATE {} SET {} WHERE \"Id\" IN (SELECT unnest($1::text[])) AND \"IsDeleted\" = 0 RETURNING \"Id\"",
             self.table,
             sets.join(", ")
         );
@@ -66,7 +66,7 @@ impl RowWriter<'_, '_> {
             return Ok(());
         }
         let sql = format!(
-            "DELETE FROM {} WHERE \"Id\" = ANY($1) RETURNING \"Id\"",
+            "DELETE FROM {} WHERE \"Id\" IN (SELECT unnest($1::text[])) RETURNING \"Id\"",
             self.table
         );
         let ids: Vec<&str> = rows.iter().map(|(_, id)| id.as_str()).collect();

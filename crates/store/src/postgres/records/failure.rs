@@ -53,7 +53,7 @@ impl RowWriter<'_, '_> {
     /// Whether each of these records of the object is deleted; missing ones are left out.
     pub(super) fn deleted_states(&mut self, ids: &[&str]) -> Result<HashMap<SfId, bool>> {
         let sql = format!(
-            "SELECT \"Id\", \"IsDeleted\" FROM {} WHERE \"Id\" = ANY($1)",
+            "SELECT \"Id\", \"IsDeleted\" FROM {} WHERE \"Id\" IN (SELECT unnest($1::text[]))",
             self.table
         );
         let mut states = HashMap::with_capacity(ids.len());
@@ -107,8 +107,9 @@ impl RowWriter<'_, '_> {
         let def = &self.object.fields()[field];
         let column = quote(&def.name);
         let sql = format!(
-            "SELECT {column}, \"Id\", \"IsDeleted\" FROM {} WHERE {column} = ANY($1)",
-            self.table
+            "SELECT {column}, \"Id\", \"IsDeleted\" FROM {} WHERE {column} IN (SELECT unnest($1::{}[]))",
+            self.table,
+            super::bind::column_type(def.ftype).name()
         );
         let storage = def.ftype.storage();
         let rows = match storage {

@@ -12,6 +12,7 @@ use crate::{Result, RowOutcome};
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::RowValues;
 use bulkforce_core::value::Value;
+use postgres::error::SqlState;
 use postgres::types::Type;
 use std::collections::HashSet;
 
@@ -57,7 +58,7 @@ impl RowWriter<'_, '_> {
         stage.fill(self.tx, cells)?;
         let inserted = self.insert_from(&stage, &columns)?;
         for ((row, values), id) in rows.into_iter().zip(ids) {
-            if inserted.contains(&id) {
+            if inserted.as_ref().is_none_or(|ids| ids.contains(&id)) {
                 self.decide(row, RowOutcome::Created(id));
             } else {
                 let error = self.explain_conflict(&values)?;
@@ -68,8 +69,8 @@ impl RowWriter<'_, '_> {
         Ok(())
     }
 
-    /// Moves the staged rows into the table; the ids inserted.
-    fn insert_from(&mut self, stage: &Stage, columns: &[usize]) -> Result<HashSet<SfId>> {
+    /// Moves the staged rows into the table: `None` when all of them went in, else the ids inserted.
+    fn insert_from(&mut self, stage: &Stage, columns: &[usize]) -> Result<Option<HashSet<SfId>>> {
         let mut names = vec![quote("Id")];
         let mut selected = vec![Stage::column(0)];
         for name in &self.system_fields {
@@ -88,17 +89,35 @@ impl RowWriter<'_, '_> {
             selected.push(Stage::column(k + 1));
         }
         let sql = format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT DO NOTHING RETURNING \"Id\"",
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
             self.table,
             names.join(", "),
             selected.join(", "),
             stage.name
         );
         let (now, user) = (self.now.clone(), self.user.clone());
-        self.tx
+        // The plain INSERT is the fast path (no speculative insertion per row); only when a clash the
+        // checks could not see makes it fail does the segment go again, skipping the clashing rows.
+        self.tx.batch_execute("SAVEPOINT bf_insert")?;
+        match self.tx.execute(&sql, &[&now, &user]) {
+            Ok(_) => {
+                self.tx.batch_execute("RELEASE SAVEPOINT bf_insert")?;
+                return Ok(None);
+            }
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                self.tx.batch_execute(
+                    "ROLLBACK TO SAVEPOINT bf_insert; RELEASE SAVEPOINT bf_insert",
+                )?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let sql = format!("{sql} ON CONFLICT DO NOTHING RETURNING \"Id\"");
+        let inserted = self
+            .tx
             .query(&sql, &[&now, &user])?
             .iter()
             .map(|r| super::upsert::parse_id(r.get(0)))
-            .collect()
+            .collect::<Result<HashSet<SfId>>>()?;
+        Ok(Some(inserted))
     }
 }

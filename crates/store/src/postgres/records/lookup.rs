@@ -107,7 +107,7 @@ impl RowWriter<'_, '_> {
                 Some(_) => format!("{column}::text"),
             };
             let sql = format!(
-                "SELECT {compared}, \"Id\" FROM {}.{} WHERE {compared} = ANY($1) AND \"IsDeleted\" = 0",
+                "SELECT {compared}, \"Id\" FROM {}.{} WHERE {compared} IN (SELECT unnest($1::text[])) AND \"IsDeleted\" = 0",
                 quote(&self.org_schema),
                 quote(&parent.name)
             );
@@ -148,7 +148,7 @@ impl RowWriter<'_, '_> {
             ids.sort_unstable();
             ids.dedup();
             let sql = format!(
-                "SELECT \"Id\", \"IsDeleted\" FROM {}.{} WHERE \"Id\" = ANY($1)",
+                "SELECT \"Id\", \"IsDeleted\" FROM {}.{} WHERE \"Id\" IN (SELECT unnest($1::text[]))",
                 quote(&self.org_schema),
                 quote(&object)
             );

@@ -107,10 +107,24 @@ impl RowWriter<'_, '_> {
         let (now, user) = (self.now.clone(), self.user.clone());
         let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&now, &user];
         let used = if self.audit_fields.is_empty() { 0 } else { 2 };
-        self.tx
+        // One probe of the `Id` index per staged row is what a chunk wants. Left alone, the planner
+        // (the staging table never analyzed, the table's statistics stale right after a load) either
+        // hashes the whole table (a full scan per chunk at a million records) or, believing the table
+        // tiny, scans it once per staged row.
+        self.tx.batch_execute(
+            "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; \
+             SET LOCAL enable_seqscan = off",
+        )?;
+        let updated = self
+            .tx
             .query(&sql, &params[..used])?
             .iter()
             .map(|r| super::upsert::parse_id(r.get(0)))
-            .collect()
+            .collect();
+        self.tx.batch_execute(
+            "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT; \
+             SET LOCAL enable_seqscan TO DEFAULT",
+        )?;
+        updated
     }
 }

@@ -109,7 +109,7 @@ impl RowWriter<'_, '_> {
         keys.dedup();
         let column = quote(&self.object.fields()[field].name);
         let sql = format!(
-            "SELECT {column}, \"Id\" FROM {} WHERE {column} = ANY($1) AND \"IsDeleted\" = 0",
+            "SELECT {column}, \"Id\" FROM {} WHERE {column} IN (SELECT unnest($1::text[])) AND \"IsDeleted\" = 0",
             self.table
         );
         let mut found: HashMap<String, Vec<SfId>> = HashMap::with_capacity(keys.len());
