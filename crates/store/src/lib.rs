@@ -77,7 +77,7 @@ impl From<::postgres::Error> for StoreError {
                 code.starts_with("08") || code.starts_with("57P0")
             })
             || (e.code().is_none()
-                && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
+                && std::error::Error::source(&e).is_some_and(<dyn std::error::Error>::is::<std::io::Error>));
         if unreachable {
             StoreError::Unavailable(e.to_string())
         } else {

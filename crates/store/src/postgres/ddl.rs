@@ -4,6 +4,7 @@
 //!   settings (clock, seed marker), API usage buckets, id sequences, jobs (with an `org_id` column, every
 //!   statement filtered by it: a job id of another org is simply not found) and their timelines. Jobs
 //!   live here rather than per org so that one `SELECT … FOR UPDATE SKIP LOCKED` claims across orgs.
+//!   Also the live instances' heartbeats (`instances`).
 //! - Schema `org_<orgid>` (lower case) per org: one table per sObject, as the SQLite backend has one
 //!   database file per org, so records of two orgs can never meet in a query.
 //!
@@ -14,9 +15,6 @@ use crate::Result;
 use bulkforce_core::id::SfId;
 use bulkforce_core::schema::{FieldType, SObject, Schema, Storage};
 use postgres::GenericClient;
-
-/// The shared schema's name.
-pub(crate) const CONTROL: &str = "bulkforce";
 
 /// The advisory lock key every migration takes (an arbitrary constant: "bulkforc" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6275_6c6b_666f_7263;
@@ -129,6 +127,8 @@ const VERSIONS: &[&str] = &[
          id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_ms BIGINT NOT NULL,
          orgs TEXT[] NOT NULL);
      CREATE TABLE bulkforce.deleted_snapshots (id BIGINT PRIMARY KEY);",
+    // 2: instance heartbeats (see `instances`): an upload reserved by a dead instance is free again.
+    "CREATE TABLE bulkforce.instances (id TEXT PRIMARY KEY, heartbeat TIMESTAMPTZ NOT NULL);",
 ];
 
 /// Brings the shared schema up to date, each step with its version in one transaction under the
