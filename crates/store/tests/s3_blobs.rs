@@ -443,3 +443,58 @@ fn a_missing_bucket_or_endpoint_is_one_clear_error() {
         );
     }
 }
+
+// ---- a PostgreSQL snapshot keeps its blobs in the bucket ----
+
+struct PgBackend {
+    database: bulkforce_store::conformance::pg_database::TestDatabase,
+}
+
+impl bulkforce_store::conformance::Backend for PgBackend {
+    fn open(
+        &self,
+        schema: std::sync::Arc<bulkforce_core::schema::Schema>,
+    ) -> bulkforce_store::Result<Box<dyn bulkforce_store::Store>> {
+        use bulkforce_store::postgres::{PgOptions, PgStore};
+        let options = PgOptions::new(self.database.url.clone(), "s3-snapshots");
+        let clock = bulkforce_core::clock::Clock::real();
+        Ok(Box::new(PgStore::connect(options, schema, clock)?))
+    }
+}
+
+/// Snapshot blobs are server-side copies under `snapshots/<id>/` in the bucket; a restore copies them
+/// back over the live ones, and a deleted snapshot's copies go with the next snapshot.
+#[test]
+fn a_postgres_snapshot_keeps_its_blobs_in_the_bucket() {
+    use bulkforce_store::blob::keys;
+    use bulkforce_store::conformance::Fixture;
+    use bulkforce_store::conformance::reset::loaded;
+    let _shared = MEASURING.read().unwrap_or_else(|e| e.into_inner());
+    let endpoint = endpoint();
+    let bucket = create_bucket(&endpoint);
+    let blobs = open_s3(&format!("s3://{bucket}/team"), &endpoint).unwrap();
+    let whole = open_s3(&format!("s3://{bucket}"), &endpoint).unwrap();
+    let backend = PgBackend {
+        database: bulkforce_store::conformance::pg_database::TestDatabase::create(),
+    };
+    let f = Fixture::open(&backend).unwrap();
+    let job = loaded(&f, &f.admin, &["Acme"]).unwrap();
+    let upload = keys::upload(f.org(), job.id);
+    put(&blobs, &upload, "as snapshotted");
+
+    f.store.create_snapshot("first", &blobs).unwrap();
+    let copy = format!("team/snapshots/1/{upload}");
+    assert_eq!(read(&whole, &copy).as_deref(), Some("as snapshotted"));
+    put(&blobs, &upload, "changed");
+    f.store.restore_snapshot("first", &blobs).unwrap();
+    assert_eq!(read(&blobs, &upload).as_deref(), Some("as snapshotted"));
+
+    f.store.delete_snapshot("first").unwrap();
+    assert!(
+        read(&whole, &copy).is_some(),
+        "deleting is given no blob store"
+    );
+    f.store.create_snapshot("second", &blobs).unwrap();
+    assert_eq!(read(&whole, &copy), None, "swept by the next snapshot");
+    assert!(read(&whole, &format!("team/snapshots/2/{upload}")).is_some());
+}
