@@ -280,7 +280,13 @@ impl ProxiedCluster {
             extra: Vec::new(),
         };
         let cluster = Cluster::start(2, config);
-        proxy.set_backends(cluster.instances.iter().map(|i| i.address()).collect());
+        proxy.set_backends(
+            cluster
+                .instances
+                .iter()
+                .map(support::cluster::Instance::address)
+                .collect(),
+        );
         ProxiedCluster { proxy, cluster }
     }
 
@@ -299,7 +305,7 @@ impl ProxiedCluster {
 /// The server(s) a client script talks to.
 enum Service {
     Single(Server),
-    Cluster(ProxiedCluster),
+    Cluster(Box<ProxiedCluster>),
 }
 
 impl Service {
@@ -328,7 +334,7 @@ impl Service {
                 } else {
                     Vec::new()
                 };
-                (Service::Cluster(cluster), org)
+                (Service::Cluster(Box::new(cluster)), org)
             }
         }
     }
