@@ -21,6 +21,9 @@ fn serve_until_exit(args: &[&str], env: &[(&str, String)]) -> Output {
         .env_remove("BULKFORCE_ACCESS_TOKEN")
         .env_remove("BULKFORCE_DATABASE_URL")
         .env_remove("BULKFORCE_BLOB_STORE")
+        // A backtrace is printed only when asked for; the line a user sees is what is checked.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
         .env("BULKFORCE_LOG", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
