@@ -2,9 +2,9 @@
 //! service. Each test gets a database of its own on the test server (`scripts/services`).
 
 use bulkforce_core::clock::Clock;
+use bulkforce_store::Result;
 use bulkforce_store::conformance::pg_database::TestDatabase;
 use bulkforce_store::postgres::{PgOptions, PgStore};
-use bulkforce_store::Result;
 
 /// An instance named `instance` over `database`, as `serve --database-url` opens one.
 fn instance(database: &TestDatabase, instance: &str) -> Result<PgStore> {
@@ -525,6 +525,156 @@ mod leases {
             "A's upload in flight stays reserved"
         );
         assert!(a.finish_job(org, a_job.id, JobState::JobComplete, None, None)?);
+        Ok(())
+    }
+}
+
+/// Upload reservations against instance liveness: a reservation is its owner's while the owner's
+/// heartbeat is younger than the lease, and free once it is older or gone.
+mod liveness {
+    use bulkforce_core::clock::Clock;
+    use bulkforce_core::id::SfId;
+    use bulkforce_core::job::Operation;
+    use bulkforce_store::conformance::pg_database::TestDatabase;
+    use bulkforce_store::conformance::{new_job, schema};
+    use bulkforce_store::postgres::{PgOptions, PgStore};
+    use bulkforce_store::{Result, Store, UploadStart};
+    use std::time::{Duration, Instant};
+
+    /// Short enough for a test to see a heartbeat lapse, long enough that renewals (every third of it)
+    /// keep a live instance's heartbeat fresh on a busy machine.
+    const LEASE: Duration = Duration::from_secs(3);
+
+    /// How long a test waits for something that must happen (a lapse, a renewal) before failing.
+    const DEADLINE: Duration = Duration::from_secs(30);
+
+    fn instance(database: &TestDatabase, id: &str, lease: Duration) -> Result<PgStore> {
+        let mut options = PgOptions::new(database.url.clone(), id);
+        options.lease = lease;
+        options.pool_size = 4;
+        PgStore::connect(options, schema(), Clock::real())
+    }
+
+    /// An Open Account insert job of the default org, as `store` creates one.
+    fn open_job(store: &PgStore) -> Result<(SfId, SfId)> {
+        let admin = store.ensure_default_org()?;
+        let job = store.create_job(
+            admin.org_id,
+            new_job(&admin, Operation::Insert, "Account", None),
+        )?;
+        Ok((admin.org_id, job.id))
+    }
+
+    /// `instance`'s heartbeat as the database holds it (None: no row).
+    fn heartbeat(client: &mut postgres::Client, instance: &str) -> Result<Option<String>> {
+        Ok(client
+            .query_opt(
+                "SELECT heartbeat::text FROM bulkforce.instances WHERE id = $1",
+                &[&instance],
+            )?
+            .map(|row| row.get(0)))
+    }
+
+    /// Whether `instance`'s heartbeat is older than `LEASE` on the database's clock, or gone.
+    fn lapsed(client: &mut postgres::Client, instance: &str) -> Result<bool> {
+        let row = client.query_opt(
+            "SELECT heartbeat < now() - make_interval(secs => $2) FROM bulkforce.instances WHERE id = $1",
+            &[&instance, &LEASE.as_secs_f64()],
+        )?;
+        Ok(row.is_none_or(|row| row.get(0)))
+    }
+
+    fn upload_of(client: &mut postgres::Client, job: SfId) -> Result<(String, Option<String>)> {
+        let row = client.query_one(
+            "SELECT upload_state, upload_owner FROM bulkforce.jobs WHERE id = $1",
+            &[&job.as_str()],
+        )?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    #[test]
+    fn a_silent_instances_upload_is_free_once_its_heartbeat_is_older_than_the_lease() -> Result<()>
+    {
+        let database = TestDatabase::create();
+        let mut client = postgres::Client::connect(&database.url, postgres::NoTls)?;
+        let (a, b) = (
+            instance(&database, "a", LEASE)?,
+            instance(&database, "b", LEASE)?,
+        );
+        let (org, job) = open_job(&a)?;
+        assert_eq!(a.begin_upload(org, job)?, Some(UploadStart::Started));
+        assert_eq!(
+            b.begin_upload(org, job)?,
+            Some(UploadStart::AlreadyUploaded),
+            "a live instance's upload stays reserved"
+        );
+
+        // A's renewal rounds keep its heartbeat fresh (and its reservation with it).
+        let first = heartbeat(&mut client, "a")?;
+        let deadline = Instant::now() + DEADLINE;
+        while heartbeat(&mut client, "a")? == first {
+            assert!(Instant::now() < deadline, "A's heartbeat was never renewed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+
+        // A dies without releasing anything: refused while its heartbeat is young, free once it is old.
+        a.stop_renewing_leases();
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let lapsed_before = lapsed(&mut client, "a")?;
+            let answer = b.begin_upload(org, job)?;
+            if answer == Some(UploadStart::Started) {
+                assert!(
+                    lapsed(&mut client, "a")?,
+                    "taken while A's heartbeat was younger than the lease"
+                );
+                break;
+            }
+            assert_eq!(answer, Some(UploadStart::AlreadyUploaded));
+            assert!(!lapsed_before, "refused although A's heartbeat had lapsed");
+            assert!(Instant::now() < deadline, "A's upload was never freed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            upload_of(&mut client, job)?,
+            ("receiving".into(), Some("b".into()))
+        );
+
+        // A's request ending late changes nothing of B's upload; B's own end counts.
+        a.end_upload(org, job, Some(100))?;
+        a.end_upload(org, job, None)?;
+        assert_eq!(
+            upload_of(&mut client, job)?,
+            ("receiving".into(), Some("b".into()))
+        );
+        b.end_upload(org, job, Some(42))?;
+        assert_eq!(b.get_job(org, job)?.and_then(|j| j.upload_bytes), Some(42));
+        assert_eq!(
+            a.begin_upload(org, job)?,
+            Some(UploadStart::AlreadyUploaded),
+            "a finished upload refuses a second"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_dropped_instances_upload_is_free_at_once() -> Result<()> {
+        let database = TestDatabase::create();
+        let mut client = postgres::Client::connect(&database.url, postgres::NoTls)?;
+        // Leases far longer than the test: only the removed heartbeat can free the upload.
+        let long = Duration::from_secs(600);
+        let b = instance(&database, "b", long)?;
+        let (org, job) = {
+            let a = instance(&database, "a", long)?;
+            let (org, job) = open_job(&a)?;
+            assert_eq!(a.begin_upload(org, job)?, Some(UploadStart::Started));
+            assert!(heartbeat(&mut client, "a")?.is_some());
+            (org, job)
+            // A is dropped here, its upload unfinished.
+        };
+        assert_eq!(heartbeat(&mut client, "a")?, None);
+        assert!(heartbeat(&mut client, "b")?.is_some());
+        assert_eq!(b.begin_upload(org, job)?, Some(UploadStart::Started));
         Ok(())
     }
 }

@@ -10,8 +10,12 @@
 //! next fence fails and its transaction commits nothing. The row lock taken by the fence keeps a claim
 //! (`FOR UPDATE SKIP LOCKED`) off the job until the fenced transaction ends, so a takeover never races a
 //! commit.
+//!
+//! The same thread keeps this instance's heartbeat (`instances`) fresh, so that other instances can tell
+//! an upload reservation of a live instance from one a dead instance left behind; it removes the
+//! heartbeat when the store is dropped.
 
-use super::PgStore;
+use super::{PgStore, instances};
 use crate::{ChunkProgress, Result};
 use bulkforce_core::id::SfId;
 use parking_lot::{Condvar, Mutex};
@@ -19,6 +23,7 @@ use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -39,6 +44,9 @@ struct Shared {
     owned: Mutex<HashMap<(SfId, SfId), i64>>,
     /// Set once: the renewal thread ends at its next wake-up (woken at once by `wake`).
     stopped: Mutex<bool>,
+    /// Set with `stopped` when the store is dropped: the thread removes this instance's heartbeat on its
+    /// way out (a plain [`Leases::stop`] keeps it, as a death would, and lets it age).
+    departing: AtomicBool,
     wake: Condvar,
 }
 
@@ -105,8 +113,11 @@ impl Leases {
 }
 
 impl Drop for Leases {
-    /// The thread ends with the store (and with it its pool handle, so no connection outlives the store).
+    /// The thread ends with the store (and with it its pool handle, so no connection outlives the store),
+    /// removing this instance's heartbeat first: on its own thread, because the store may be dropped on
+    /// an async runtime's thread, where the synchronous client must not block.
     fn drop(&mut self) {
+        self.shared.departing.store(true, Ordering::SeqCst);
         self.stop();
     }
 }
@@ -120,19 +131,43 @@ fn renew_until_stopped(shared: &Shared, pool: &Pool, instance_id: &str, lease: D
                 shared.wake.wait_for(&mut stopped, every);
             }
             if *stopped {
-                return;
+                break;
             }
         }
-        if let Err(e) = renew_once(shared, pool, instance_id, lease) {
-            // The database is away: the leases may lapse meanwhile, and the fence then stops this
-            // instance's transactions; the next round tries again.
-            tracing::warn!("renewing job leases failed: {e}");
+        // The database may be away: the heartbeat and the leases may lapse meanwhile (other instances
+        // then take this instance's uploads for released, and the fence stops its transactions); the
+        // next round tries again.
+        let renewed = pool
+            .get()
+            .map_err(|e| crate::StoreError::Unavailable(e.to_string()))
+            .and_then(|mut conn| {
+                instances::beat(&mut *conn, instance_id)?;
+                renew_once(shared, &mut *conn, instance_id, lease)
+            });
+        if let Err(e) = renewed {
+            tracing::warn!("renewing this instance's heartbeat and job leases failed: {e}");
+        }
+    }
+    if shared.departing.load(Ordering::SeqCst) {
+        // Bounded: a database that is away must not hold up the drop of the store for long.
+        let departed = pool
+            .get_timeout(Duration::from_secs(2))
+            .map_err(|e| crate::StoreError::Unavailable(e.to_string()))
+            .and_then(|mut conn| instances::depart(&mut *conn, instance_id));
+        if let Err(e) = departed {
+            // The heartbeat then ages out: this instance's reservations are free after one lease.
+            tracing::warn!("removing this instance's heartbeat failed: {e}");
         }
     }
 }
 
 /// Extends the lease of every job this instance still owns; forgets those it lost.
-fn renew_once(shared: &Shared, pool: &Pool, instance_id: &str, lease: Duration) -> Result<()> {
+fn renew_once(
+    shared: &Shared,
+    conn: &mut impl postgres::GenericClient,
+    instance_id: &str,
+    lease: Duration,
+) -> Result<()> {
     let owned: Vec<((SfId, SfId), i64)> = shared
         .owned
         .lock()
@@ -144,9 +179,6 @@ fn renew_once(shared: &Shared, pool: &Pool, instance_id: &str, lease: Duration) 
     }
     let ids: Vec<&str> = owned.iter().map(|((_, job), _)| job.as_str()).collect();
     let epochs: Vec<i64> = owned.iter().map(|(_, epoch)| *epoch).collect();
-    let mut conn = pool
-        .get()
-        .map_err(|e| crate::StoreError::Unavailable(e.to_string()))?;
     let renewed: Vec<String> = conn
         .query(
             "UPDATE bulkforce.jobs SET lease_until = now() + make_interval(secs => $3)

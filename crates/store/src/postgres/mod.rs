@@ -13,6 +13,7 @@ mod control;
 mod data_ops;
 pub(crate) mod ddl;
 mod ids;
+mod instances;
 mod jobs;
 mod leases;
 mod query;
@@ -103,6 +104,8 @@ impl PgStore {
                 StoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}"))
             })?;
             ddl::migrate(&mut conn)?;
+            // Alive from the start: an upload this instance reserves is never taken for a dead one's.
+            instances::arrive(&mut *conn, &options.instance_id, options.lease)?;
         }
         let store = PgStore {
             pool,
