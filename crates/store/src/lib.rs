@@ -14,6 +14,7 @@ mod auth;
 pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod error;
 mod hold_requests;
 mod job_row;
 pub mod postgres;
@@ -32,61 +33,10 @@ use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
 use bulkforce_core::job::{Job, JobKind, JobState, Operation};
 use bulkforce_core::schema::Schema;
 use chrono::{DateTime, Utc};
+pub use error::{Result, StoreError};
 pub use snapshot::SnapshotInfo;
 use std::sync::Arc;
 pub use usage::ApiCounter;
-
-/// A storage failure. Row-level problems are never errors: they are [`RowOutcome::Failed`].
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A PostgreSQL error that is not about reaching the database (those are [`StoreError::Unavailable`]).
-    #[error("database error: {0}")]
-    Postgres(::postgres::Error),
-    /// The database or object store cannot be reached right now (down, restarting, connections
-    /// exhausted): the request may be retried and a job resumes from its checkpoint once it is back.
-    /// Never a reason to fail a job.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    #[error("blob storage error: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
-    #[error("{0}")]
-    Invalid(String),
-    /// Too many password checks at once: the caller should answer "try again later" (see
-    /// `auth::hashing` for why hashing is bounded).
-    #[error("too many password checks at once; try again later")]
-    Busy,
-    /// What the caller named does not exist (a snapshot).
-    #[error("{0}")]
-    NotFound(String),
-    /// The name is taken (a snapshot).
-    #[error("{0}")]
-    Duplicate(String),
-}
-
-impl From<::postgres::Error> for StoreError {
-    /// Connection-level failures (the socket closed, PostgreSQL shutting down or refusing connections,
-    /// SQLSTATE class 08 and 57P0x) become [`StoreError::Unavailable`]; everything else stays an error.
-    fn from(e: ::postgres::Error) -> StoreError {
-        let unreachable = e.is_closed()
-            || e.code().is_some_and(|c| {
-                let code = c.code();
-                code.starts_with("08") || code.starts_with("57P0")
-            })
-            || (e.code().is_none()
-                && std::error::Error::source(&e).is_some_and(<dyn std::error::Error>::is::<std::io::Error>));
-        if unreachable {
-            StoreError::Unavailable(e.to_string())
-        } else {
-            StoreError::Postgres(e)
-        }
-    }
-}
-
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Who a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
