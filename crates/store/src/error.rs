@@ -16,8 +16,11 @@ pub enum StoreError {
     /// fail a job.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A blob or file could not be read or written. An I/O error that carries [`Unreachable`] (a
+    /// stream from the object store broken off after its retries) becomes [`StoreError::Unavailable`]
+    /// instead (see the `From` impl).
     #[error("blob storage error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(#[source] std::io::Error),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("{0}")]
@@ -67,6 +70,59 @@ fn is_contention(code: &::postgres::error::SqlState) -> bool {
         SqlState::LOCK_NOT_AVAILABLE,
     ]
     .contains(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StoreError, Unreachable};
+
+    #[test]
+    fn an_io_error_carrying_unreachable_is_unavailable() {
+        let broken = Unreachable("object store s3://b: connection reset".into()).into_io();
+        // Through a reader's layers (a BufReader passes the error on as it is) and `?`.
+        let e: StoreError = broken.into();
+        assert!(
+            matches!(&e, StoreError::Unavailable(m) if m.contains("connection reset")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn other_io_errors_stay_io() {
+        for e in [
+            std::io::Error::other("disk full"),
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        ] {
+            assert!(matches!(StoreError::from(e), StoreError::Io(_)));
+        }
+    }
+}
+
+/// The storage could not be reached, as the cause inside an [`std::io::Error`]: a blob's reader and
+/// writer speak `std::io`, so a failure of the object store in the middle of a stream (after its
+/// retries) travels as an I/O error carrying this, and becomes [`StoreError::Unavailable`] when it
+/// reaches the store's error type: the request answers 503 and a job pauses, never fails.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreachable(pub String);
+
+impl Unreachable {
+    /// The I/O error a stream's `read` or `write` returns for it.
+    pub fn into_io(self) -> std::io::Error {
+        std::io::Error::other(self)
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> StoreError {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<Unreachable>())
+        {
+            Some(unreachable) => StoreError::Unavailable(unreachable.0.clone()),
+            None => StoreError::Io(e),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

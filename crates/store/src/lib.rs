@@ -33,7 +33,7 @@ use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
 use bulkforce_core::job::{Job, JobKind, JobState, Operation};
 use bulkforce_core::schema::Schema;
 use chrono::{DateTime, Utc};
-pub use error::{Result, StoreError};
+pub use error::{Result, StoreError, Unreachable};
 pub use snapshot::SnapshotInfo;
 use std::sync::Arc;
 pub use usage::ApiCounter;

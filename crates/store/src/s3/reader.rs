@@ -78,11 +78,11 @@ impl S3Reader {
                             self.position,
                             self.etag.clone(),
                         ))
-                        .map_err(std::io::Error::other)?;
+                        .map_err(|e| broken_off(&self.path, &e))?;
                     self.body = body;
                     self.opened_at = self.position;
                 }
-                Some(Err(e)) => return Err(std::io::Error::other(e)),
+                Some(Err(e)) => return Err(broken_off(&self.path, &e)),
             }
         }
     }
@@ -102,6 +102,17 @@ impl Read for S3Reader {
         self.position += n as u64;
         Ok(n)
     }
+}
+
+/// A read that failed after the store's retries: the object store is out of reach, which the caller
+/// sees as [`crate::StoreError::Unavailable`] (a request answers 503, a job pauses), not as a failure of
+/// the data.
+fn broken_off(path: &ObjectPath, e: &object_store::Error) -> std::io::Error {
+    crate::Unreachable(format!(
+        "object store read of {path}: {}",
+        super::describe(e)
+    ))
+    .into_io()
 }
 
 /// A GET of `path` from `offset` on (the whole object from 0, without a range: an empty object has no

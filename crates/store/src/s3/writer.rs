@@ -62,8 +62,9 @@ impl S3Writer {
             Vec::with_capacity(SLICE),
         ));
         let upload = self.upload.as_mut().expect("writer is open");
+        // After the store's retries: out of reach (Unavailable to the caller), not a fault of the data.
         self.runtime.block_on(upload.put(slice)).map_err(|e| {
-            std::io::Error::other(format!("object store {}: {}", self.url, describe(&e)))
+            crate::Unreachable(format!("object store {}: {}", self.url, describe(&e))).into_io()
         })
     }
 }
