@@ -1,5 +1,7 @@
 //! The result-writer side of the ingest pipeline: each applied chunk's successful and failed rows, formatted
-//! and written (atomically, synced) as result parts, while the next chunk is applied.
+//! and written (atomically, synced) as result parts, while the next chunk is applied. Every chunk writes
+//! both parts, an empty one for a kind it has no rows of, so that a chunk number's parts are always the
+//! committed chunk's.
 
 use super::chunk::Echoes;
 use crate::state::AppState;
@@ -61,13 +63,13 @@ pub(super) fn write_result_parts(
         }
         out.extend_from_slice(dialect.line_ending.bytes());
     }
+    // Both parts, even one without rows (an empty blob): a chunk of the same number that wrote its parts
+    // and never committed (the process killed, the commit refused) may have left either kind, with rows
+    // that this run puts in other chunks. Replacing both is what keeps the results to committed chunks.
     for (kind, bytes) in [
         (ResultKind::Successful, successful),
         (ResultKind::Failed, failed),
     ] {
-        if bytes.is_empty() {
-            continue;
-        }
         let mut blob = state
             .blobs
             .create(&keys::result_part(org, job.id, kind, chunk))?;
