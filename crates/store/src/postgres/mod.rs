@@ -16,6 +16,7 @@ mod ids;
 mod instances;
 mod jobs;
 mod leases;
+mod org_lock;
 mod query;
 mod records;
 

@@ -4,6 +4,7 @@
 
 use crate::Result;
 use crate::postgres::ddl::table_name;
+use crate::postgres::org_lock::lock_org_writes;
 use bulkforce_core::id::{KeyPrefix, SfId};
 use bulkforce_core::schema::Schema;
 use postgres::GenericClient;
@@ -25,6 +26,8 @@ pub(super) fn insert_user(
     last_name: &str,
     first_name: &str,
 ) -> Result<SfId> {
+    // A User record is a record write like any other: after the org's writer (`org_lock`).
+    lock_org_writes(client, target.org)?;
     let profile_prefix = KeyPrefix::parse("00e").expect("00e is a valid key prefix");
     let id = mint_one(client, target, KeyPrefix::USER)?;
     let profile = mint_one(client, target, profile_prefix)?;

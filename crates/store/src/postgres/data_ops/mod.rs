@@ -14,6 +14,7 @@ mod snapshot;
 
 use super::PgStore;
 use super::ddl::{org_schema, quote};
+use super::org_lock::lock_org_writes;
 use crate::Result;
 use crate::blob::{BlobStore, keys};
 use bulkforce_core::id::SfId;
@@ -102,6 +103,7 @@ fn lock_data_ops(tx: &mut postgres::Transaction<'_>) -> Result<()> {
 
 /// Empties `org` in `tx` as a reset does (see the module doc); the ids of the jobs deleted.
 fn clear_org(tx: &mut postgres::Transaction<'_>, org: SfId) -> Result<Vec<SfId>> {
+    lock_org_writes(tx, org)?;
     let jobs = delete_jobs(tx, org)?;
     let users = user_ids(tx, org)?;
     let schema = org_schema(org);

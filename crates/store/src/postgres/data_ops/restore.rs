@@ -17,6 +17,7 @@ use super::{
 };
 use crate::blob::{BlobStore, keys};
 use crate::postgres::ddl::{org_schema, quote};
+use crate::postgres::org_lock::lock_org_writes;
 use crate::snapshot::{SnapshotInfo, check_name};
 use crate::{Result, StoreError};
 use bulkforce_core::id::SfId;
@@ -64,6 +65,7 @@ fn restore_org(
     org: SfId,
     blobs: &dyn BlobStore,
 ) -> Result<()> {
+    lock_org_writes(tx, org)?;
     let deleted = restore_jobs(tx, stored.id, org)?;
     restore_records(tx, stored.id, org)?;
     restore_blobs(tx, stored.id, org, &deleted, blobs)

@@ -4,7 +4,8 @@
 //! rows, each checked with a few set-based queries and written through a staging table filled by binary
 //! COPY. Several chunks share one transaction as the [`ChunkSource`] decides; each chunk is fenced on the
 //! job's lease in that transaction first (`leases::fence_chunk`), so an instance that lost the job
-//! commits nothing.
+//! commits nothing. Every transaction here takes the org's writer lock before anything else
+//! (`org_lock`): one writer per org, as on SQLite.
 //!
 //! One file per concern: `writer` (what a chunk's rows share, the segment loop), `segment` (which rows
 //! are independent), `upsert` (rows to steps, key matching), `lookup`, `failure` (existence and unique
@@ -25,6 +26,7 @@ mod writer;
 use super::PgStore;
 use super::ddl::table_name;
 use super::leases::{fence_chunk, record_progress};
+use super::org_lock::lock_org_writes;
 use crate::{
     Chunk, ChunkCommit, ChunkProgress, ChunkSource, RecordFields, RecordUnit, Result, RowOutcome,
     UnitEnd,
@@ -48,6 +50,7 @@ impl PgStore {
         let shard = self.org(org)?;
         let mut conn = self.conn()?;
         let mut tx = conn.transaction()?;
+        lock_org_writes(&mut tx, org)?;
         let mut chunk = Some(first);
         let mut ending = ChunkCommit::Committed;
         let mut applied = 0;
@@ -158,7 +161,8 @@ impl PgStore {
     ) -> Result<()> {
         let shard = self.org(org)?;
         let mut conn = self.conn()?;
-        let tx = conn.transaction()?;
+        let mut tx = conn.transaction()?;
+        lock_org_writes(&mut tx, org)?;
         let mut unit = unit::PgUnit::new(tx, &self.schema, &self.clock, org, shard, user);
         let end = work(&mut unit)?;
         unit.end(end)
