@@ -15,6 +15,7 @@ use crate::Result;
 use bulkforce_core::id::SfId;
 use bulkforce_core::schema::{FieldType, SObject, Schema, Storage};
 use postgres::GenericClient;
+use std::collections::{HashMap, HashSet};
 
 /// The advisory lock key every migration takes (an arbitrary constant: "bulkforc" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6275_6c6b_666f_7263;
@@ -162,32 +163,142 @@ pub(crate) fn migrate(client: &mut postgres::Client) -> Result<()> {
 }
 
 /// Creates `org`'s schema and brings its tables up to `schema` (new objects become tables, new fields
-/// columns, unique and external-id fields indexes), under the migration lock.
+/// columns, unique and external-id fields indexes), issuing only the DDL the catalog shows missing.
+///
+/// Why not simply `… IF NOT EXISTS` every time: `ALTER TABLE … ADD COLUMN IF NOT EXISTS` and `CREATE
+/// INDEX IF NOT EXISTS` take their table's lock even when there is nothing to do, and every instance
+/// runs this on its first use of each org. Queued behind a long export's cursor (ACCESS SHARE), such a
+/// lock would stall every other statement on the table behind it. An up-to-date org is therefore read
+/// from the catalog without any lock and left alone; only missing DDL runs, under the migration lock,
+/// after the catalog is read again (another instance may have done it meanwhile).
 pub(crate) fn migrate_org(
     client: &mut impl GenericClient,
     schema: &Schema,
     org: SfId,
 ) -> Result<()> {
+    let org_schema = org_schema(org);
+    if missing_org_ddl(client, schema, &org_schema)?.is_empty() {
+        return Ok(());
+    }
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    let org_schema = org_schema(org);
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {}",
-        quote(&org_schema)
-    ))?;
-    for object in schema.objects() {
-        migrate_object(&mut tx, &org_schema, object)?;
+    for statement in missing_org_ddl(&mut tx, schema, &org_schema)? {
+        tx.batch_execute(&statement)?;
     }
     tx.commit()?;
     Ok(())
 }
 
-fn migrate_object(
-    tx: &mut postgres::Transaction<'_>,
+/// What an org schema holds now, as the catalog says (names as PostgreSQL stores them).
+struct OrgCatalog {
+    exists: bool,
+    /// Table -> its columns.
+    columns: HashMap<String, HashSet<String>>,
+    indexes: HashSet<String>,
+}
+
+impl OrgCatalog {
+    /// Reads `org_schema`'s tables, columns and indexes: three catalog reads, no lock on any table.
+    fn read(client: &mut impl GenericClient, org_schema: &str) -> Result<OrgCatalog> {
+        let exists = client
+            .query_opt(
+                "SELECT 1 FROM pg_namespace WHERE nspname = $1",
+                &[&org_schema],
+            )?
+            .is_some();
+        let mut columns: HashMap<String, HashSet<String>> = HashMap::new();
+        for row in client.query(
+            "SELECT c.relname::text, a.attname::text
+             FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_attribute a ON a.attrelid = c.oid
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&org_schema],
+        )? {
+            columns.entry(row.get(0)).or_default().insert(row.get(1));
+        }
+        let indexes = client
+            .query(
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = $1",
+                &[&org_schema],
+            )?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        Ok(OrgCatalog {
+            exists,
+            columns,
+            indexes,
+        })
+    }
+}
+
+/// The name PostgreSQL keeps for an identifier: at most 63 bytes (longer ones are cut, which is what the
+/// catalog then shows). Object and field names are ASCII, so the cut falls between characters.
+fn stored_name(name: &str) -> &str {
+    &name[..name.len().min(63)]
+}
+
+/// The DDL `org_schema` lacks to match `schema`, in the order it must run; empty when up to date.
+fn missing_org_ddl(
+    client: &mut impl GenericClient,
+    schema: &Schema,
+    org_schema: &str,
+) -> Result<Vec<String>> {
+    let catalog = OrgCatalog::read(client, org_schema)?;
+    let mut ddl = Vec::new();
+    if !catalog.exists {
+        ddl.push(format!("CREATE SCHEMA IF NOT EXISTS {}", quote(org_schema)));
+    }
+    for object in schema.objects() {
+        missing_object_ddl(&catalog, org_schema, object, &mut ddl);
+    }
+    Ok(ddl)
+}
+
+/// Appends to `ddl` what `object`'s table lacks: the table itself, columns, indexes.
+fn missing_object_ddl(
+    catalog: &OrgCatalog,
     org_schema: &str,
     object: &SObject,
-) -> Result<()> {
+    ddl: &mut Vec<String>,
+) {
     let table = format!("{}.{}", quote(org_schema), quote(&object.name));
+    match catalog.columns.get(stored_name(&object.name)) {
+        None => ddl.push(create_table(&table, object)),
+        Some(columns) => {
+            for field in object.stored_fields() {
+                if !columns.contains(stored_name(&field.name)) {
+                    ddl.push(format!(
+                        "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {}",
+                        quote(&field.name),
+                        column_type(field.ftype)
+                    ));
+                }
+            }
+        }
+    }
+    for field in object.stored_fields().filter(|f| f.ftype != FieldType::Id) {
+        let name = format!("{}__{}", object.name, field.name);
+        let kind = if field.unique {
+            "UNIQUE INDEX"
+        } else if field.external_id || field.id_lookup {
+            "INDEX"
+        } else {
+            continue;
+        };
+        if !catalog.indexes.contains(stored_name(&name)) {
+            ddl.push(format!(
+                "CREATE {kind} IF NOT EXISTS {} ON {table} ({})",
+                quote(&name),
+                quote(&field.name)
+            ));
+        }
+    }
+}
+
+/// The `CREATE TABLE` of `object`'s table (named `table`, quoted and qualified).
+fn create_table(table: &str, object: &SObject) -> String {
     let mut columns = vec![format!("{} TEXT COLLATE \"C\" PRIMARY KEY", quote("Id"))];
     for field in object.stored_fields().filter(|f| f.name != "Id") {
         columns.push(format!(
@@ -207,29 +318,8 @@ fn migrate_object(
             ));
         }
     }
-    tx.batch_execute(&format!(
+    format!(
         "CREATE TABLE IF NOT EXISTS {table} ({})",
         columns.join(", ")
-    ))?;
-    for field in object.stored_fields() {
-        tx.batch_execute(&format!(
-            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {}",
-            quote(&field.name),
-            column_type(field.ftype)
-        ))?;
-    }
-    for field in object.stored_fields().filter(|f| f.ftype != FieldType::Id) {
-        let index = quote(&format!("{}__{}", object.name, field.name));
-        let column = quote(&field.name);
-        if field.unique {
-            tx.batch_execute(&format!(
-                "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({column})"
-            ))?;
-        } else if field.external_id || field.id_lookup {
-            tx.batch_execute(&format!(
-                "CREATE INDEX IF NOT EXISTS {index} ON {table} ({column})"
-            ))?;
-        }
-    }
-    Ok(())
+    )
 }
