@@ -136,16 +136,18 @@ fn renew_until_stopped(shared: &Shared, pool: &Pool, instance_id: &str, lease: D
         }
         // The database may be away: the heartbeat and the leases may lapse meanwhile (other instances
         // then take this instance's uploads for released, and the fence stops its transactions); the
-        // next round tries again.
-        let renewed = pool
-            .get()
-            .map_err(|e| crate::StoreError::Unavailable(e.to_string()))
-            .and_then(|mut conn| {
-                instances::beat(&mut *conn, instance_id)?;
-                renew_once(shared, &mut *conn, instance_id, lease)
-            });
-        if let Err(e) = renewed {
-            tracing::warn!("renewing this instance's heartbeat and job leases failed: {e}");
+        // next round tries again. The heartbeat is its own statement, written first and whatever the
+        // renewal meets, so this instance's liveness never waits on its jobs' rows.
+        match pool.get() {
+            Ok(mut conn) => {
+                if let Err(e) = instances::beat(&mut *conn, instance_id) {
+                    tracing::warn!("writing this instance's heartbeat failed: {e}");
+                }
+                if let Err(e) = renew_once(shared, &mut conn, instance_id, lease) {
+                    tracing::warn!("renewing this instance's job leases failed: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("no connection to renew this instance's leases: {e}"),
         }
     }
     if shared.departing.load(Ordering::SeqCst) {
@@ -162,9 +164,15 @@ fn renew_until_stopped(shared: &Shared, pool: &Pool, instance_id: &str, lease: D
 }
 
 /// Extends the lease of every job this instance still owns; forgets those it lost.
+///
+/// A job whose row is locked is skipped (`SKIP LOCKED`), not waited for: the lock is this instance's
+/// own fenced chunk transaction (which extends the lease itself as it commits, see [`extend_lease`]),
+/// or a short state change; waiting would hold every other job's renewal behind a transaction that may
+/// run for as long as a chunk run takes, and their leases would lapse. `lock_timeout` bounds what is
+/// left to wait for (a table lock), so a round always ends before the next is due.
 fn renew_once(
     shared: &Shared,
-    conn: &mut impl postgres::GenericClient,
+    conn: &mut postgres::Client,
     instance_id: &str,
     lease: Duration,
 ) -> Result<()> {
@@ -179,25 +187,62 @@ fn renew_once(
     }
     let ids: Vec<&str> = owned.iter().map(|((_, job), _)| job.as_str()).collect();
     let epochs: Vec<i64> = owned.iter().map(|(_, epoch)| *epoch).collect();
-    let renewed: Vec<String> = conn
-        .query(
-            "UPDATE bulkforce.jobs SET lease_until = now() + make_interval(secs => $3)
-             WHERE lease_owner = $1 AND state = 'InProgress'
-               AND (id, lease_epoch) IN (SELECT * FROM unnest($2::text[], $4::bigint[]))
-             RETURNING id",
-            &[&instance_id, &ids, &lease.as_secs_f64(), &epochs],
-        )?
+    let mine = "SELECT id FROM bulkforce.jobs
+                WHERE lease_owner = $1 AND state = 'InProgress'
+                  AND (id, lease_epoch) IN (SELECT * FROM unnest($2::text[], $3::bigint[]))";
+    let mut tx = conn.transaction()?;
+    let wait_ms = (lease / 3).as_millis().max(1);
+    tx.batch_execute(&format!("SET LOCAL lock_timeout = {wait_ms}"))?;
+    // Still this instance's as last committed: a job locked by its own chunk transaction is one.
+    let held: Vec<String> = tx
+        .query(mine, &[&instance_id, &ids, &epochs])?
         .iter()
         .map(|row| row.get(0))
         .collect();
+    tx.execute(
+        &format!(
+            "UPDATE bulkforce.jobs SET lease_until = now() + make_interval(secs => $4)
+             WHERE id IN ({mine} FOR UPDATE SKIP LOCKED)"
+        ),
+        &[&instance_id, &ids, &epochs, &lease.as_secs_f64()],
+    )?;
+    tx.commit()?;
     let mut current = shared.owned.lock();
     for ((org, job), epoch) in owned {
-        let lost = !renewed.iter().any(|id| id == job.as_str());
+        let lost = !held.iter().any(|id| id == job.as_str());
         // A claim made since the snapshot (a new epoch) is not this round's to judge.
         if lost && current.get(&(org, job)) == Some(&epoch) {
             current.remove(&(org, job));
         }
     }
+    Ok(())
+}
+
+/// Extends `job`'s lease from the moment of the call (`clock_timestamp()`, not the transaction's start),
+/// in the fenced transaction `tx` right before it commits: the renewal thread skips a row this
+/// transaction holds, so a run of chunks longer than the lease would otherwise commit with its lease
+/// already lapsed, and the job could be claimed away between the commit and the next renewal. Only
+/// after [`fence`] passed in `tx` (the row is locked since, so owner and epoch cannot have moved).
+pub(crate) fn extend_lease(
+    tx: &mut postgres::Transaction<'_>,
+    leases: &Leases,
+    org: SfId,
+    job: SfId,
+) -> Result<()> {
+    let Some(epoch) = leases.epoch(org, job) else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE bulkforce.jobs SET lease_until = clock_timestamp() + make_interval(secs => $5)
+         WHERE org_id = $1 AND id = $2 AND lease_owner = $3 AND lease_epoch = $4",
+        &[
+            &org.as_str(),
+            &job.as_str(),
+            &leases.instance_id,
+            &epoch,
+            &leases.lease_secs(),
+        ],
+    )?;
     Ok(())
 }
 

@@ -25,7 +25,7 @@ mod writer;
 
 use super::PgStore;
 use super::ddl::table_name;
-use super::leases::{fence_chunk, record_progress};
+use super::leases::{extend_lease, fence_chunk, record_progress};
 use super::org_lock::lock_org_writes;
 use crate::{
     Chunk, ChunkCommit, ChunkProgress, ChunkSource, RecordFields, RecordUnit, Result, RowOutcome,
@@ -72,6 +72,7 @@ impl PgStore {
             return Ok(ending);
         }
         source.before_commit()?;
+        extend_lease(&mut tx, &self.leases, org, job.id)?;
         tx.commit()?;
         Ok(ending)
     }
