@@ -130,9 +130,7 @@ impl RowWriter<'_, '_> {
             let key = match storage {
                 Storage::Text => row.get::<_, Option<String>>(0).map(ValueKey::Text),
                 Storage::Integer => row.get::<_, Option<i64>>(0).map(ValueKey::Integer),
-                Storage::Real => row
-                    .get::<_, Option<f64>>(0)
-                    .map(|r| ValueKey::Real(r.to_bits())),
+                Storage::Real => row.get::<_, Option<f64>>(0).map(ValueKey::real),
             };
             let Some(key) = key else { continue };
             let deleted: Option<i64> = row.get(2);

@@ -19,11 +19,13 @@ use bulkforce_core::schema::FieldType;
 use bulkforce_core::value::Value;
 use std::collections::HashSet;
 
-/// A unique field's value, hashable.
+/// A unique field's value, hashable, equal exactly when the unique index takes two values for equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum ValueKey {
     Text(String),
     Integer(i64),
+    /// The bits of a number, -0.0 as 0.0: the index (and SQLite's) takes them for one value. NaN never
+    /// gets here: values are parsed finite (`bulkforce_core::value`) and stored as parsed.
     Real(u64),
 }
 
@@ -34,8 +36,15 @@ impl ValueKey {
             Value::Null => None,
             Value::Text(s) => Some(ValueKey::Text(s.clone())),
             Value::Integer(i) => Some(ValueKey::Integer(*i)),
-            Value::Real(r) => Some(ValueKey::Real(r.to_bits())),
+            Value::Real(r) => Some(ValueKey::real(*r)),
         }
+    }
+
+    /// The key of a number.
+    pub(super) fn real(r: f64) -> ValueKey {
+        // `0.0 == -0.0`: both become the bits of 0.0.
+        let r = if r == 0.0 { 0.0 } else { r };
+        ValueKey::Real(r.to_bits())
     }
 }
 
