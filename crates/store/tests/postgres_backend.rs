@@ -678,3 +678,8 @@ mod liveness {
         Ok(())
     }
 }
+
+/// Defects a review found, each with the test that failed before its fix (a file of its own, beside
+/// this one, so that cargo does not take it for a test target).
+#[path = "postgres_backend/review_fixes.rs"]
+mod review_fixes;
