@@ -489,8 +489,11 @@ pub trait Store: Send + Sync {
     /// Reserves the job's single upload.
     fn begin_upload(&self, org: SfId, id: SfId) -> Result<Option<UploadStart>>;
 
-    /// Records a finished upload of `bytes` bytes, or (`None`) releases a failed one.
-    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<()>;
+    /// Records a finished upload of `bytes` bytes, or (`None`) releases a failed one. Only while the
+    /// reservation [`Store::begin_upload`] made is still there: false when it is gone (released by
+    /// [`Store::release_claims`] as the server shut down, or taken over), and then nothing is recorded:
+    /// the caller must not answer the upload as received.
+    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<bool>;
 
     /// Removes a job's metadata. Blobs are the caller's to remove.
     fn delete_job(&self, org: SfId, id: SfId) -> Result<bool>;
@@ -502,6 +505,16 @@ pub trait Store: Send + Sync {
     /// Makes every InProgress job claimable again, and every Open job whose upload was being received
     /// uploadable again: called once at start, when no worker can hold a job and no upload is in flight.
     fn release_claims(&self) -> Result<()>;
+
+    /// Drops this process's claim of the InProgress job `id` (a worker that ended without recording the
+    /// job's end, as when it panicked): the job is claimable again at once and resumes from its
+    /// checkpoint. Nothing happens when this process does not hold the claim.
+    fn release_claim(&self, org: SfId, id: SfId) -> Result<()>;
+
+    /// Whether this process still holds its claim of the InProgress job `id`: false once the job left
+    /// InProgress, a restore took it from its worker, or (PostgreSQL) the lease went to another
+    /// instance. A cheap check for work that writes outside the database before its fenced end.
+    fn holds_claim(&self, org: SfId, id: SfId) -> Result<bool>;
 
     /// Applies `first`, then the chunks `source` hands over, in one transaction, each with its progress
     /// (so a restart resumes after the last committed chunk), then commits. The org's database is held for

@@ -189,3 +189,52 @@ pub fn an_aborted_claimed_job_is_not_claimed_again(backend: &dyn Backend) -> Res
     assert_eq!(f.job(job.id)?.state, JobState::Aborted);
     Ok(())
 }
+
+pub fn a_released_claim_is_claimable_again_at_its_checkpoint(backend: &dyn Backend) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let (store, org) = (&f.store, f.org());
+    let job = f.claimed(Operation::Insert)?;
+    f.apply(
+        &job,
+        Operation::Insert,
+        0,
+        vec![f.insert("Before the panic")],
+    )?
+    .expect("the claimed job takes its first chunk");
+    assert!(store.holds_claim(org, job.id)?, "the claim is held");
+    assert!(
+        store.claim_job()?.is_none(),
+        "and nobody else takes the job"
+    );
+    // Its worker ended without recording the job's end (it panicked): the claim is let go.
+    store.release_claim(org, job.id)?;
+    assert!(!store.holds_claim(org, job.id)?);
+    let claim = store.claim_job()?.expect("the released job waits again");
+    assert_eq!(claim.job.id, job.id);
+    assert_eq!(claim.job.state, JobState::InProgress);
+    assert_eq!(claim.checkpoint.chunks_done, 1, "from its checkpoint");
+    assert!(store.holds_claim(org, job.id)?, "claimed again");
+    Ok(())
+}
+
+pub fn holding_a_claim_ends_with_the_job(backend: &dyn Backend) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let (store, org) = (&f.store, f.org());
+    let waiting = f.uploaded(Operation::Insert, "Account")?;
+    assert!(
+        !store.holds_claim(org, waiting.id)?,
+        "a waiting job is not claimed"
+    );
+    let job = store.claim_job()?.expect("the job waits").job;
+    assert!(store.holds_claim(org, job.id)?);
+    assert!(store.finish_job(org, job.id, JobState::JobComplete, None, None)?);
+    assert!(
+        !store.holds_claim(org, job.id)?,
+        "a finished job is no one's"
+    );
+    // Releasing a claim that is not held changes nothing.
+    store.release_claim(org, job.id)?;
+    assert_eq!(f.job(job.id)?.state, JobState::JobComplete);
+    assert!(store.claim_job()?.is_none());
+    Ok(())
+}

@@ -312,3 +312,28 @@ pub fn a_deleted_job_is_gone(backend: &dyn Backend) -> Result<()> {
     );
     Ok(())
 }
+
+pub fn an_upload_ended_after_its_reservation_was_released_records_nothing(
+    backend: &dyn Backend,
+) -> Result<()> {
+    let f = Fixture::open(backend)?;
+    let job = f.create_ingest(Operation::Insert, "Account")?;
+    let (store, org) = (&f.store, f.org());
+    assert_eq!(store.begin_upload(org, job.id)?, Some(UploadStart::Started));
+    // The server shuts down (or restarts) while the upload streams: its reservations are released.
+    store.release_claims()?;
+    assert!(
+        !store.end_upload(org, job.id, Some(1234))?,
+        "the reservation is gone: the upload is not recorded"
+    );
+    assert_eq!(f.job(job.id)?.upload_bytes, None);
+    assert!(!store.end_upload(org, job.id, None)?);
+    assert_eq!(
+        store.begin_upload(org, job.id)?,
+        Some(UploadStart::Started),
+        "the job still takes an upload"
+    );
+    assert!(store.end_upload(org, job.id, Some(99))?);
+    assert_eq!(f.job(job.id)?.upload_bytes, Some(99));
+    Ok(())
+}

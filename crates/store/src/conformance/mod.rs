@@ -75,6 +75,7 @@ macro_rules! store_conformance_tests {
                 an_upload_is_reserved_once_and_released_on_failure,
                 only_an_open_job_takes_an_upload,
                 a_deleted_job_is_gone,
+                an_upload_ended_after_its_reservation_was_released_records_nothing,
             }
             claims {
                 only_waiting_jobs_are_claimed_oldest_first,
@@ -85,6 +86,8 @@ macro_rules! store_conformance_tests {
                 finishing_is_only_from_in_progress,
                 finishing_may_replace_the_processed_count,
                 an_aborted_claimed_job_is_not_claimed_again,
+                a_released_claim_is_claimable_again_at_its_checkpoint,
+                holding_a_claim_ends_with_the_job,
             }
             chunks {
                 a_fresh_job_has_an_empty_checkpoint,

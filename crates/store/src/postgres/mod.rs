@@ -345,7 +345,7 @@ impl Store for PgStore {
         self.pg_begin_upload(org, id)
     }
 
-    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<()> {
+    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<bool> {
         self.pg_end_upload(org, id, bytes)
     }
 
@@ -359,6 +359,14 @@ impl Store for PgStore {
 
     fn release_claims(&self) -> Result<()> {
         self.pg_release_claims()
+    }
+
+    fn release_claim(&self, org: SfId, id: SfId) -> Result<()> {
+        self.pg_release_claim(org, id)
+    }
+
+    fn holds_claim(&self, org: SfId, id: SfId) -> Result<bool> {
+        self.pg_holds_claim(org, id)
     }
 
     fn apply_chunks(

@@ -53,6 +53,11 @@ impl DataOps {
         Ok(true)
     }
 
+    /// Whether a restore took `job` from its worker (the mark stays until the worker's next write).
+    pub(crate) fn is_stale(&self, org: SfId, job: SfId) -> bool {
+        self.stale.lock().contains(&(org, job))
+    }
+
     /// A worker claimed `job`: whatever held it before has let go (a claim is only taken once released).
     pub(crate) fn claimed(&self, org: SfId, job: SfId) {
         let mut stale = self.stale.lock();

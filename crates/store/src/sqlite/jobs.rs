@@ -207,15 +207,38 @@ pub(crate) fn begin_upload(conn: &Connection, id: SfId) -> Result<Option<UploadS
     Ok(Some(UploadStart::Started))
 }
 
-pub(crate) fn end_upload(conn: &Connection, id: SfId, bytes: Option<u64>, now: i64) -> Result<()> {
-    match bytes {
+/// Ends the upload reservation of `id`, if it is still there (`release_claims` may have dropped it as the
+/// server stopped); whether it was.
+pub(crate) fn end_upload(
+    conn: &Connection,
+    id: SfId,
+    bytes: Option<u64>,
+    now: i64,
+) -> Result<bool> {
+    let ended = match bytes {
         Some(bytes) => conn.execute(
-            "UPDATE bf_jobs SET upload_state = 'received', upload_bytes = ?2, modstamp_ms = ?3 WHERE id = ?1",
+            "UPDATE bf_jobs SET upload_state = 'received', upload_bytes = ?2, modstamp_ms = ?3
+             WHERE id = ?1 AND upload_state = 'receiving'",
             params![id.as_str(), bytes as i64, now],
         )?,
-        None => conn.execute("UPDATE bf_jobs SET upload_state = 'none' WHERE id = ?1", [id.as_str()])?,
+        None => conn.execute(
+            "UPDATE bf_jobs SET upload_state = 'none' WHERE id = ?1 AND upload_state = 'receiving'",
+            [id.as_str()],
+        )?,
     };
-    Ok(())
+    Ok(ended > 0)
+}
+
+/// Whether `id` is InProgress and claimed by a worker.
+pub(crate) fn is_claimed(conn: &Connection, id: SfId) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT claimed = 1 AND state = 'InProgress' FROM bf_jobs WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// Makes the Open jobs whose upload was being received uploadable again: at start no upload can be in

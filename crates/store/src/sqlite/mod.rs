@@ -377,7 +377,7 @@ impl Store for SqliteStore {
         jobs::begin_upload(&self.org(org)?.writer.lock(), id)
     }
 
-    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<()> {
+    fn end_upload(&self, org: SfId, id: SfId, bytes: Option<u64>) -> Result<bool> {
         jobs::end_upload(&self.org(org)?.writer.lock(), id, bytes, self.now_ms())
     }
 
@@ -410,6 +410,26 @@ impl Store for SqliteStore {
             jobs::release_interrupted_uploads(&writer)?;
         }
         Ok(())
+    }
+
+    fn release_claim(&self, org: SfId, id: SfId) -> Result<()> {
+        let db = self.org(org)?;
+        let writer = db.writer.lock();
+        // A claim a restore marked stale is dropped the same way, its mark with it.
+        if !self.data_ops.release_if_stale(&writer, org, id)? {
+            writer.execute(
+                "UPDATE bf_jobs SET claimed = 0 WHERE id = ?1 AND claimed = 1 AND state = 'InProgress'",
+                [id.as_str()],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn holds_claim(&self, org: SfId, id: SfId) -> Result<bool> {
+        if self.data_ops.is_stale(org, id) {
+            return Ok(false);
+        }
+        self.org(org)?.read(|conn| jobs::is_claimed(conn, id))
     }
 
     fn apply_chunks(

@@ -5,8 +5,9 @@
 
 use super::rows::{claim_columns, claim_extras, job_from_row};
 use super::timeline;
-use crate::postgres::PgStore;
+use crate::postgres::{PgStore, leases};
 use crate::{ClaimedJob, Result};
+use bulkforce_core::id::SfId;
 use bulkforce_core::job::JobState;
 
 impl PgStore {
@@ -61,5 +62,36 @@ impl PgStore {
         tx.commit()?;
         self.leases.forget_all();
         Ok(())
+    }
+
+    /// Drops this instance's claim of `id` (its worker ended without recording the job's end): the lease
+    /// is cleared under the claim's epoch, so the job is claimable at once (by any instance) instead of
+    /// staying leased and renewed for good, and this instance stops renewing it.
+    pub(in crate::postgres) fn pg_release_claim(&self, org: SfId, id: SfId) -> Result<()> {
+        let Some(epoch) = self.leases.epoch(org, id) else {
+            return Ok(());
+        };
+        self.leases.forget(org, id);
+        self.conn()?.execute(
+            "UPDATE bulkforce.jobs SET lease_owner = NULL, lease_until = NULL
+             WHERE org_id = $1 AND id = $2 AND lease_owner = $3 AND lease_epoch = $4",
+            &[
+                &org.as_str(),
+                &id.as_str(),
+                &self.leases.instance_id,
+                &epoch,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The fence of a chunk commit, on its own: whether this instance still holds the job's lease under
+    /// its claim's epoch and the job is InProgress.
+    pub(in crate::postgres) fn pg_holds_claim(&self, org: SfId, id: SfId) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction()?;
+        let held = leases::fence(&mut tx, &self.leases, org, id)?;
+        tx.rollback()?;
+        Ok(held)
     }
 }

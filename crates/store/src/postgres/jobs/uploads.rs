@@ -58,7 +58,7 @@ impl PgStore {
         org: SfId,
         id: SfId,
         bytes: Option<u64>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut conn = self.conn()?;
         let me = &self.leases.instance_id;
         let ended = match bytes {
@@ -77,7 +77,7 @@ impl PgStore {
         if ended == 0 && bytes.is_some() {
             tracing::warn!(job = %id, "an upload ended after its reservation was taken over or the job went");
         }
-        Ok(())
+        Ok(ended > 0)
     }
 
     /// Makes the Open jobs whose upload THIS instance was receiving uploadable again: at its start no
