@@ -12,6 +12,9 @@
 //!   response nobody reads. Small bodies (job control, logins) must arrive in full within 30 s
 //!   (`wire::read_small_body`), so trickling one byte now and then holds nothing for long.
 //! - HTTP/1.1 only (TLS offers no `h2`): see [`serve`].
+//! - A graceful stop ([`crate::Running::shutdown`]) closes the listener, then lets every connection finish
+//!   the request it is serving (idle keep-alive connections close at once) through hyper's
+//!   [`GracefulShutdown`], within the stop's grace period, before the instance releases its claims.
 //! - A response carrying [`Hangup`] is never sent: the connection is closed instead (fault injection's
 //!   `disconnect`), so the client sees the connection drop with no answer, as when a proxy or the network
 //!   cuts it.
@@ -22,6 +25,7 @@ use axum::response::Response;
 use axum::routing::future::RouteFuture;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use std::convert::Infallible;
 use std::io;
@@ -50,12 +54,14 @@ pub fn hang_up() -> Response {
     response
 }
 
-/// Serves `router` on `listener` until the task is dropped; `tls` makes it HTTPS.
+/// Serves `router` on `listener` until the task is dropped; `tls` makes it HTTPS. Every connection is
+/// watched by `graceful`, so that a stop can let the requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     tls: Option<TlsAcceptor>,
     limits: ConnectionLimits,
+    graceful: Arc<GracefulShutdown>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     // HTTP/1.1 only, as every Bulk API client speaks it: HTTP/2 would let a client keep a connection alive
@@ -88,6 +94,7 @@ pub async fn serve(
             tls: tls.clone(),
             http: http.clone(),
             limits,
+            watcher: graceful.watcher(),
             _slot: permit,
         };
         tokio::spawn(connection.run());
@@ -101,6 +108,8 @@ struct Connection {
     tls: Option<TlsAcceptor>,
     http: Arc<auto::Builder<TokioExecutor>>,
     limits: ConnectionLimits,
+    /// Tells the connection when the server stops: it finishes its request in flight and closes.
+    watcher: Watcher,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -115,15 +124,21 @@ impl Connection {
         let hangup = Arc::new(Notify::new());
         let service = TowerToHyperService::new(hanging_up(self.router, hangup.clone()));
         let limits = self.limits;
-        let http = self.http;
+        let (http, watcher) = (self.http, self.watcher);
         let served = async move {
             let result = match self.tls {
-                None => http.serve_connection(TokioIo::new(io), service).await,
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(io), service))
+                        .await
+                }
                 Some(tls) => {
                     let stream = tokio::time::timeout(limits.header_timeout, tls.accept(io))
                         .await
                         .map_err(|_| "TLS handshake timed out")??;
-                    http.serve_connection(TokioIo::new(stream), service).await
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
                 }
             };
             if let Err(e) = result {

@@ -53,22 +53,40 @@ pub struct Running {
     pub tls_cert: Option<std::path::PathBuf>,
     /// The workers: they end once [`Running::shutdown`] has begun and their jobs stopped at a chunk.
     workers: Vec<tokio::task::JoinHandle<()>>,
+    /// Every accepted connection, so that a stop lets the requests in flight finish (see `connections`).
+    connections: Arc<hyper_util::server::graceful::GracefulShutdown>,
     /// The data dir's `serve.lock`, held exclusively while this server runs (see [`lock_data_dir`]);
     /// SQLite only: instances sharing PostgreSQL fence each other with leases instead.
     _data_dir_lock: Option<std::fs::File>,
 }
 
 impl Running {
-    /// Stops gracefully (SIGTERM): no new connections, no new claims; running jobs stop at their next
-    /// chunk boundary (what is committed stays, with its checkpoint), waited for at most `grace`; then this
-    /// instance's claims are released so that another instance (or the next start) resumes its jobs at once
-    /// rather than after their lease.
+    /// Stops gracefully (SIGTERM): no new connections, no new claims; requests in flight finish (an upload
+    /// still streaming is received and recorded) and running jobs stop at their next chunk boundary (what
+    /// is committed stays, with its checkpoint), both waited for at most `grace`; then this instance's
+    /// claims and upload reservations are released so that another instance (or the next start) resumes
+    /// its jobs at once rather than after their lease. An upload still streaming past `grace` finds its
+    /// reservation gone and is answered 503, never 201.
     pub async fn shutdown(self, grace: std::time::Duration) {
+        // The accept loop ends (the listener closes with it) before the connections are told to stop.
         self.server.abort();
+        let _ = self.server.await;
         self.state.shutdown.begin();
+        let connections = self.connections;
+        let drained = async move {
+            if let Ok(connections) = Arc::try_unwrap(connections) {
+                connections.shutdown().await;
+            } else {
+                tracing::warn!("the connections could not be drained: still shared");
+            }
+        };
         let workers = futures::future::join_all(self.workers);
-        if tokio::time::timeout(grace, workers).await.is_err() {
-            tracing::warn!(?grace, "jobs still running at the end of the grace period");
+        let stopped = futures::future::join(drained, workers);
+        if tokio::time::timeout(grace, stopped).await.is_err() {
+            tracing::warn!(
+                ?grace,
+                "requests or jobs still running at the end of the grace period"
+            );
         }
         let store = self.state.store.clone();
         match tokio::task::spawn_blocking(move || store.release_claims()).await {
@@ -204,11 +222,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         }
     };
     let listener = TcpListener::from_std(listener)?;
+    let connections = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
     let server = tokio::spawn(connections::serve(
         listener,
         router,
         acceptor,
         config.connections,
+        connections.clone(),
     ));
     Ok(Running {
         tls_cert,
@@ -218,6 +238,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         state,
         server,
         workers,
+        connections,
         _data_dir_lock: data_dir_lock,
     })
 }

@@ -195,9 +195,16 @@ pub async fn upload(
     }
     let reservation = Reservation::new(state, org, id);
     let result = receive_upload(state, org, id, request.into_body(), encoding, limit).await;
-    reservation.end(result.as_ref().ok().copied()).await?;
+    let recorded = reservation.end(result.as_ref().ok().copied()).await?;
     match result {
-        Ok(_) => Ok(wire::empty(StatusCode::CREATED)),
+        Ok(_) if recorded => Ok(wire::empty(StatusCode::CREATED)),
+        // The reservation went while the body streamed (this instance stopped and released it): the
+        // upload is not the job's, and the client must send it again.
+        Ok(_) => Err(ApiError::new(
+            503,
+            wire::SERVER_UNAVAILABLE,
+            "The server stopped while receiving the upload. Please send it again.",
+        )),
         Err(UploadError::TooLarge) => Err(too_large()),
         Err(UploadError::Api(e)) => Err(e),
     }
@@ -223,8 +230,9 @@ impl Reservation {
         }
     }
 
-    /// Records the upload of `size` bytes, or (`None`) releases the reservation.
-    async fn end(mut self, size: Option<u64>) -> Result<(), ApiError> {
+    /// Records the upload of `size` bytes, or (`None`) releases the reservation; whether the reservation
+    /// was still there to end.
+    async fn end(mut self, size: Option<u64>) -> Result<bool, ApiError> {
         self.ended = true;
         let (org, id) = (self.org, self.id);
         self.state
