@@ -9,6 +9,7 @@ mod shutdown;
 pub use shutdown::Shutdown;
 
 use crate::state::AppState;
+use bulkforce_core::id::SfId;
 use bulkforce_core::job::{JobKind, JobState};
 use bulkforce_store::ClaimedJob;
 use outcome::Ended;
@@ -76,7 +77,10 @@ async fn process(state: &AppState, n: usize, claimed: ClaimedJob) {
         match work.await {
             Ok(Ended::Paused) => claimed = resume::after_outage(state, org, id, &mut backoff).await,
             Ok(Ended::Done | Ended::Stopping) => {}
-            Err(e) => tracing::error!(worker = n, job = %id, error = %e, "worker panicked"),
+            Err(e) => {
+                tracing::error!(worker = n, job = %id, error = %e, "worker panicked; releasing the job's claim");
+                release_after_panic(state, org, id).await;
+            }
         }
     }
     state.observers.metrics.worker_busy(started.elapsed());
@@ -94,5 +98,19 @@ async fn process(state: &AppState, n: usize, claimed: ClaimedJob) {
             .observers
             .metrics
             .query_rows(job.number_records_processed);
+    }
+}
+
+/// Lets go of the claim a panicked worker held, so the job resumes from its checkpoint (on any instance)
+/// instead of staying claimed, and on PostgreSQL leased and renewed, for as long as this process runs.
+async fn release_after_panic(state: &AppState, org: SfId, id: SfId) {
+    match state
+        .with_store(move |store| store.release_claim(org, id))
+        .await
+    {
+        Ok(()) => state.wake.notify_waiters(),
+        Err(e) => {
+            tracing::error!(job = %id, error = %e.message, "releasing the claim of a panicked worker failed");
+        }
     }
 }

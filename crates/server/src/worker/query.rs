@@ -111,9 +111,29 @@ fn run(state: &AppState, org: SfId, job: &Job) -> Result<u64, Stop> {
     }
     results.write_all(&rendered).map_err(StoreError::from)?;
     index.write_all(&offsets).map_err(StoreError::from)?;
+    // The files are committed before the job's (fenced) end is recorded: a worker that lost the job
+    // meanwhile (its lease taken over, a restore) must not replace files another run may have finished.
+    // Asked just before the commit; see `still_holds` for what remains.
+    if !still_holds(state, org, job.id)? {
+        return Err(Stop::Aborted);
+    }
     results.commit()?;
     index.commit()?;
     Ok(rows)
+}
+
+/// Whether this process still holds its claim of the query job (the fence of its end, asked ahead). The
+/// window between this answer and the two commits stays: a lease lost in those milliseconds (its
+/// renewals having failed for a whole lease) lets a stale run replace the files once; its end is then
+/// refused by the fenced `finish_job`. Not holding it, the worker lets go of what is left of its claim.
+fn still_holds(state: &AppState, org: SfId, id: SfId) -> Result<bool, Stop> {
+    let held = state.store.holds_claim(org, id)?;
+    if !held {
+        tracing::info!(job = %id, "the query job is no longer this worker's: its results are not written");
+        // What is left of the claim goes (a restore's stale mark on SQLite, the lease's renewal here).
+        state.store.release_claim(org, id)?;
+    }
+    Ok(held)
 }
 
 /// Appends one row, every cell quoted: a text value straight from the store's buffer, other values (numbers,
