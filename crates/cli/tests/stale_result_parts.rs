@@ -52,7 +52,7 @@ fn serve(data_dir: &Path) -> (Child, String) {
 /// and an even chunk of the killed run that left a failed part is, in the resumed run, a chunk without
 /// failures.
 fn fails(i: usize) -> bool {
-    i % 2000 == 500 && (i / 2000) % 2 == 0 && i >= 2000
+    i % 2000 == 500 && (i / 2000).is_multiple_of(2) && i >= 2000
 }
 
 fn csv() -> String {
