@@ -130,11 +130,18 @@ pub(crate) fn apply_rows(
     for part in segment::split(&writer, steps) {
         writer.apply_segment(part)?;
     }
+    // Every row is decided by its segment; one that is not is a bug, reported as an error (the chunk
+    // rolls back) rather than a panic of the worker.
     let outcomes = writer
         .outcomes
         .into_iter()
-        .map(|o| o.expect("every row of a chunk is decided by its segment"))
-        .collect();
+        .enumerate()
+        .map(|(i, o)| {
+            o.ok_or_else(|| {
+                crate::StoreError::Corrupt(format!("row {i} of a chunk was not decided"))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok((outcomes, writer.spent))
 }
 
