@@ -22,7 +22,13 @@ impl RowWriter<'_, '_> {
     /// Fails updates and soft deletes of records that are missing or deleted, and hard deletes of
     /// missing records.
     pub(super) fn check_targets(&mut self, steps: &mut Vec<Pending>) -> Result<()> {
-        let targets: Vec<SfId> = steps.iter().filter_map(|p| p.step.target()).collect();
+        // A record an upsert key matched live in this transaction is known to be there (another
+        // transaction deleting it meanwhile is caught by the update itself).
+        let targets: Vec<SfId> = steps
+            .iter()
+            .filter_map(|p| p.step.target())
+            .filter(|id| !self.matched_live.contains(id))
+            .collect();
         let ids: Vec<&str> = targets.iter().map(SfId::as_str).collect();
         if ids.is_empty() {
             return Ok(());
@@ -32,7 +38,13 @@ impl RowWriter<'_, '_> {
             .iter()
             .enumerate()
             .filter_map(|(k, pending)| {
-                let state = |id: &SfId| states.get(id).copied();
+                let state = |id: &SfId| {
+                    if self.matched_live.contains(id) {
+                        Some(false)
+                    } else {
+                        states.get(id).copied()
+                    }
+                };
                 let error = match &pending.step {
                     Step::Insert(_) => None,
                     Step::HardDelete(id) => {
@@ -64,11 +76,19 @@ impl RowWriter<'_, '_> {
         Ok(states)
     }
 
-    /// Fails inserts and updates that set a unique field to a value another record holds.
-    pub(super) fn check_unique_values(&mut self, steps: &mut Vec<Pending>) -> Result<()> {
+    /// Fails the updates (`of_inserts` false) or the inserts (true) of `steps` that set a unique field to
+    /// a value another record holds. Inserts are checked only when their fast path met a clash (see
+    /// `insert`): the unique index finds the clashes of a load with none at no extra cost.
+    pub(super) fn check_unique_values(
+        &mut self,
+        steps: &mut Vec<Pending>,
+        of_inserts: bool,
+    ) -> Result<()> {
+        let checked = |p: &Pending| matches!(p.step, Step::Insert(_)) == of_inserts;
         for field in self.unique_fields.clone() {
             let values: Vec<&Value> = steps
                 .iter()
+                .filter(|p| checked(p))
                 .filter_map(|p| p.step.values()?.get(field))
                 .filter(|v| **v != Value::Null)
                 .collect();
@@ -80,6 +100,7 @@ impl RowWriter<'_, '_> {
             let failed: Vec<(usize, RowError)> = steps
                 .iter()
                 .enumerate()
+                .filter(|(_, pending)| checked(pending))
                 .filter_map(|(k, pending)| {
                     let key = ValueKey::of(pending.step.values()?.get(field)?)?;
                     let others: Vec<&(SfId, bool)> = holders

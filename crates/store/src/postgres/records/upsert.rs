@@ -74,7 +74,10 @@ impl RowWriter<'_, '_> {
                     Err(error) => Err(failed(error)),
                 }
             }
-            Ok(UpsertMatch::Update(id)) => Ok(Step::Update { id, values }),
+            Ok(UpsertMatch::Update(id)) => {
+                self.matched_live.insert(id);
+                Ok(Step::Update { id, values })
+            }
         };
         Ok(step)
     }

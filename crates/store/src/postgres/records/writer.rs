@@ -17,6 +17,7 @@ use bulkforce_core::schema::{FieldType, SObject, Schema};
 use bulkforce_core::value::format_datetime;
 use chrono::{DateTime, Utc};
 use postgres::Transaction;
+use std::collections::HashSet;
 
 /// Who writes, when, and where: what every row of a write is stamped with.
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +86,8 @@ pub(super) struct RowWriter<'a, 'c> {
     pub(super) audit_fields: Vec<&'static str>,
     /// The object's unique fields (a unique index each).
     pub(super) unique_fields: Vec<usize>,
+    /// Records an upsert key of these rows matched live in this transaction: known to be there.
+    pub(super) matched_live: HashSet<SfId>,
     /// Each row's outcome once decided.
     pub(super) outcomes: Vec<Option<RowOutcome>>,
     /// The values of applied rows, handed back with the outcomes to be freed elsewhere.
@@ -123,6 +126,7 @@ pub(crate) fn apply_rows(
             .filter(|(_, f)| object.stored_fields().any(|s| s.name == f.name))
             .map(|(k, _)| k)
             .collect(),
+        matched_live: HashSet::new(),
         outcomes: vec![None; rows.len()],
         spent: Vec::with_capacity(rows.len()),
     };
@@ -157,11 +161,12 @@ impl RowWriter<'_, '_> {
         self.decide(pending.row, RowOutcome::Failed { id, error });
     }
 
-    /// Checks and writes one segment of independent rows.
+    /// Checks and writes one segment of independent rows (the inserts' unique values are checked by
+    /// `insert`, only when the unique indexes refuse them).
     fn apply_segment(&mut self, mut steps: Vec<Pending>) -> Result<()> {
         self.resolve_lookups(&mut steps)?;
         self.check_targets(&mut steps)?;
-        self.check_unique_values(&mut steps)?;
+        self.check_unique_values(&mut steps, false)?;
         let (mut inserts, mut updates, mut deletes, mut hard) = (vec![], vec![], vec![], vec![]);
         for pending in steps {
             match pending.step {
