@@ -21,8 +21,11 @@ use tokio::io::AsyncWriteExt;
 
 /// S3's smallest part (all but the last part of a multipart upload must be at least this big).
 pub(crate) const PART_SIZE: usize = 5 * 1024 * 1024;
-/// Parts uploading at once; a writer waits for one to finish before it fills another.
-const PARTS_IN_FLIGHT: usize = 1;
+/// Parts uploading at once; a writer waits for one to finish before it fills another. More than one
+/// keeps the upload's body moving while a part is on its way (a part at a time, an upload went at the
+/// pace of the object store's answers: a third slower than to local files); each part in flight costs
+/// a part's memory.
+const PARTS_IN_FLIGHT: usize = 3;
 /// Bytes gathered before they go to the upload (many small writes become one slice).
 const SLICE: usize = 256 * 1024;
 
