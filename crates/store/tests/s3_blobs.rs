@@ -386,7 +386,9 @@ fn a_large_blob_streams_with_flat_memory(blobs: &dyn BlobStore) {
 
 #[test]
 fn a_large_blob_streams_with_flat_memory_in_files() {
-    let _alone = MEASURING.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _alone = MEASURING
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (_dir, blobs) = local();
     a_large_blob_streams_with_flat_memory(&*blobs);
 }
@@ -394,7 +396,9 @@ fn a_large_blob_streams_with_flat_memory_in_files() {
 #[test]
 fn a_large_blob_streams_with_flat_memory_in_a_bucket() {
     let (_dir, blobs) = s3();
-    let _alone = MEASURING.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _alone = MEASURING
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     a_large_blob_streams_with_flat_memory(&*blobs);
 }
 
@@ -402,7 +406,9 @@ fn a_large_blob_streams_with_flat_memory_in_a_bucket() {
 
 #[test]
 fn blobs_live_under_the_url_prefix() {
-    let _shared = MEASURING.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _shared = MEASURING
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let endpoint = endpoint();
     let bucket = create_bucket(&endpoint);
     let team = open_s3(&format!("s3://{bucket}/team/a"), &endpoint).unwrap();
@@ -421,7 +427,9 @@ fn blobs_live_under_the_url_prefix() {
 
 #[test]
 fn a_missing_bucket_or_endpoint_is_one_clear_error() {
-    let _shared = MEASURING.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _shared = MEASURING
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let endpoint = endpoint();
     let missing = open_s3("s3://bf-no-such-bucket-here", &endpoint).err();
     assert!(
@@ -469,7 +477,9 @@ fn a_postgres_snapshot_keeps_its_blobs_in_the_bucket() {
     use bulkforce_store::blob::keys;
     use bulkforce_store::conformance::Fixture;
     use bulkforce_store::conformance::reset::loaded;
-    let _shared = MEASURING.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _shared = MEASURING
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let endpoint = endpoint();
     let bucket = create_bucket(&endpoint);
     let blobs = open_s3(&format!("s3://{bucket}/team"), &endpoint).unwrap();
