@@ -72,3 +72,56 @@ pub(crate) fn lock_end(policy: &LockoutPolicy, now_ms: i64) -> i64 {
         None => FOREVER,
     }
 }
+
+/// A login attempt, counted towards a lockout before its password is checked.
+pub(crate) struct Attempt {
+    pub(crate) principal: crate::Principal,
+    pub(crate) password_hash: String,
+}
+
+/// Where a backend keeps the lockout counts: the three steps of a password login that touch storage.
+pub(crate) trait LoginLedger {
+    /// Counts an attempt of a user with a password who is not locked out and returns the hash to check;
+    /// `None` for an unknown user, a user without a password and a locked-out user (not counted).
+    fn count_attempt(
+        &self,
+        username: &str,
+        policy: &crate::LockoutPolicy,
+        now_ms: i64,
+    ) -> crate::Result<Option<Attempt>>;
+    /// Whether the user is locked out at `now_ms`.
+    fn is_locked(&self, username: &str, now_ms: i64) -> crate::Result<bool>;
+    /// A right password: the count of wrong ones restarts.
+    fn clear_failures(&self, user: &crate::Principal) -> crate::Result<()>;
+}
+
+/// A password login, the same on every backend: a hashing permit first (bounded memory), the attempt counted
+/// before its password is checked (concurrent guesses get no more checks than the policy allows), and exactly
+/// one argon2 check whatever the user, against a dummy hash when there is no real one (same timing).
+pub(crate) fn password_login(
+    ledger: &impl LoginLedger,
+    username: &str,
+    password: &str,
+    policy: &crate::LockoutPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::Result<crate::LoginOutcome> {
+    use crate::LoginOutcome;
+    let mut permit = hashing_permit()?;
+    let now_ms = now.timestamp_millis();
+    let Some(attempt) = ledger.count_attempt(username, policy, now_ms)? else {
+        let outcome = if ledger.is_locked(username, now_ms)? {
+            LoginOutcome::LockedOut
+        } else {
+            LoginOutcome::Refused
+        };
+        // Only for the time it takes: the user's hash is not checked.
+        permit.verify(password, DUMMY_HASH);
+        return Ok(outcome);
+    };
+    if !permit.verify(password, &attempt.password_hash) {
+        return Ok(LoginOutcome::Refused);
+    }
+    drop(permit);
+    ledger.clear_failures(&attempt.principal)?;
+    Ok(LoginOutcome::Accepted(attempt.principal))
+}

@@ -13,16 +13,10 @@
 //! locked-out user, a wrong password and an unknown username take the same time.
 
 use super::principal_at;
-use crate::auth::{DUMMY_HASH, FOREVER, hashing_permit, lock_end};
+use crate::auth::{Attempt, FOREVER, LoginLedger, lock_end, password_login};
 use crate::postgres::PgStore;
 use crate::{LockedUser, LockoutPolicy, LoginOutcome, Principal, Result};
 use chrono::{DateTime, TimeZone, Utc};
-
-/// A login attempt, counted towards a lockout before its password is checked.
-struct Attempt {
-    principal: Principal,
-    password_hash: String,
-}
 
 impl PgStore {
     pub(in crate::postgres) fn pg_login(
@@ -32,34 +26,14 @@ impl PgStore {
         policy: &LockoutPolicy,
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome> {
-        let mut permit = hashing_permit()?;
-        let now_ms = now.timestamp_millis();
-        let Some(attempt) = self.count_attempt(username, policy, now_ms)? else {
-            let outcome = if self.is_locked(username, now_ms)? {
-                LoginOutcome::LockedOut
-            } else {
-                LoginOutcome::Refused
-            };
-            // Only for the time it takes: the user's hash is not checked.
-            permit.verify(password, DUMMY_HASH);
-            return Ok(outcome);
-        };
-        if !permit.verify(password, &attempt.password_hash) {
-            return Ok(LoginOutcome::Refused);
-        }
-        drop(permit);
-        self.conn()?.execute(
-            "UPDATE bulkforce.users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1",
-            &[&attempt.principal.user_id.as_str()],
-        )?;
-        Ok(LoginOutcome::Accepted(attempt.principal))
+        password_login(self, username, password, policy, now)
     }
 
     /// Counts an attempt of a user with a password who is not locked out, in one statement (SET
     /// expressions all see the row as it was), and returns the user's hash to check; `None` for an
     /// unknown user, a user without a password and a locked-out user, who are not counted. An ended
     /// lockout restarts the count; the attempt that reaches the policy's count locks the user at once.
-    fn count_attempt(
+    fn count_attempt_now(
         &self,
         username: &str,
         policy: &LockoutPolicy,
@@ -90,7 +64,7 @@ impl PgStore {
     }
 
     /// Whether `username` is a user with a password, locked out at `now_ms`.
-    fn is_locked(&self, username: &str, now_ms: i64) -> Result<bool> {
+    fn is_locked_now(&self, username: &str, now_ms: i64) -> Result<bool> {
         Ok(self
             .conn()?
             .query_one(
@@ -133,5 +107,28 @@ impl PgStore {
             &[&username],
         )?;
         Ok(updated > 0)
+    }
+}
+
+impl LoginLedger for PgStore {
+    fn count_attempt(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        now_ms: i64,
+    ) -> Result<Option<Attempt>> {
+        self.count_attempt_now(username, policy, now_ms)
+    }
+
+    fn is_locked(&self, username: &str, now_ms: i64) -> Result<bool> {
+        self.is_locked_now(username, now_ms)
+    }
+
+    fn clear_failures(&self, user: &Principal) -> Result<()> {
+        self.conn()?.execute(
+            "UPDATE bulkforce.users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1",
+            &[&user.user_id.as_str()],
+        )?;
+        Ok(())
     }
 }

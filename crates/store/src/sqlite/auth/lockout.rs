@@ -18,7 +18,7 @@
 //! and an unknown username therefore take the same time, and tell nothing apart.
 
 use super::to_principal;
-use crate::auth::{DUMMY_HASH, FOREVER, hashing_permit, lock_end};
+use crate::auth::{Attempt, FOREVER, LoginLedger, lock_end, password_login};
 use crate::sqlite::SqliteStore;
 use crate::{LockedUser, LockoutPolicy, LoginOutcome, Principal, Result};
 use chrono::{DateTime, TimeZone, Utc};
@@ -47,12 +47,6 @@ pub(super) fn add_columns(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// A login attempt, counted towards a lockout before its password is checked.
-struct Attempt {
-    principal: Principal,
-    password_hash: String,
-}
-
 impl SqliteStore {
     pub(crate) fn password_login(
         &self,
@@ -61,27 +55,7 @@ impl SqliteStore {
         policy: &LockoutPolicy,
         now: DateTime<Utc>,
     ) -> Result<LoginOutcome> {
-        let mut permit = hashing_permit()?;
-        let now_ms = now.timestamp_millis();
-        let Some(attempt) = self.count_attempt(username, policy, now_ms)? else {
-            let outcome = if self.is_locked(username, now_ms)? {
-                LoginOutcome::LockedOut
-            } else {
-                LoginOutcome::Refused
-            };
-            // Only for the time it takes: the user's hash is not checked.
-            permit.verify(password, DUMMY_HASH);
-            return Ok(outcome);
-        };
-        if !permit.verify(password, &attempt.password_hash) {
-            return Ok(LoginOutcome::Refused);
-        }
-        drop(permit);
-        self.control.lock().execute(
-            "UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = ?1",
-            [attempt.principal.user_id.as_str()],
-        )?;
-        Ok(LoginOutcome::Accepted(attempt.principal))
+        password_login(self, username, password, policy, now)
     }
 
     /// Counts an attempt of a user with a password who is not locked out, in one statement (SET
@@ -89,7 +63,7 @@ impl SqliteStore {
     /// unknown user, a user without a password and a locked-out user, who are not counted. An ended
     /// lockout restarts the count; the attempt that reaches the policy's count locks the user at once,
     /// before its password is checked, so that no further attempt gets a check.
-    fn count_attempt(
+    fn count_attempt_now(
         &self,
         username: &str,
         policy: &LockoutPolicy,
@@ -123,7 +97,7 @@ impl SqliteStore {
     }
 
     /// Whether `username` is a user with a password, locked out at `now_ms`.
-    fn is_locked(&self, username: &str, now_ms: i64) -> Result<bool> {
+    fn is_locked_now(&self, username: &str, now_ms: i64) -> Result<bool> {
         Ok(self.control.lock().query_row(
             "SELECT EXISTS (SELECT 1 FROM users
                 WHERE username = ?1 AND password_hash IS NOT NULL AND locked_until_ms > ?2)",
@@ -159,5 +133,28 @@ impl SqliteStore {
             "UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE username = ?1",
             [username],
         )? > 0)
+    }
+}
+
+impl LoginLedger for SqliteStore {
+    fn count_attempt(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        now_ms: i64,
+    ) -> Result<Option<Attempt>> {
+        self.count_attempt_now(username, policy, now_ms)
+    }
+
+    fn is_locked(&self, username: &str, now_ms: i64) -> Result<bool> {
+        self.is_locked_now(username, now_ms)
+    }
+
+    fn clear_failures(&self, user: &Principal) -> Result<()> {
+        self.control.lock().execute(
+            "UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = ?1",
+            [user.user_id.as_str()],
+        )?;
+        Ok(())
     }
 }
