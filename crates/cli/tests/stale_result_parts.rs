@@ -1,7 +1,9 @@
 //! Result parts left by a chunk that never committed: `bulkforce serve` killed with SIGKILL while a
 //! transaction's chunks had their result parts written but not committed. The resumed run restarts its
 //! chunks at 1,000 rows, so its chunk of the same number holds other rows; whatever part the dead chunk
-//! left must not be served (a failed row reported twice, or a rolled-back row reported at all).
+//! left must not be served (a failed row reported twice, or a rolled-back row reported at all). The
+//! test kills the server mid-job and then plants such parts itself, since a kill landing inside the short
+//! window between a chunk's part writes and its commit is luck on a slow machine.
 
 use bulkforce_core::id::SfId;
 use bulkforce_core::schema::Schema;
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 const TOKEN: &str = "00D000000000001!stale.parts.token";
 const ROWS: usize = 200_000;
 const CHUNK_ROWS: usize = 2_000;
-/// Runs tried until one is killed with a dead chunk's failed part on disk (each run is checked anyway).
+/// Runs tried until one is killed mid-job (each run is checked anyway).
 const ATTEMPTS: usize = 8;
 
 /// Starts the real binary on an ephemeral port; returns the process and its base URL.
@@ -121,45 +123,32 @@ impl Api {
     }
 }
 
-/// The chunk numbers of the job's failed result parts on disk.
-fn failed_parts(data_dir: &Path, id: &str) -> Vec<u64> {
-    let Ok(orgs) = std::fs::read_dir(data_dir.join("blobs/orgs")) else {
-        return Vec::new();
-    };
-    let mut chunks = Vec::new();
-    for org in orgs {
-        let folder: PathBuf = org.unwrap().path().join("jobs").join(id).join("failed");
-        for part in std::fs::read_dir(folder).into_iter().flatten() {
-            let name = part.unwrap().file_name();
-            let name = name.to_string_lossy();
-            if let Some(n) = name.strip_suffix(".csv").and_then(|n| n.parse().ok()) {
-                chunks.push(n);
-            }
-        }
-    }
-    chunks
+/// The job's folder of result parts of `kind` (`successful` or `failed`) in the data directory.
+fn parts_folder(data_dir: &Path, org: SfId, id: &str, kind: &str) -> PathBuf {
+    data_dir
+        .join("blobs/orgs")
+        .join(org.as_str())
+        .join("jobs")
+        .join(id)
+        .join(kind)
 }
 
-/// Chunks committed when `processed` rows are (chunks of 1,000 then `CHUNK_ROWS`).
-fn chunks_done(processed: u64) -> u64 {
-    if processed == 0 {
-        0
-    } else {
-        1 + (processed - 1000) / CHUNK_ROWS as u64
-    }
-}
+/// A row that no run of the job ever reports: its employee count is past every row's.
+const PLANTED_ROW: &str = "\"001000000000000AAA\",\"a dead chunk's row\",\"999999999\"\n";
 
-/// Kills the server once a chunk past the committed ones has a failed part on disk (or the job ended);
-/// whether the kill left such a part of a dead chunk, after at least one committed chunk.
-fn kill_with_a_dead_part(server: &mut Child, api: &Api, data_dir: &Path, id: &str) -> bool {
+/// Kills the server while the job runs, after at least one committed chunk; then leaves on disk what a
+/// chunk killed between writing its parts and its commit leaves: parts of both kinds for the next few
+/// chunk numbers. Planting them, rather than hoping the kill lands inside that window, makes the test
+/// deterministic on any machine. Whether the kill landed mid-job (and the parts were planted).
+fn kill_and_plant_dead_parts(server: &mut Child, api: &Api, data_dir: &Path, id: &str) -> bool {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let info = api.job(id);
         if info["state"] != "InProgress" && info["state"] != "UploadComplete" {
             break;
         }
-        let done = chunks_done(info["numberRecordsProcessed"].as_u64().unwrap_or(0));
-        if done >= 1 && failed_parts(data_dir, id).iter().any(|&k| k >= done) {
+        // The first chunk holds 1,000 rows: past them, at least one chunk committed.
+        if info["numberRecordsProcessed"].as_u64().unwrap_or(0) >= 1000 {
             break;
         }
         assert!(Instant::now() < deadline, "the job never got going: {info}");
@@ -169,14 +158,20 @@ fn kill_with_a_dead_part(server: &mut Child, api: &Api, data_dir: &Path, id: &st
     server.wait().unwrap();
     let store = SqliteStore::open(data_dir, Arc::new(Schema::builtin())).unwrap();
     let org = store.ensure_default_org().unwrap().org_id;
-    let id: SfId = id.parse().unwrap();
-    let checkpoint = store.checkpoint(org, id).unwrap().unwrap_or_default();
-    let job = store.get_job(org, id).unwrap().unwrap();
-    checkpoint.chunks_done >= 1
-        && !job.state.is_terminal()
-        && failed_parts(data_dir, id.as_str())
-            .iter()
-            .any(|&k| k >= checkpoint.chunks_done)
+    let job_id: SfId = id.parse().unwrap();
+    let checkpoint = store.checkpoint(org, job_id).unwrap().unwrap_or_default();
+    let job = store.get_job(org, job_id).unwrap().unwrap();
+    if checkpoint.chunks_done == 0 || job.state.is_terminal() {
+        return false;
+    }
+    for kind in ["successful", "failed"] {
+        let folder = parts_folder(data_dir, org, id, kind);
+        std::fs::create_dir_all(&folder).unwrap();
+        for chunk in checkpoint.chunks_done..checkpoint.chunks_done + 3 {
+            std::fs::write(folder.join(format!("{chunk:08}.csv")), PLANTED_ROW).unwrap();
+        }
+    }
+    true
 }
 
 /// The job completes after a restart with every row reported once: the failed rows each exactly once,
@@ -239,16 +234,16 @@ fn a_chunk_killed_before_its_commit_leaves_no_result_part_behind() {
             url,
         };
         let id = api.start_job(csv.clone());
-        let dead_part = kill_with_a_dead_part(&mut server, &api, dir.path(), &id);
+        let planted = kill_and_plant_dead_parts(&mut server, &api, dir.path(), &id);
         let (mut server, url) = serve(dir.path());
         let api = Api { url, ..api };
         check_results(&api, &id);
         server.kill().unwrap();
         server.wait().unwrap();
-        if dead_part {
+        if planted {
             return;
         }
-        eprintln!("attempt {attempt}: the kill left no part of a dead chunk; trying again");
+        eprintln!("attempt {attempt}: the kill came after the job ended; trying again");
     }
-    panic!("no attempt was killed with a dead chunk's result part on disk");
+    panic!("no attempt was killed while the job ran");
 }
