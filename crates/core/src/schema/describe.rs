@@ -1,6 +1,6 @@
 //! Reading describe JSON (`sObject describe` results) into [`SObject`]s.
 
-use super::{Field, FieldType, PicklistValue, SObject};
+use super::{ChildRelationship, Field, FieldTraits, FieldType, PicklistValue, SObject};
 use crate::id::KeyPrefix;
 use serde::Deserialize;
 
@@ -33,6 +33,8 @@ struct DescribeObject {
     custom: Option<bool>,
     #[serde(default)]
     fields: Vec<DescribeField>,
+    #[serde(default)]
+    child_relationships: Vec<ChildRelationship>,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +74,8 @@ struct DescribeField {
     reference_to: Vec<String>,
     relationship_name: Option<String>,
     custom: Option<bool>,
+    #[serde(flatten)]
+    traits: FieldTraits,
 }
 
 fn yes() -> bool {
@@ -155,8 +159,10 @@ pub fn parse_describe(
             reference_to: f.reference_to,
             relationship_name: f.relationship_name,
             custom,
+            traits: f.traits,
         });
     }
+    sobject.child_relationships = object.child_relationships;
     Ok(sobject)
 }
 
@@ -196,8 +202,14 @@ impl Field {
             "filterable": true,
             "sortable": self.ftype != FieldType::TextArea || self.length <= 255,
             "groupable": !matches!(self.ftype, FieldType::TextArea | FieldType::Double | FieldType::Currency | FieldType::Percent | FieldType::DateTime),
-            "calculated": false,
-            "autoNumber": false,
+            "calculated": self.traits.calculated,
+            "calculatedFormula": self.traits.calculated_formula,
+            "autoNumber": self.traits.auto_number,
+            "cascadeDelete": self.traits.cascade_delete,
+            "restrictedDelete": self.traits.restricted_delete,
+            "compoundFieldName": self.traits.compound_field_name,
+            "controllerName": self.traits.controller_name,
+            "polymorphicForeignKey": self.reference_to.len() > 1,
             "picklistValues": self.picklist_values,
             "restrictedPicklist": self.restricted_picklist,
             "referenceTo": self.reference_to,
@@ -242,6 +254,7 @@ impl SObject {
         let mut value = self.global_describe_json(version);
         let fields: Vec<_> = self.fields().iter().map(Field::describe_json).collect();
         value["fields"] = serde_json::Value::Array(fields);
+        value["childRelationships"] = serde_json::json!(self.child_relationships);
         value
     }
 }

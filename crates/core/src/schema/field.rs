@@ -180,6 +180,35 @@ pub struct Field {
     pub reference_to: Vec<String>,
     pub relationship_name: Option<String>,
     pub custom: bool,
+    /// What the org derives or enforces for this field beyond its type (issue 15's org behaviour).
+    pub traits: FieldTraits,
+}
+
+/// Describe properties of a field that say what the org does with it rather than what it holds: derived
+/// values, auto-numbers, what a delete of the referenced record does. All default to "nothing special", so
+/// a describe file that omits them keeps today's behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FieldTraits {
+    /// A formula or roll-up the org computes (describe `calculated`): never written by a client.
+    pub calculated: bool,
+    /// The formula of a calculated field (describe `calculatedFormula`), when known.
+    pub calculated_formula: Option<String>,
+    /// An auto-number the org issues on insert (describe `autoNumber`).
+    pub auto_number: bool,
+    /// How an auto-number is shown (`CAS-{00000}`; metadata's `displayFormat`, not a describe key): when
+    /// absent the number is zero-padded to eight digits as `CaseNumber` is.
+    pub display_format: Option<String>,
+    /// On a lookup: deleting the referenced record deletes this record too (describe `cascadeDelete`).
+    pub cascade_delete: bool,
+    /// On a lookup: the referenced record cannot be deleted while this one points at it
+    /// (describe `restrictedDelete`).
+    pub restricted_delete: bool,
+    /// The compound field this one is a part of (`BillingAddress` for `BillingCity`; describe
+    /// `compoundFieldName`).
+    pub compound_field_name: Option<String>,
+    /// The field whose value controls this dependent picklist (describe `controllerName`).
+    pub controller_name: Option<String>,
 }
 
 impl Field {
@@ -236,6 +265,7 @@ impl Field {
             reference_to: Vec::new(),
             relationship_name: None,
             custom: false,
+            traits: FieldTraits::default(),
         }
     }
 

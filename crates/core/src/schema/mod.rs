@@ -8,7 +8,7 @@ mod describe;
 mod field;
 
 pub use describe::{SchemaError, parse_describe};
-pub use field::{Field, FieldType, PicklistValue, Storage};
+pub use field::{Field, FieldTraits, FieldType, PicklistValue, Storage};
 
 use crate::id::KeyPrefix;
 use std::collections::BTreeMap;
@@ -22,8 +22,26 @@ pub struct SObject {
     pub label_plural: String,
     pub key_prefix: KeyPrefix,
     pub custom: bool,
+    /// The relationships from other objects' lookups to this one, as describe's `childRelationships`
+    /// lists them (declared by the describe file; see [`Schema::child_relationships`] for all of them).
+    pub child_relationships: Vec<ChildRelationship>,
     fields: Vec<Field>,
     by_lower_name: BTreeMap<String, usize>,
+}
+
+/// One entry of describe's `childRelationships`: a lookup field of `child_sobject` pointing at the
+/// described object, and the name a parent-to-child subquery uses for it (`Contacts`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChildRelationship {
+    #[serde(rename = "childSObject")]
+    pub child_sobject: String,
+    pub field: String,
+    pub relationship_name: Option<String>,
+    #[serde(default)]
+    pub cascade_delete: bool,
+    #[serde(default)]
+    pub restricted_delete: bool,
 }
 
 impl SObject {
@@ -40,6 +58,7 @@ impl SObject {
             label_plural,
             key_prefix,
             custom,
+            child_relationships: Vec::new(),
             fields: Vec::new(),
             by_lower_name: BTreeMap::new(),
         }
@@ -142,6 +161,14 @@ impl Schema {
             for field in incoming.fields {
                 object.upsert_field(field);
             }
+            for relationship in incoming.child_relationships {
+                object.child_relationships.retain(|r| {
+                    !(r.child_sobject
+                        .eq_ignore_ascii_case(&relationship.child_sobject)
+                        && r.field.eq_ignore_ascii_case(&relationship.field))
+                });
+                object.child_relationships.push(relationship);
+            }
             object
         } else {
             if let Some(clash) = self
@@ -175,6 +202,43 @@ impl Schema {
 
     pub fn objects(&self) -> impl Iterator<Item = &Arc<SObject>> {
         self.objects.values()
+    }
+
+    /// Every lookup of this schema's objects that points at `parent`: the ones its describe declares
+    /// (with their relationship names), then the lookups it does not declare (no name: a subquery cannot
+    /// use them). A declared entry's delete behaviour is the union of the declaration and the child
+    /// field's own `cascadeDelete` / `restrictedDelete`.
+    pub fn child_relationships(&self, parent: &SObject) -> Vec<ChildRelationship> {
+        let mut relationships: Vec<ChildRelationship> = parent.child_relationships.clone();
+        for child in self.objects.values() {
+            for field in child.fields() {
+                if !field
+                    .reference_to
+                    .iter()
+                    .any(|target| target.eq_ignore_ascii_case(&parent.name))
+                {
+                    continue;
+                }
+                let declared = relationships.iter_mut().find(|r| {
+                    r.child_sobject.eq_ignore_ascii_case(&child.name)
+                        && r.field.eq_ignore_ascii_case(&field.name)
+                });
+                match declared {
+                    Some(entry) => {
+                        entry.cascade_delete |= field.traits.cascade_delete;
+                        entry.restricted_delete |= field.traits.restricted_delete;
+                    }
+                    None => relationships.push(ChildRelationship {
+                        child_sobject: child.name.clone(),
+                        field: field.name.clone(),
+                        relationship_name: None,
+                        cascade_delete: field.traits.cascade_delete,
+                        restricted_delete: field.traits.restricted_delete,
+                    }),
+                }
+            }
+        }
+        relationships
     }
 }
 

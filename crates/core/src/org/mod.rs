@@ -1,0 +1,4 @@
+//! What an org does to rows beyond storing them: values it derives (Opportunity stages, closed statuses),
+//! numbers it issues (auto-numbers), what a delete does to related records, record types and polymorphic
+//! lookups. Pure decisions over the [`Schema`](crate::schema::Schema) and a row's values; the store only
+//! executes them, so every backend behaves alike.
