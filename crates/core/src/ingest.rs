@@ -8,6 +8,7 @@ use crate::csv::Record;
 use crate::error::RowError;
 use crate::id::{KeyPrefix, SfId};
 use crate::job::Operation;
+use crate::org::stages::Derivations;
 use crate::schema::{Field, FieldType, SObject, Schema, Storage};
 use crate::value::{Value, format_double, parse_value};
 use std::borrow::Cow;
@@ -115,6 +116,9 @@ pub struct IngestPlan {
     insert_defaults: Vec<(usize, Value)>,
     /// Fields an insert must set, found once rather than for every row.
     required_on_create: Vec<usize>,
+    /// The values this object derives from a row's own (Opportunity stage, closed statuses); `None` for
+    /// most objects, whose rows then pay nothing.
+    derivations: Option<Derivations>,
 }
 
 impl IngestPlan {
@@ -175,6 +179,7 @@ impl IngestPlan {
             .filter(|(_, f)| f.required_on_create())
             .map(|(i, _)| i)
             .collect();
+        let derivations = Derivations::for_object(&object);
         Ok(IngestPlan {
             object,
             operation,
@@ -182,6 +187,7 @@ impl IngestPlan {
             upsert_key,
             insert_defaults,
             required_on_create,
+            derivations,
         })
     }
 
@@ -339,6 +345,7 @@ impl IngestPlan {
                 Ok(RowOp::Insert(values))
             }
             Operation::Update => {
+                self.derive(&mut values, false);
                 self.check_nulls(&values).map_err(|error| RowFailure {
                     id: target_id,
                     error,
@@ -350,6 +357,8 @@ impl IngestPlan {
             }
             Operation::Upsert => {
                 let key = self.upsert_key(record)?;
+                // Derived for an update; an upsert that inserts derives again once its defaults are in.
+                self.derive(&mut values, false);
                 self.check_nulls(&values)?;
                 Ok(RowOp::Upsert { key, values })
             }
@@ -364,6 +373,7 @@ impl IngestPlan {
                 values.set(*field, default.clone());
             }
         }
+        self.derive(values, true);
         let missing: Vec<String> = self
             .required_on_create
             .iter()
@@ -377,6 +387,13 @@ impl IngestPlan {
             Ok(())
         } else {
             Err(RowError::required_fields_missing(missing))
+        }
+    }
+
+    /// Sets the values the object derives from the row's own ([`Derivations::apply`]).
+    fn derive(&self, values: &mut RowValues, inserting: bool) {
+        if let Some(derivations) = &self.derivations {
+            derivations.apply(values, inserting);
         }
     }
 

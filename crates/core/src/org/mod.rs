@@ -2,3 +2,4 @@
 //! numbers it issues (auto-numbers), what a delete does to related records, record types and polymorphic
 //! lookups. Pure decisions over the [`Schema`](crate::schema::Schema) and a row's values; the store only
 //! executes them, so every backend behaves alike.
+pub mod stages;
