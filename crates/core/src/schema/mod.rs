@@ -126,19 +126,36 @@ pub struct Schema {
     objects: BTreeMap<String, Arc<SObject>>,
 }
 
-const BUILTIN: [&str; 7] = [
+const BUILTIN: [&str; 21] = [
     include_str!("builtin/Account.json"),
     include_str!("builtin/Contact.json"),
     include_str!("builtin/Lead.json"),
     include_str!("builtin/Opportunity.json"),
+    include_str!("builtin/OpportunityLineItem.json"),
+    include_str!("builtin/Product2.json"),
+    include_str!("builtin/Pricebook2.json"),
+    include_str!("builtin/PricebookEntry.json"),
     include_str!("builtin/Case.json"),
+    include_str!("builtin/Task.json"),
+    include_str!("builtin/Event.json"),
+    include_str!("builtin/Campaign.json"),
+    include_str!("builtin/CampaignMember.json"),
+    include_str!("builtin/Contract.json"),
+    include_str!("builtin/Order.json"),
+    include_str!("builtin/OrderItem.json"),
+    include_str!("builtin/Asset.json"),
     include_str!("builtin/User.json"),
+    include_str!("builtin/Group.json"),
+    include_str!("builtin/RecordType.json"),
     include_str!("builtin/Organization.json"),
 ];
 
 impl Schema {
-    /// The standard objects every org starts with: Account, Contact, Lead, Opportunity, Case and User, and
-    /// the read-only Organization that describes the org itself.
+    /// The standard objects every org starts with, as a new Developer Edition org describes them: the
+    /// sales objects (Account, Contact, Lead, Opportunity and its line items, Product2, Pricebook2,
+    /// PricebookEntry, Campaign and its members, Contract, Order and its items, Asset), Case, the
+    /// activities (Task, Event), User, Group (queues among them) and RecordType, and the read-only
+    /// Organization that describes the org itself.
     pub fn builtin() -> Schema {
         let mut schema = Schema::default();
         for text in BUILTIN {
