@@ -104,14 +104,31 @@ impl From<RowError> for RowFailure {
     }
 }
 
+/// Where an upsert plan finds each row's key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum UpsertKeyColumn {
+    /// The key column at `col`: an external-id `field`, or `None` for the `Id` column.
+    Column { col: usize, field: Option<usize> },
+    /// An upsert on `Id` whose header has no `Id` column: no row names a record, so every row inserts, as
+    /// Salesforce does (jsforce's integration tests upsert on `Id` without the column and get `sf__Created`
+    /// true for each row).
+    AbsentId,
+}
+
+impl UpsertKeyColumn {
+    fn is_column(self, col: usize) -> bool {
+        matches!(self, UpsertKeyColumn::Column { col: c, .. } if c == col)
+    }
+}
+
 /// A job's header resolved against its object: built once per job, applied to every row.
 #[derive(Debug, Clone)]
 pub struct IngestPlan {
     object: Arc<SObject>,
     operation: Operation,
     columns: Vec<Column>,
-    /// The upsert key column and its field (None: upsert on Id).
-    upsert_key: Option<(usize, Option<usize>)>,
+    /// Where an upsert finds its key (None for the other operations).
+    upsert_key: Option<UpsertKeyColumn>,
     /// Values every insert gets when the row does not set them (booleans false, default picklist values).
     insert_defaults: Vec<(usize, Value)>,
     /// Fields an insert must set, found once rather than for every row.
@@ -146,16 +163,20 @@ impl IngestPlan {
         }
         let upsert_key = match (operation, external_id_field) {
             (Operation::Upsert, Some(key)) => {
-                let position = header
-                    .iter()
-                    .position(|h| h.eq_ignore_ascii_case(key))
-                    .ok_or_else(|| {
-                        format!("InvalidBatch : The external id field {key} is not in the header")
-                    })?;
-                let field = object
-                    .field_index(key)
-                    .filter(|&f| object.fields()[f].ftype != FieldType::Id);
-                Some((position, field))
+                match header.iter().position(|h| h.eq_ignore_ascii_case(key)) {
+                    Some(col) => {
+                        let field = object
+                            .field_index(key)
+                            .filter(|&f| object.fields()[f].ftype != FieldType::Id);
+                        Some(UpsertKeyColumn::Column { col, field })
+                    }
+                    None if key.eq_ignore_ascii_case("Id") => Some(UpsertKeyColumn::AbsentId),
+                    None => {
+                        return Err(format!(
+                            "InvalidBatch : The external id field {key} is not in the header"
+                        ));
+                    }
+                }
             }
             _ => None,
         };
@@ -307,8 +328,7 @@ impl IngestPlan {
                     }
                 }
                 Column::Field { field, prefixes } => {
-                    if text.is_empty() || self.upsert_key.is_some_and(|(key_col, _)| key_col == col)
-                    {
+                    if text.is_empty() || self.upsert_key.is_some_and(|key| key.is_column(col)) {
                         continue;
                     }
                     let def = &self.object.fields()[*field];
@@ -421,7 +441,10 @@ impl IngestPlan {
     }
 
     fn upsert_key(&self, record: &Record) -> Result<UpsertKey, RowFailure> {
-        let (col, field) = self.upsert_key.expect("upsert plans have a key");
+        let (col, field) = match self.upsert_key.expect("upsert plans have a key") {
+            UpsertKeyColumn::Column { col, field } => (col, field),
+            UpsertKeyColumn::AbsentId => return Ok(UpsertKey::Id(None)),
+        };
         let text = cell_text(record.get(col).unwrap_or_default()).into_owned();
         match field {
             None if text.is_empty() => Ok(UpsertKey::Id(None)),
@@ -662,6 +685,23 @@ mod tests {
         assert_eq!(
             p.build_row(&recs[1]).unwrap_err().error.code,
             "MISSING_ARGUMENT"
+        );
+    }
+
+    #[test]
+    fn upsert_on_id_without_an_id_column_inserts_every_row() {
+        let (header, recs) = rows("Name\nAcme\n");
+        for key in ["Id", "id"] {
+            let p = plan("Account", Operation::Upsert, Some(key), &header).unwrap();
+            let RowOp::Upsert { key, values } = p.build_row(&recs[0]).unwrap() else {
+                panic!()
+            };
+            assert_eq!(key, UpsertKey::Id(None));
+            assert_eq!(values.assignments.len(), 1);
+        }
+        assert_eq!(
+            plan("Account", Operation::Upsert, Some("Ext__c"), &header).unwrap_err(),
+            "InvalidBatch : The external id field Ext__c is not in the header"
         );
     }
 
