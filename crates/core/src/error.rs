@@ -166,6 +166,17 @@ impl RowError {
         )
     }
 
+    /// A well-formed id of an object a lookup cannot point at (an Account id in a Task's `WhoId`, a
+    /// public group as an owner): Salesforce's `FIELD_INTEGRITY_EXCEPTION`, while text that is no id at
+    /// all stays [`RowError::malformed_id`].
+    pub fn incorrect_reference_type(label: &str, field: &str, value: &str) -> Self {
+        Self::on(
+            "FIELD_INTEGRITY_EXCEPTION",
+            format!("{label}: id value of incorrect type: {value}"),
+            field,
+        )
+    }
+
     /// The `Id` column of update/delete/hardDelete holds no id.
     pub fn missing_id() -> Self {
         Self::new(

@@ -106,7 +106,11 @@ pub fn parse_value(
             let id = SfId::parse(text.trim())
                 .map_err(|_| RowError::malformed_id(&field.label, &field.name, text))?;
             if !reference_prefixes.is_empty() && !reference_prefixes.contains(&id.key_prefix()) {
-                return Err(RowError::malformed_id(&field.label, &field.name, text));
+                return Err(if field.ftype == FieldType::Reference {
+                    RowError::incorrect_reference_type(&field.label, &field.name, text)
+                } else {
+                    RowError::malformed_id(&field.label, &field.name, text)
+                });
             }
             Ok(Value::Text(id.as_str().to_owned()))
         }
@@ -408,8 +412,15 @@ mod tests {
             parse_value(&account_id, "001D000000IqhSL", 0, &[account_prefix]),
             Ok(Value::Text("001D000000IqhSLIAZ".into()))
         );
+        // A well-formed id of another object is a field integrity error; text that is no id is malformed.
         assert_eq!(
             parse_value(&account_id, "003D000000IqhSL", 0, &[account_prefix])
+                .unwrap_err()
+                .code,
+            "FIELD_INTEGRITY_EXCEPTION"
+        );
+        assert_eq!(
+            parse_value(&account_id, "12341", 0, &[account_prefix])
                 .unwrap_err()
                 .code,
             "MALFORMED_ID"

@@ -89,10 +89,23 @@ pub enum SelectItem {
         query: Box<Select>,
         span: Span,
     },
-    /// `TYPEOF … END`, skipped over (never bound).
+    /// `TYPEOF What WHEN Account THEN Phone, … [ELSE Name, …] END`.
     TypeOf {
+        /// The whole expression, from `TYPEOF` to `END`.
         span: Span,
+        /// The polymorphic relationship (`What`).
+        relationship: Path,
+        whens: Vec<TypeOfWhen>,
+        /// The `ELSE` list (empty when there is none).
+        else_fields: Vec<Path>,
     },
+}
+
+/// One `WHEN Account THEN Phone, NumberOfEmployees` of a TYPEOF.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeOfWhen {
+    pub object: Ident,
+    pub fields: Vec<Path>,
 }
 
 /// Comparison operators as written (`!=` and `<>` are both `Ne`).

@@ -15,8 +15,50 @@ pub struct Hop {
     pub reference_field: String,
     /// The relationship name as the schema spells it (`Account`, `Owner`, `Parent`).
     pub relationship: String,
+    /// The object reached: the target for an ordinary lookup and a TYPEOF `WHEN` branch, the `Name`
+    /// object for any other use of a polymorphic relationship (`What.Name`, a TYPEOF `ELSE` field).
     pub to: Arc<SObject>,
+    /// Set when the relationship is polymorphic (`What`, `Who`, a Case's `Owner`).
+    pub polymorphic: Option<Polymorphic>,
 }
+
+impl Hop {
+    /// What tells this hop's join apart from the others of a statement: the relationship name, and for a
+    /// TYPEOF `WHEN` branch the object it reads (two branches of one relationship join different tables).
+    pub fn join_key(&self) -> String {
+        match &self.polymorphic {
+            Some(Polymorphic {
+                branch: Branch::When,
+                ..
+            }) => format!("{}@{}", self.relationship, self.to.name).to_ascii_lowercase(),
+            _ => self.relationship.to_ascii_lowercase(),
+        }
+    }
+}
+
+/// A hop through a polymorphic relationship: the objects its id may be of, and which of them a field
+/// read through it answers for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polymorphic {
+    /// Every object the reference may point at that the schema knows, in `referenceTo` order; an id's
+    /// object is the one whose key prefix it starts with.
+    pub targets: Vec<Arc<SObject>>,
+    pub branch: Branch,
+}
+
+/// Which records a field read through a polymorphic hop answers for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Branch {
+    /// `What.Name`, `Owner.Type`: a field of the `Name` object, read from whichever target the id is of
+    /// (`Type` from the id's key prefix).
+    Name,
+    /// A field of a TYPEOF `WHEN X THEN …` list: only records whose id is of `X` (the hop's `to`).
+    When,
+    /// A field of a TYPEOF `ELSE …` list (a `Name` field): only records whose id is of none of the
+    /// objects named by the statement's `WHEN`s.
+    Else(Vec<String>),
+}
+
 
 /// A field reached from the queried object through zero to five parent hops (`Account.Owner.Name`).
 #[derive(Debug, Clone, PartialEq)]

@@ -273,21 +273,34 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `TYPEOF … END`, skipped over whole from the `TYPEOF` keyword (it is never bound).
+    /// `TYPEOF relationship (WHEN Object THEN field, …)+ [ELSE field, …] END`, from the `TYPEOF` keyword.
     fn type_of_item(&mut self, type_of: &Token) -> Result<SelectItem, SoqlError> {
         self.bump();
+        let relationship = self.path()?;
+        let mut whens = Vec::new();
+        // At least one WHEN, as Salesforce's grammar has it.
+        self.expect_keyword("WHEN")?;
         loop {
-            let next = self.bump();
-            match next.kind {
-                TokenKind::Eof => return Err(self.unexpected(&next)),
-                _ if next.is_keyword(self.text, "END") => {
-                    return Ok(SelectItem::TypeOf {
-                        span: type_of.span.to(next.span),
-                    });
-                }
-                _ => {}
+            let object = self.ident()?;
+            self.expect_keyword("THEN")?;
+            let fields = self.comma_separated(Self::path)?;
+            whens.push(TypeOfWhen { object, fields });
+            if !self.eat_keyword("WHEN") {
+                break;
             }
         }
+        let else_fields = if self.eat_keyword("ELSE") {
+            self.comma_separated(Self::path)?
+        } else {
+            Vec::new()
+        };
+        let end = self.expect_keyword("END")?;
+        Ok(SelectItem::TypeOf {
+            span: type_of.span.to(end.span),
+            relationship,
+            whens,
+            else_fields,
+        })
     }
 
     /// `FIELDS(STANDARD|CUSTOM|ALL)`, from the `FIELDS` keyword.
@@ -633,7 +646,28 @@ mod tests {
             "SELECT TYPEOF What WHEN Account THEN Phone ELSE Name END FROM Event WITH SECURITY_ENFORCED FOR VIEW",
         )
         .unwrap();
-        assert!(matches!(s.items[0], SelectItem::TypeOf { .. }));
+        let SelectItem::TypeOf {
+            relationship,
+            whens,
+            else_fields,
+            ..
+        } = &s.items[0]
+        else {
+            panic!("{:?}", s.items[0]);
+        };
+        assert_eq!(relationship.text(), "What");
+        assert_eq!(whens.len(), 1);
+        assert_eq!(whens[0].object.name, "Account");
+        assert_eq!(else_fields.len(), 1);
+        let s = parse(
+            "SELECT TYPEOF What WHEN Account THEN Phone, NumberOfEmployees WHEN Opportunity THEN Amount ELSE Name END, Subject FROM Task",
+        )
+        .unwrap();
+        assert_eq!(s.items.len(), 2);
+        let m = message("SELECT TYPEOF What ELSE Name END FROM Task");
+        assert!(m.ends_with("unexpected token: 'ELSE'"), "{m}");
+        let m = message("SELECT TYPEOF What WHEN Account THEN Phone FROM Task");
+        assert!(m.ends_with("unexpected token: 'FROM'"), "{m}");
         assert!(parse("SELECT Id FROM Account USING SCOPE Mine FOR REFERENCE, UPDATE").is_ok());
         assert!(parse("SELECT Id FROM Account WITH NOTHING").is_err());
     }

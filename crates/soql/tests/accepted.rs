@@ -117,10 +117,11 @@ const BULK: &[(&str, &str)] = &[
         "SELECT account__R.owner.email FROM project__c",
         "SELECT Account__r.Owner.Email FROM Project__c",
     ),
-    // A polymorphic lookup resolves through its first target the schema knows.
+    // A polymorphic lookup reaches the Name object (its fields as the schema spells them); one whose other
+    // targets the schema lacks is an ordinary lookup to the one it knows.
     (
-        "SELECT Partner__r.Industry FROM Account",
-        "SELECT Partner__r.Industry FROM Account",
+        "SELECT partner__r.type, Partner__r.name FROM Account",
+        "SELECT Partner__r.Type, Partner__r.Name FROM Account",
     ),
     (
         "SELECT Assignee__r.Username FROM Ticket__c",

@@ -66,12 +66,17 @@ fn hops_name_the_reference_field_and_both_objects() {
         ]
     );
 
-    // Polymorphic lookups go through their first target the schema has.
+    // A polymorphic lookup reaches the Name object, knowing every target it may be of; a lookup with
+    // one target the schema has is an ordinary one.
     let q = bulk("SELECT Partner__r.Name FROM Account");
     assert_eq!(
         hops(field_path(&q, 0)),
-        [hop("Account", "Partner__c", "Partner__r", "Account")]
+        [hop("Account", "Partner__c", "Partner__r", "Name")]
     );
+    let polymorphic = field_path(&q, 0).hops[0].polymorphic.as_ref().unwrap();
+    let targets: Vec<&str> = polymorphic.targets.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(targets, ["Account", "Contact"]);
+    assert_eq!(polymorphic.branch, Branch::Name);
     let q = bulk("SELECT Assignee__r.Name FROM Ticket__c");
     assert_eq!(
         hops(field_path(&q, 0)),

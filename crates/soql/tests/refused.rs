@@ -86,7 +86,7 @@ fn cases() -> Vec<(In, &'static str, &'static str, String)> {
         (Both, "SELECT Account FROM Contact", INVALID_FIELD, at("SELECT Account FROM Contact", 8, &no_such_column("Account", "Contact"))),
         (Both, "SELECT Account.Owner.Foo FROM Contact", INVALID_FIELD, at("SELECT Account.Owner.Foo FROM Contact", 8, &no_such_column("Foo", "User"))),
         (Both, "SELECT Account.Foo.Name FROM Contact", INVALID_FIELD, at("SELECT Account.Foo.Name FROM Contact", 8, &bad_relationship("Foo"))),
-        (Both, "SELECT Partner__r.Email FROM Account", INVALID_FIELD, at("SELECT Partner__r.Email FROM Account", 8, &no_such_column("Email", "Account"))),
+        (Both, "SELECT Partner__r.Industry FROM Account", INVALID_FIELD, at("SELECT Partner__r.Industry FROM Account", 8, &no_such_column("Industry", "Name"))),
         (Both, "SELECT Account__c.Name FROM Project__c", INVALID_FIELD, at("SELECT Account__c.Name FROM Project__c", 8, &bad_relationship("Account__c"))),
         (Both, "SELECT Name FROM Account a WHERE b.Name = 'x'", INVALID_FIELD, at("SELECT Name FROM Account a WHERE b.Name = 'x'", 34, &bad_relationship("b"))),
         (Both, "SELECT Account.Owner.Manager.Manager.Manager.Manager.Name FROM Contact", MALFORMED, at_window("SELECT Account.Owner.Manager.Manager.Manager.Manager.Name", 7, 1, 8, "SOQL statements cannot query relationships more than 5 levels away from the root entity object")),
@@ -173,8 +173,8 @@ fn cases() -> Vec<(In, &'static str, &'static str, String)> {
         (Rest, "SELECT FIELDS(ALL) FROM Account", MALFORMED, "The SOQL FIELDS function must have a LIMIT of at most 200".to_owned()),
         (Both, "SELECT FIELDS(ALL) FROM Account LIMIT 201", MALFORMED, "The SOQL FIELDS function must have a LIMIT of at most 200".to_owned()),
         (Both, "SELECT FIELDS(CUSTOM) FROM Account", MALFORMED, "The SOQL FIELDS function must have a LIMIT of at most 200".to_owned()),
-        (Rest, "SELECT Id, (SELECT Id FROM Contacts) FROM Account", MALFORMED, at("SELECT Id, (SELECT Id FROM Contacts) FROM Account", 12, "Parent-to-child relationship subqueries are not supported by this server")),
-        (Rest, "SELECT TYPEOF Owner WHEN User THEN Name END FROM Account", MALFORMED, at_window("SELECT TYPEOF Owner WHEN User THEN Name", 7, 1, 8, "TYPEOF is not supported by this server")),
+        (Rest, "SELECT Id, (SELECT Id FROM Contact) FROM Account", "INVALID_TYPE", at("SELECT Id, (SELECT Id FROM Contact) FROM Account", 28, "Didn't understand relationship 'Contact' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.")),
+        (Rest, "SELECT TYPEOF Owner WHEN User THEN Name END FROM Account", MALFORMED, at_window("SELECT TYPEOF Owner WHEN User THEN Name", 14, 1, 15, "TYPEOF needs a polymorphic relationship: 'Owner' on entity 'Account' can only reference User")),
         // ---- Semi-joins ----
         (Both, "SELECT Id FROM Account WHERE Name = 'a' OR Id IN (SELECT AccountId FROM Contact)", MALFORMED, at_window("Account WHERE Name = 'a' OR Id IN (SELECT AccountId FROM Contact)", 34, 1, 50, "Semi join sub-selects are not allowed with the 'OR' operator")),
         (Both, "SELECT Id FROM Account WHERE NOT Id IN (SELECT AccountId FROM Contact)", MALFORMED, at_window(" FROM Account WHERE NOT Id IN (SELECT AccountId FROM Contact)", 30, 1, 40, "Semi join sub-selects are only allowed at the top level WHERE expressions and not in nested WHERE expressions.")),
@@ -202,7 +202,7 @@ fn cases() -> Vec<(In, &'static str, &'static str, String)> {
         (Bulk, "SELECT FIELDS(CUSTOM) FROM Account LIMIT 10", API_ERROR, "FIELDS(CUSTOM) not supported in Bulk Query".to_owned()),
         (Bulk, "SELECT FIELDS(ALL) FROM Account", MALFORMED, "The SOQL FIELDS function must have a LIMIT of at most 200".to_owned()),
         (Bulk, "SELECT BillingAddress FROM Account", API_ERROR, "Selecting compound data not supported in Bulk Query".to_owned()),
-        (Bulk, "SELECT Id, Partner__r.BillingAddress FROM Account", API_ERROR, "Selecting compound data not supported in Bulk Query".to_owned()),
+        (Bulk, "SELECT Id, Account.BillingAddress FROM Contact", API_ERROR, "Selecting compound data not supported in Bulk Query".to_owned()),
         (Bulk, "SELECT Foo, COUNT(Id) FROM Account", INVALID_FIELD, at("SELECT Foo, COUNT(Id) FROM Account", 8, &no_such_column("Foo", "Account"))),
         (Bulk, "SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact) OFFSET 1", API_ERROR, "OFFSET not supported in Bulk Query".to_owned()),
         // ---- Multi-line statements: rows count lines, only the offending line is echoed ----

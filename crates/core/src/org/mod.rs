@@ -3,3 +3,4 @@
 //! lookups. Pure decisions over the [`Schema`](crate::schema::Schema) and a row's values; the store only
 //! executes them, so every backend behaves alike.
 pub mod stages;
+pub mod polymorphic;

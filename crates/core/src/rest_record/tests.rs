@@ -111,7 +111,8 @@ fn row_rules_give_bulk_codes() {
         RestWrite::Create,
         json!({"LastName": "D", "AccountId": "003D000000IqhSL"}),
     );
-    assert_eq!(e.code, "MALFORMED_ID");
+    // An id of the wrong object in a lookup, as Salesforce's REST answers it (jsforce issue #1006).
+    assert_eq!(e.code, "FIELD_INTEGRITY_EXCEPTION");
 }
 
 #[test]

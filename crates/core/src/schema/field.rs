@@ -287,6 +287,8 @@ impl Field {
             Field::system("OwnerId", "Owner ID", FieldType::Reference).user_reference("Owner");
         owner.createable = true;
         owner.updateable = true;
+        // A custom object's records may be owned by a queue as well as a user.
+        owner.reference_to = vec!["Group".to_owned(), "User".to_owned()];
         let mut fields = vec![
             Field::system("Id", "Record ID", FieldType::Id),
             Field::system("IsDeleted", "Deleted", FieldType::Boolean),

@@ -1,7 +1,7 @@
 //! What each API refuses of a statement that is otherwise valid SOQL. Bulk query jobs refuse aggregates,
 //! parent-to-child subqueries, TYPEOF, OFFSET, `FIELDS(ALL|CUSTOM)` and compound fields with Salesforce's
-//! `API_ERROR` messages (clients match them); the REST query resource takes aggregates and OFFSET, but this
-//! server implements neither subqueries nor TYPEOF there. Only the top-level statement is checked.
+//! `API_ERROR` messages (clients match them); the REST query resource takes aggregates, OFFSET and TYPEOF,
+//! but this server does not implement subqueries there. Only the top-level statement is checked.
 
 use super::Binder;
 use crate::Mode;
@@ -32,7 +32,7 @@ pub(super) struct SpecialItems {
 }
 
 impl Binder<'_> {
-    /// What Bulk query jobs (and, for subqueries and TYPEOF, this server's REST query) refuse.
+    /// What Bulk query jobs (and, for subqueries, this server's REST query) refuse.
     pub(super) fn check_api_support(
         &self,
         special: &SpecialItems,
@@ -49,13 +49,6 @@ impl Binder<'_> {
                         span,
                         MALFORMED_QUERY,
                         "Parent-to-child relationship subqueries are not supported by this server",
-                    ));
-                }
-                if let Some(span) = special.type_of {
-                    return Err(self.err(
-                        span,
-                        MALFORMED_QUERY,
-                        "TYPEOF is not supported by this server",
                     ));
                 }
                 Ok(())

@@ -32,6 +32,7 @@ mod order_limit;
 mod paths;
 mod select_list;
 mod semi_join;
+mod type_of;
 
 pub use api::{BULK_AGGREGATE, BULK_COMPOUND, BULK_OFFSET, BULK_TYPEOF};
 pub use order_limit::{FIELDS_LIMIT, FIELDS_NEEDS_LIMIT, MAX_OFFSET};

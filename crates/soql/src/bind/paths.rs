@@ -3,8 +3,9 @@
 
 use super::{Binder, Clause, Scope};
 use crate::ast;
-use crate::bound::{FieldPath, Hop, Operand};
+use crate::bound::{Branch, FieldPath, Hop, Operand, Polymorphic};
 use crate::error::{INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY, SoqlError};
+use bulkforce_core::org::polymorphic;
 use bulkforce_core::schema::{Field, FieldType, SObject};
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 pub const MAX_HOPS: usize = 5;
 
 const FIELD_TAIL: &str = "If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.";
-const RELATIONSHIP_TAIL: &str = "If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.";
+pub(super) const RELATIONSHIP_TAIL: &str = "If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.";
 const OBJECT_TAIL: &str = "If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.";
 
 impl Binder<'_> {
@@ -84,25 +85,18 @@ impl Binder<'_> {
         let mut object = scope.object.clone();
         let mut hops = Vec::with_capacity(relationships.len());
         for relationship in relationships {
-            let (field, target) = self
-                .relationship(&object, &relationship.name)
-                .ok_or_else(|| {
-                    self.err(
-                        path.span,
-                        INVALID_FIELD,
-                        format!(
-                            "Didn't understand relationship '{}' in field path. {RELATIONSHIP_TAIL}",
-                            relationship.name
-                        ),
-                    )
-                })?;
-            hops.push(Hop {
-                from: object.clone(),
-                reference_field: field.name.clone(),
-                relationship: field.relationship_name.clone().unwrap_or_default(),
-                to: target.clone(),
-            });
-            object = target;
+            let hop = self.hop(&object, &relationship.name).ok_or_else(|| {
+                self.err(
+                    path.span,
+                    INVALID_FIELD,
+                    format!(
+                        "Didn't understand relationship '{}' in field path. {RELATIONSHIP_TAIL}",
+                        relationship.name
+                    ),
+                )
+            })?;
+            object = hop.to.clone();
+            hops.push(hop);
         }
         let field = object.field(&last.name).cloned().ok_or_else(|| {
             self.err(
@@ -120,7 +114,11 @@ impl Binder<'_> {
     /// The parts of a path after a leading FROM alias or object name (`a.Name`, `Contact.Name` on
     /// Contact). The object's name yields to a relationship of the same name: on Case, `Contact.Name` is a
     /// hop. A single part is always a field.
-    fn without_prefix<'p>(&self, scope: &Scope, parts: &'p [ast::Ident]) -> &'p [ast::Ident] {
+    pub(super) fn without_prefix<'p>(
+        &self,
+        scope: &Scope,
+        parts: &'p [ast::Ident],
+    ) -> &'p [ast::Ident] {
         match parts {
             [first, rest @ ..] if !rest.is_empty() => {
                 let is_alias = scope
@@ -133,6 +131,27 @@ impl Binder<'_> {
             }
             _ => parts,
         }
+    }
+
+    /// The hop from `object` through its relationship `name` (any case): to the target of an ordinary
+    /// lookup, or to the `Name` object through a polymorphic one (`What`, `Who`, a Case's `Owner`).
+    pub(super) fn hop(&self, object: &Arc<SObject>, name: &str) -> Option<Hop> {
+        let (field, target) = self.relationship(object, name)?;
+        let polymorphic = polymorphic::is_polymorphic(self.schema, field).then(|| Polymorphic {
+            targets: polymorphic::targets(self.schema, field),
+            branch: Branch::Name,
+        });
+        Some(Hop {
+            from: object.clone(),
+            reference_field: field.name.clone(),
+            relationship: field.relationship_name.clone().unwrap_or_default(),
+            to: if polymorphic.is_some() {
+                polymorphic::name_object()
+            } else {
+                target
+            },
+            polymorphic,
+        })
     }
 
     /// The reference field of `object` whose relationship name is `name` (any case), and the object it

@@ -80,8 +80,17 @@ impl Binder<'_> {
                 ast::SelectItem::Subquery { span, .. } => {
                     list.special.subquery.get_or_insert(*span);
                 }
-                ast::SelectItem::TypeOf { span } => {
+                ast::SelectItem::TypeOf {
+                    span,
+                    relationship,
+                    whens,
+                    else_fields,
+                } => {
                     list.special.type_of.get_or_insert(*span);
+                    // Bulk query jobs refuse TYPEOF whatever it names (see `api`).
+                    if self.mode == crate::Mode::Rest {
+                        self.type_of(scope, relationship, whens, else_fields, &mut list)?;
+                    }
                 }
             }
         }

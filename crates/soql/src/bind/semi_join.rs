@@ -115,6 +115,6 @@ fn item_span(item: &ast::SelectItem) -> Span {
         ast::SelectItem::Expr { expr, .. } => expr.span(),
         ast::SelectItem::Fields { span, .. }
         | ast::SelectItem::Subquery { span, .. }
-        | ast::SelectItem::TypeOf { span } => *span,
+        | ast::SelectItem::TypeOf { span, .. } => *span,
     }
 }

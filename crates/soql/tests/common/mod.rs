@@ -51,7 +51,7 @@ pub fn schema() -> Schema {
     schema
         .merge_describe(
             r#"{"name":"Ticket__c","label":"Ticket","custom":true,"fields":[
-                {"name":"Assignee__c","type":"reference","referenceTo":["Group","User"],
+                {"name":"Assignee__c","type":"reference","referenceTo":["Nowhere__c","User"],
                  "relationshipName":"Assignee__r","length":18,"custom":true}]}"#,
         )
         .unwrap();
