@@ -11,6 +11,7 @@
 //! runs unchanged (`store_conformance_tests!`); `tests/conformance_sqlite.rs` runs them against SQLite.
 
 mod auth;
+mod cascade;
 pub mod blob;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -565,6 +566,11 @@ pub trait Store: Send + Sync {
 
     /// Reads one record's stored values by field name, for checks.
     fn get_record(&self, org: SfId, object: &str, id: SfId) -> Result<Option<RecordFields>>;
+
+    /// Empties the recycle bin of what was deleted before `deleted_before` (a soft-deleted record's
+    /// `SystemModstamp` is its deletion time): those records are removed for good. Returns how many.
+    /// Cheap when nothing is due (an index of the deleted records per table), so it may run often.
+    fn purge_recycle_bin(&self, org: SfId, deleted_before: DateTime<Utc>) -> Result<u64>;
 
     /// Resets one org, as a test suite does between tests: its records (except the User records of its
     /// users and its Organization record), its jobs with their results (`blobs` under the org's folder)

@@ -4,3 +4,5 @@
 //! executes them, so every backend behaves alike.
 pub mod stages;
 pub mod polymorphic;
+pub mod cascade;
+pub mod recycle_bin;

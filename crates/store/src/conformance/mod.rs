@@ -20,6 +20,7 @@
 //! edges are tested without waiting.
 
 pub mod auth;
+pub mod cascades;
 pub mod chunks;
 pub mod claims;
 pub mod clock;
@@ -191,6 +192,13 @@ macro_rules! store_conformance_tests {
             }
             seed {
                 the_seed_marker_lasts_until_the_default_org_is_reset,
+            }
+            cascades {
+                a_delete_cascades_to_children_and_clears_optional_lookups,
+                a_restricting_lookup_refuses_the_delete_with_delete_failed,
+                a_hard_delete_removes_what_cascaded_even_from_the_recycle_bin,
+                a_rest_unit_delete_cascades_and_is_refused_alike,
+                the_recycle_bin_purges_what_was_deleted_before_the_cutoff,
             }
         );
     };

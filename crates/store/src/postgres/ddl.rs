@@ -295,6 +295,16 @@ fn missing_object_ddl(
             ));
         }
     }
+    let recycle_bin = crate::cascade::recycle_bin_index(object);
+    if crate::cascade::recycled_objects_include(object)
+        && !catalog.indexes.contains(stored_name(&recycle_bin))
+    {
+        // The recycle bin's records by deletion time: a purge with nothing due reads one index entry.
+        ddl.push(format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {table} (\"SystemModstamp\") WHERE \"IsDeleted\" = 1",
+            quote(&recycle_bin)
+        ));
+    }
 }
 
 /// The `CREATE TABLE` of `object`'s table (named `table`, quoted and qualified).

@@ -422,6 +422,10 @@ impl Store for PgStore {
         self.pg_get_record(org, object, id)
     }
 
+    fn purge_recycle_bin(&self, org: SfId, deleted_before: DateTime<Utc>) -> Result<u64> {
+        self.pg_purge_recycle_bin(org, deleted_before)
+    }
+
     fn reset_org(&self, org: SfId, blobs: &dyn BlobStore) -> Result<bool> {
         self.pg_reset_org(org, blobs)
     }

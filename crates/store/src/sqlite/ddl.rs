@@ -150,5 +150,12 @@ fn migrate_object(conn: &Connection, object: &SObject) -> Result<()> {
             ))?;
         }
     }
+    if crate::cascade::recycled_objects_include(object) {
+        // The recycle bin's records by deletion time: a purge with nothing due reads one index entry.
+        conn.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {table} (\"SystemModstamp\") WHERE \"IsDeleted\" = 1",
+            quote(&crate::cascade::recycle_bin_index(object))
+        ))?;
+    }
     Ok(())
 }

@@ -14,6 +14,7 @@ mod holds;
 mod jobs;
 mod query;
 mod records;
+mod recycle_bin;
 mod reset;
 mod settings;
 mod snapshot;
@@ -509,6 +510,11 @@ impl Store for SqliteStore {
         let table = ddl::table_name(&self.schema, object)?;
         self.org(org)?
             .read(|conn| records::get_record(conn, &table, id))
+    }
+
+    fn purge_recycle_bin(&self, org: SfId, deleted_before: DateTime<Utc>) -> Result<u64> {
+        let db = self.org(org)?;
+        recycle_bin::purge(&db, &self.schema, deleted_before)
     }
 
     fn write_unit(

@@ -2,6 +2,7 @@
 //! recycle bin does) and hard (the rows removed).
 
 use super::writer::RowWriter;
+use crate::cascade::ChunkDeletes;
 use crate::postgres::ddl::quote;
 use crate::{Result, RowOutcome, rows};
 use bulkforce_core::error::RowError;
@@ -14,6 +15,7 @@ impl RowWriter<'_, '_> {
         if rows.is_empty() {
             return Ok(());
         }
+        let (deletes, rows) = self.refuse_restricted(rows)?;
         let mut sets = vec!["\"IsDeleted\" = 1".to_owned()];
         sets.extend(self.audit_fields.iter().map(|name| {
             let value = if *name == "LastModifiedById" {
@@ -57,7 +59,7 @@ impl RowWriter<'_, '_> {
             };
             self.decide(row, outcome);
         }
-        Ok(())
+        self.finish_deletes(deletes, &ids_of(&deleted))
     }
 
     /// Removes the records of `rows` (row index, id), live or deleted.
@@ -65,6 +67,7 @@ impl RowWriter<'_, '_> {
         if rows.is_empty() {
             return Ok(());
         }
+        let (deletes, rows) = self.refuse_restricted(rows)?;
         let sql = format!(
             "DELETE FROM {} WHERE \"Id\" IN (SELECT unnest($1::text[])) RETURNING \"Id\"",
             self.table
@@ -82,7 +85,27 @@ impl RowWriter<'_, '_> {
             };
             self.decide(row, outcome);
         }
-        Ok(())
+        self.finish_deletes(deletes, &ids_of(&deleted))
+    }
+
+    /// Fails the rows whose record restricting children keep (Salesforce's `DELETE_FAILED`); the plan
+    /// of what deleting the others does, and those rows.
+    fn refuse_restricted(
+        &mut self,
+        rows: Vec<(usize, SfId)>,
+    ) -> Result<(Option<ChunkDeletes>, Vec<(usize, SfId)>)> {
+        let ids: Vec<SfId> = rows.iter().map(|(_, id)| *id).collect();
+        let Some(deletes) = self.prepare_deletes(&ids)? else {
+            return Ok((None, rows));
+        };
+        let mut kept = Vec::with_capacity(rows.len());
+        for (row, id) in rows {
+            match deletes.refused_id(id) {
+                Some(refused) => self.decide(row, refused),
+                None => kept.push((row, id)),
+            }
+        }
+        Ok((Some(deletes), kept))
     }
 
     /// The record ids a statement returns.
@@ -97,4 +120,9 @@ impl RowWriter<'_, '_> {
             .map(|r| super::upsert::parse_id(r.get(0)))
             .collect()
     }
+}
+
+/// Ids as the cascade's statements take them.
+fn ids_of(ids: &HashSet<SfId>) -> Vec<String> {
+    ids.iter().map(|id| id.as_str().to_owned()).collect()
 }

@@ -12,10 +12,12 @@
 //! checks), `insert`, `update`, `delete`, `stage` (staging tables and COPY), `bind`, `unit` (REST units).
 
 mod bind;
+mod cascade;
 mod delete;
 mod failure;
 mod insert;
 mod lookup;
+mod recycle_bin;
 mod segment;
 mod stage;
 mod unit;

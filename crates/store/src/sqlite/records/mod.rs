@@ -6,6 +6,7 @@
 //! before it is written, how rows fail, and how values are bound.
 
 mod bind;
+mod cascade;
 mod delete;
 mod failure;
 mod insert;
@@ -159,13 +160,18 @@ pub(super) fn apply_rows(
     writer.prepare_chunk_insert(&rows)?;
     writer.prepare_chunk_update(&rows)?;
     writer.find_upsert_matches(&rows)?;
+    let deletes = writer.prepare_deletes(&rows)?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         outcomes.push(match row {
             Err(failure) => failure.into(),
-            Ok(op) => writer.apply(op)?,
+            Ok(op) => match deletes.as_ref().and_then(|d| d.refusal(&op)) {
+                Some(refused) => refused,
+                None => writer.apply(op)?,
+            },
         });
     }
+    writer.finish_deletes(deletes, &outcomes)?;
     Ok((outcomes, writer.spent))
 }
 
