@@ -186,7 +186,7 @@ impl Derivations {
     pub fn apply(&self, values: &mut RowValues, inserting: bool) {
         for rule in &self.rules {
             match *rule {
-                Rule::Stage(fields) => apply_stage(fields, values),
+                Rule::Stage(fields) => apply_stage(fields, values, inserting),
                 Rule::Flag { source, flag, when } => {
                     if let Some(value) = source_text(values, source, inserting) {
                         let on =
@@ -227,18 +227,26 @@ fn source_text(values: &RowValues, source: usize, inserting: bool) -> Option<Opt
 }
 
 /// A row that sets `StageName` gets the stage's flags, and its probability and forecast category unless
-/// it sets them itself; `ForecastCategory` follows whichever `ForecastCategoryName` the row ends with.
-fn apply_stage(fields: StageFields, values: &mut RowValues) {
+/// it sets them itself; `ForecastCategory` follows whichever `ForecastCategoryName` the row ends with. An
+/// insert at a stage this org does not know is open (its flags false, never null).
+fn apply_stage(fields: StageFields, values: &mut RowValues, inserting: bool) {
     let stage = match values.get(fields.stage) {
         Some(Value::Text(name)) => opportunity_stage(name),
         _ => None,
     };
-    if let Some(stage) = stage {
-        let set_flag = |values: &mut RowValues, field: Option<usize>, on: bool| {
-            if let Some(field) = field {
-                values.set(field, Value::Integer(i64::from(on)));
+    let set_flag = |values: &mut RowValues, field: Option<usize>, on: bool| {
+        if let Some(field) = field {
+            values.set(field, Value::Integer(i64::from(on)));
+        }
+    };
+    if stage.is_none() && inserting {
+        for field in [fields.is_closed, fields.is_won].into_iter().flatten() {
+            if values.get(field).is_none() {
+                set_flag(values, Some(field), false);
             }
-        };
+        }
+    }
+    if let Some(stage) = stage {
         set_flag(values, fields.is_closed, stage.closed);
         set_flag(values, fields.is_won, stage.won);
         if let Some(field) = fields.probability
@@ -405,6 +413,13 @@ mod tests {
             1,
             "an unknown stage implies nothing"
         );
+        d.apply(&mut values, true);
+        assert_eq!(
+            text(&values, &opp, "IsClosed"),
+            Some(Value::Integer(0)),
+            "but is open"
+        );
+        assert_eq!(text(&values, &opp, "Probability"), None);
     }
 
     #[test]

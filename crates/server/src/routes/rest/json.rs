@@ -1,7 +1,9 @@
 //! Query rows as the REST API writes them in JSON: typed values, `attributes`, parent records nested under
 //! their relationship names (or `null` when there is no parent), and aggregate rows.
 
+use super::compound;
 use bulkforce_core::job::ApiVersion;
+use bulkforce_core::org::compound::compound_parts;
 use bulkforce_core::schema::{Field, FieldType};
 use bulkforce_core::value::Value;
 use bulkforce_soql::bound::{AggregateFunction, FieldPath, Query, SelectItem};
@@ -13,6 +15,9 @@ pub(super) struct ExtraColumns {
     root_id: usize,
     /// (relationship names of the path, column of the parent's id)
     parents: Vec<(Vec<String>, usize)>,
+    /// For each compound field selected (by SELECT item), its parts' keys, columns and fields: the store
+    /// reads the parts, never the compound.
+    compounds: Vec<(usize, Vec<(String, usize, Field)>)>,
 }
 
 /// The query with the hidden columns of [`ExtraColumns`] appended to its SELECT list.
@@ -52,7 +57,50 @@ pub(super) fn with_reference_columns(query: &Query) -> (Query, ExtraColumns) {
             }));
         }
     }
-    (augmented, ExtraColumns { root_id, parents })
+    let compounds = compound_columns(&mut augmented, query);
+    (
+        augmented,
+        ExtraColumns {
+            root_id,
+            parents,
+            compounds,
+        },
+    )
+}
+
+/// Each compound field of the SELECT list read through its parts: the item itself becomes a placeholder
+/// (the root `Id`) and the parts, reached by the same path, are appended as hidden columns.
+fn compound_columns(
+    augmented: &mut Query,
+    query: &Query,
+) -> Vec<(usize, Vec<(String, usize, Field)>)> {
+    let mut compounds = Vec::new();
+    for (item, select) in query.select.iter().enumerate() {
+        let SelectItem::Field(path) = select else {
+            continue;
+        };
+        if path.field.ftype != FieldType::Compound {
+            continue;
+        }
+        let object = path.hops.last().map_or(&query.object, |hop| &hop.to);
+        let mut columns = Vec::new();
+        for part in compound_parts(object, &path.field) {
+            let field = object.fields()[part.field].clone();
+            columns.push((part.key, augmented.select.len(), field.clone()));
+            augmented.select.push(SelectItem::Field(FieldPath {
+                hops: path.hops.clone(),
+                field,
+            }));
+        }
+        if let Some(id) = query.object.field("Id") {
+            augmented.select[item] = SelectItem::Field(FieldPath {
+                hops: Vec::new(),
+                field: id.clone(),
+            });
+        }
+        compounds.push((item, columns));
+    }
+    compounds
 }
 
 /// A record's `attributes`: its type and, when it has an id, its URL.
@@ -118,13 +166,15 @@ pub(super) fn record_json(
                 (hop.relationship.as_str(), hop.to.name.as_str(), id)
             })
             .collect();
-        insert_nested(
-            &mut record,
-            &parents,
-            &path.field.name,
-            json_value(&path.field, &row[i]),
-            version,
-        );
+        let value = match extra.compounds.iter().find(|(item, _)| *item == i) {
+            Some((_, parts)) => compound::from_parts(
+                parts
+                    .iter()
+                    .map(|(key, col, field)| (key.as_str(), json_value(field, &row[*col]))),
+            ),
+            None => json_value(&path.field, &row[i]),
+        };
+        insert_nested(&mut record, &parents, &path.field.name, value, version);
     }
     Json::Object(record)
 }

@@ -6,6 +6,7 @@
 
 mod collections;
 mod columns;
+mod compound;
 mod composite;
 mod explain;
 mod json;

@@ -246,11 +246,12 @@ fn record_rows(
         offset,
     } = page;
     let (augmented, extra) = with_reference_columns(&bound);
+    // Counted as run: the store reads compound fields through their parts, never by name.
+    let total = rows.count(&augmented, options)?;
     let mut window = augmented;
     window.offset = Some(bound.offset.unwrap_or(0) + offset);
     let remaining_limit = bound.limit.map(|l| l.saturating_sub(offset));
     window.limit = Some(remaining_limit.unwrap_or(REST_BATCH).min(REST_BATCH));
-    let total = rows.count(&bound, options)?;
     let rows = rows.rows(&window, options)?;
     let records: Vec<Json> = rows
         .iter()

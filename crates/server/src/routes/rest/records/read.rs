@@ -4,6 +4,7 @@
 
 use super::answer::{Answer, record_path};
 use super::conditions::{Conditions, RecordVersion};
+use crate::routes::rest::compound;
 use crate::routes::rest::json::{attributes, json_value};
 use crate::routes::rest::rows::QueryRows;
 use axum::http::StatusCode;
@@ -149,8 +150,13 @@ fn shown_record(
         "attributes".into(),
         attributes(&object.name, Some(id.as_str()), version),
     );
+    let stored_value = |field: &Field| stored.get(&field.name).cloned().unwrap_or(Json::Null);
     for field in fields {
-        let value = stored.get(&field.name).cloned().unwrap_or(Json::Null);
+        let value = if field.ftype.is_stored() {
+            stored_value(field)
+        } else {
+            compound::of_record(object, field, stored_value)
+        };
         record.insert(field.name.clone(), value);
     }
     Json::Object(record)
@@ -209,16 +215,11 @@ pub(crate) fn etag_of(object: &SObject, fields: &Map<String, Json>) -> Option<St
     Some(format!("\"{}\"", STANDARD.encode(&digest[..20])))
 }
 
-/// Every stored field, or the stored fields `?fields=a,b` names in that order with `Id` after them (as
-/// Salesforce answers); an unknown name is a 400 `INVALID_FIELD`.
+/// Every field (compound ones read through their parts), or the fields `?fields=a,b` names in that order
+/// with `Id` after them (as Salesforce answers); an unknown name is a 400 `INVALID_FIELD`.
 fn selected_fields(object: &SObject, names: Option<&str>) -> Result<Vec<Field>, RowError> {
     let Some(names) = names.filter(|n| !n.trim().is_empty()) else {
-        return Ok(object
-            .fields()
-            .iter()
-            .filter(|f| f.ftype.is_stored())
-            .cloned()
-            .collect());
+        return Ok(object.fields().to_vec());
     };
     let mut fields: Vec<Field> = Vec::new();
     for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -232,7 +233,7 @@ fn selected_fields(object: &SObject, names: Option<&str>) -> Result<Vec<Field>, 
                 Vec::new(),
             ));
         };
-        if field.ftype.is_stored() && !fields.iter().any(|f| f.name == field.name) {
+        if !fields.iter().any(|f| f.name == field.name) {
             fields.push(field.clone());
         }
     }
