@@ -3,6 +3,7 @@
 mod ingest;
 mod outcome;
 mod query;
+mod recycle_bin;
 mod resume;
 mod shutdown;
 
@@ -19,15 +20,17 @@ use tokio::task::JoinHandle;
 /// How often idle workers look for work they were not woken for (jobs of other `serve` instances).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// Starts the configured number of workers (each runs ingest and query jobs); each ends once the server
-/// stops ([`Shutdown`]) and its job, if any, has stopped at a chunk boundary.
+/// Starts the configured number of workers (each runs ingest and query jobs) and the recycle bin's purge;
+/// each ends once the server stops ([`Shutdown`]) and its job, if any, has stopped at a chunk boundary.
 pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
-    (0..state.config.workers.max(1))
+    let mut tasks: Vec<JoinHandle<()>> = (0..state.config.workers.max(1))
         .map(|n| {
             let state = state.clone();
             tokio::spawn(async move { run(state, n).await })
         })
-        .collect()
+        .collect();
+    tasks.push(tokio::spawn(recycle_bin::run(state.clone())));
+    tasks
 }
 
 async fn run(state: AppState, n: usize) {
