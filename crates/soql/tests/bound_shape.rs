@@ -279,7 +279,7 @@ fn fields_standard_is_every_stored_standard_field() {
     assert!(!headers.iter().any(|h| h.ends_with("__c")));
     assert!(!headers.contains(&"BillingAddress".to_owned()));
     assert_eq!(headers.first().map(String::as_str), Some("Id"));
-    assert_eq!(headers.len(), 45);
+    assert_eq!(headers.len(), 57);
 }
 
 #[test]
