@@ -292,9 +292,24 @@ async function updatedAndDeleted() {
   }
 }
 
+/** Values the org derives: an Opportunity at a closed stage reads back closed and won with the stage's
+ * probability and forecast category; a new stage brings its own. */
+async function derivedOpportunityFields() {
+  const opportunities = conn.sobject('Opportunity');
+  const created = await opportunities.create({ Name: 'Jsforce Derived', StageName: 'Closed Won', CloseDate: '2026-06-30' });
+  check('derived: an Opportunity created', created.success && isId(created.id, '006'), JSON.stringify(created));
+  const rec = await opportunities.retrieve(created.id);
+  eq('derived: Closed Won is closed and won, probability 100, forecast Closed',
+    [rec.IsClosed, rec.IsWon, rec.Probability, rec.ForecastCategory], [true, true, 100, 'Closed']);
+  await opportunities.update({ Id: created.id, StageName: 'Negotiation/Review' });
+  const open = await conn.query(`SELECT IsClosed, IsWon, Probability, ForecastCategoryName FROM Opportunity WHERE Id = '${created.id}'`);
+  eq('derived: Negotiation/Review is open again, probability 90, forecast Pipeline',
+    open.records.map((r) => [r.IsClosed, r.IsWon, r.Probability, r.ForecastCategoryName]), [[false, false, 90, 'Pipeline']]);
+}
+
 (async () => {
   for (const step of [singleRecords, createMany, retrieveMany, updateMany, upsertMany, destroyMany,
-    moreThanTwoHundred, updatedAndDeleted]) {
+    moreThanTwoHundred, updatedAndDeleted, derivedOpportunityFields]) {
     await scenario(step);
   }
   console.log(`jsforce-rest: ${count - failures.length} passed, ${failures.length} failed`);

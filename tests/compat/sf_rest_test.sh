@@ -359,5 +359,21 @@ eq("re-import: each copied Contact points at the copy of its Account", got,
     ("Planned B", "Plan Parent", None), ("Planned B", "Plan Parent", "P-1")])
 PY
 
+# Values the org derives: an Opportunity created at Closed Won reads back closed and won, with the stage's
+# probability and forecast category.
+derived_opportunity_fields() {
+    run opp_create data create record --sobject Opportunity \
+        --values "Name='Sf Derived' StageName='Closed Won' CloseDate=2026-06-30"
+    run opp_query data query --query \
+        "SELECT IsClosed, IsWon, Probability, ForecastCategory FROM Opportunity WHERE Name = 'Sf Derived'"
+    verify <<'PY'
+r = ok_result("opp_create", "create an Opportunity at Closed Won")
+check("create Opportunity: an Opportunity id", is_id(r.get("id"), "006"), short(r))
+got = [(o.get("IsClosed"), o.get("IsWon"), o.get("Probability"), o.get("ForecastCategory")) for o in query("opp_query")]
+eq("Closed Won: closed, won, probability 100, forecast Closed", got, [(True, True, 100, "Closed")])
+PY
+}
+derived_opportunity_fields
+
 echo "sf-rest: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -337,8 +337,24 @@ def updated_and_deleted():
         control("DELETE", "clock")
 
 
+def derived_opportunity_fields():
+    """Values the org derives: an Opportunity at a closed stage reads back closed and won, with the stage's
+    probability and forecast category; a new stage brings its own."""
+    opportunities = sf.Opportunity
+    res = opportunities.create({"Name": "SSF Derived", "StageName": "Closed Won", "CloseDate": "2026-06-30"})
+    check("derived: an Opportunity id", is_id(res.get("id"), "006"), repr(res))
+    rec = opportunities.get(res.get("id"))
+    eq("derived: Closed Won is closed and won, probability 100, forecast Closed",
+       [rec.get(k) for k in ("IsClosed", "IsWon", "Probability", "ForecastCategory")], [True, True, 100, "Closed"])
+    opportunities.update(res.get("id"), {"StageName": "Closed Lost"})
+    found = sf.query(f"SELECT IsClosed, IsWon, Probability, ForecastCategoryName FROM Opportunity WHERE Id = '{res.get('id')}'")
+    eq("derived: Closed Lost is closed, not won, probability 0, forecast Omitted",
+       [[r.get(k) for k in ("IsClosed", "IsWon", "Probability", "ForecastCategoryName")] for r in found["records"]],
+       [[True, False, 0, "Omitted"]])
+
+
 for step in (create_and_get, update, upsert_on_external_id, bad_records, parent_by_external_id, delete, composite,
-             composite_batch, updated_and_deleted):
+             composite_batch, updated_and_deleted, derived_opportunity_fields):
     scenario(step)
 
 print(f"ssf-rest: {count - len(failures)} passed, {len(failures)} failed", flush=True)
