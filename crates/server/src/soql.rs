@@ -1,9 +1,10 @@
 //! SOQL compilation for the server: errors as API errors, date literals relative to a fixed instant.
 
 use bulkforce_core::ApiError;
+use bulkforce_core::job::ApiVersion;
 use bulkforce_core::schema::Schema;
 use bulkforce_soql::bound::Query;
-use bulkforce_soql::{BindContext, compile};
+use bulkforce_soql::{BindContext, compile_at_version};
 use chrono::{DateTime, Utc};
 
 pub use bulkforce_soql::Mode;
@@ -19,9 +20,22 @@ pub fn compile_query(
     now: DateTime<Utc>,
     mode: Mode,
 ) -> Result<Query, ApiError> {
+    compile_query_at(schema, text, now, mode, ApiVersion(u16::MAX))
+}
+
+/// [`compile_query`] with the rules of the request's API `version` (nested parent-to-child subqueries
+/// need 58.0).
+pub fn compile_query_at(
+    schema: &Schema,
+    text: &str,
+    now: DateTime<Utc>,
+    mode: Mode,
+    version: ApiVersion,
+) -> Result<Query, ApiError> {
     let ctx = BindContext {
         now,
         fiscal_year_start_month: FISCAL_YEAR_START_MONTH,
     };
-    compile(text, schema, &ctx, mode).map_err(|e| ApiError::new(400, e.code, e.message))
+    compile_at_version(text, schema, &ctx, mode, version.0)
+        .map_err(|e| ApiError::new(400, e.code, e.message))
 }

@@ -59,7 +59,6 @@ pub enum Branch {
     Else(Vec<String>),
 }
 
-
 /// A field reached from the queried object through zero to five parent hops (`Account.Owner.Name`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldPath {
@@ -235,6 +234,22 @@ pub struct Query {
     pub order_by: Vec<OrderKey>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// Parent-to-child subqueries (REST only): each runs apart from this statement, whose SQL ignores them.
+    pub children: Vec<ChildQuery>,
+}
+
+/// A parent-to-child subquery `(SELECT LastName FROM Contacts)`: a statement over the child object whose
+/// rows nest under their parent's record. Its LIMIT and OFFSET count per parent, as in Salesforce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildQuery {
+    /// The relationship name as the schema spells it (`Contacts`): the key of the nested result.
+    pub relationship: String,
+    /// The child's lookup field holding the parent's id (`AccountId` for `Contacts`).
+    pub parent_field: Field,
+    /// The child statement over the child object (with its own nested `children`).
+    pub query: Query,
+    /// How many of the parent's SELECT items were written before it: where its key goes in a record.
+    pub position: usize,
 }
 
 impl Query {

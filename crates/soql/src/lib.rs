@@ -42,13 +42,26 @@ pub struct BindContext {
     pub fiscal_year_start_month: u32,
 }
 
-/// Compiles one SOQL statement into the bound query the store runs, or Salesforce's error for it.
+/// Compiles one SOQL statement into the bound query the store runs, or Salesforce's error for it, with
+/// the rules of the latest API version.
 pub fn compile(
     text: &str,
     schema: &Schema,
     ctx: &BindContext,
     mode: Mode,
 ) -> Result<bound::Query, SoqlError> {
+    compile_at_version(text, schema, ctx, mode, u16::MAX)
+}
+
+/// [`compile`] with the rules of API version `api_version` (its major number): a REST statement nests
+/// parent-to-child subqueries only from [`bind::NESTED_SUBQUERIES_FROM`] on.
+pub fn compile_at_version(
+    text: &str,
+    schema: &Schema,
+    ctx: &BindContext,
+    mode: Mode,
+    api_version: u16,
+) -> Result<bound::Query, SoqlError> {
     let statement = parser::parse(text)?;
-    bind::bind(text, &statement, schema, ctx, mode)
+    bind::bind(text, &statement, schema, ctx, mode, api_version)
 }

@@ -4,9 +4,11 @@
 //! The describe shape is the contract: a file written by `sf sobject describe --json` loads as is (its
 //! `result`, or the whole envelope), and unknown keys are ignored.
 
+mod child_names;
 mod describe;
 mod field;
 
+pub use child_names::NamedChildRelationship;
 pub use describe::{SchemaError, parse_describe};
 pub use field::{Field, FieldTraits, FieldType, PicklistValue, Storage};
 

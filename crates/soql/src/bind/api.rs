@@ -1,13 +1,13 @@
 //! What each API refuses of a statement that is otherwise valid SOQL. Bulk query jobs refuse aggregates,
 //! parent-to-child subqueries, TYPEOF, OFFSET, `FIELDS(ALL|CUSTOM)` and compound fields with Salesforce's
-//! `API_ERROR` messages (clients match them); the REST query resource takes aggregates, OFFSET and TYPEOF,
-//! but this server does not implement subqueries there. Only the top-level statement is checked.
+//! `API_ERROR` messages (clients match them); the REST query resource takes aggregates, OFFSET, TYPEOF and
+//! parent-to-child subqueries. The top-level statement and each parent-to-child subquery are checked.
 
 use super::Binder;
 use crate::Mode;
 use crate::ast;
 use crate::bound::SelectItem;
-use crate::error::{API_ERROR, MALFORMED_QUERY, SoqlError};
+use crate::error::{API_ERROR, SoqlError};
 use crate::lexer::Span;
 use bulkforce_core::schema::FieldType;
 
@@ -32,7 +32,7 @@ pub(super) struct SpecialItems {
 }
 
 impl Binder<'_> {
-    /// What Bulk query jobs (and, for subqueries, this server's REST query) refuse.
+    /// What Bulk query jobs refuse (the REST query resource refuses none of these).
     pub(super) fn check_api_support(
         &self,
         special: &SpecialItems,
@@ -43,16 +43,7 @@ impl Binder<'_> {
         match self.mode {
             Mode::BulkQuery => bulk_refusal(special, aggregated, offset, select)
                 .map_or(Ok(()), |message| Err(SoqlError::plain(API_ERROR, message))),
-            Mode::Rest => {
-                if let Some(span) = special.subquery {
-                    return Err(self.err(
-                        span,
-                        MALFORMED_QUERY,
-                        "Parent-to-child relationship subqueries are not supported by this server",
-                    ));
-                }
-                Ok(())
-            }
+            Mode::Rest => Ok(()),
         }
     }
 }

@@ -23,6 +23,7 @@
 //! - `api`: what Bulk query jobs and the REST query resource each refuse.
 
 mod api;
+mod child_query;
 mod conditions;
 mod field_rules;
 mod functions;
@@ -35,6 +36,7 @@ mod semi_join;
 mod type_of;
 
 pub use api::{BULK_AGGREGATE, BULK_COMPOUND, BULK_OFFSET, BULK_TYPEOF};
+pub use child_query::{MAX_CHILD_LEVELS, MAX_SUBQUERIES, NESTED_SUBQUERIES_FROM};
 pub use order_limit::{FIELDS_LIMIT, FIELDS_NEEDS_LIMIT, MAX_OFFSET};
 pub use paths::MAX_HOPS;
 
@@ -47,31 +49,37 @@ use bulkforce_core::schema::{SObject, Schema};
 use conditions::CondCtx;
 use std::sync::Arc;
 
-/// Binds `stmt`, parsed from `text`, against `schema`.
+/// Binds `stmt`, parsed from `text`, against `schema`, with the rules of API version `api_version`
+/// (its major number: nested parent-to-child subqueries need 58).
 pub fn bind(
     text: &str,
     stmt: &ast::Select,
     schema: &Schema,
     ctx: &BindContext,
     mode: Mode,
+    api_version: u16,
 ) -> Result<Query, SoqlError> {
     let query = Binder {
         text,
         schema,
         ctx,
         mode,
+        api_version,
     }
     .select(stmt, Level::Top)?;
     // Only the bound query shows how complex the filter really is (date literals become ranges).
     crate::limits::check_complexity(&query)?;
+    child_query::check_subquery_count(&query)?;
     Ok(query)
 }
 
-/// Whether a statement is the whole query or a semi-join's subquery.
+/// Whether a statement is the whole query, a semi-join's subquery, or a parent-to-child subquery that
+/// many levels of subqueries below the whole query (1: a subquery of the root).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
     Top,
     SemiJoin,
+    Child(usize),
 }
 
 /// Where an expression appears, which decides what it may be.
@@ -97,6 +105,8 @@ struct Binder<'a> {
     schema: &'a Schema,
     ctx: &'a BindContext,
     mode: Mode,
+    /// The major number of the API version the statement came through.
+    api_version: u16,
 }
 
 impl Binder<'_> {
@@ -109,12 +119,27 @@ impl Binder<'_> {
     /// reports errors, so a statement with several problems gets the same first error.
     fn select(&self, stmt: &ast::Select, level: Level) -> Result<Query, SoqlError> {
         let object = self.queried_object(&stmt.from)?;
+        self.select_from(stmt, object, level)
+    }
+
+    /// Binds one statement over `object` (the FROM object, or a subquery's child object).
+    fn select_from(
+        &self,
+        stmt: &ast::Select,
+        object: Arc<SObject>,
+        level: Level,
+    ) -> Result<Query, SoqlError> {
         let scope = Scope {
             object: object.clone(),
             alias: stmt.alias.as_ref().map(|a| a.name.clone()),
         };
 
         let list = self.select_list(&scope, &stmt.items)?;
+        let children = if self.mode == Mode::Rest && level != Level::SemiJoin {
+            self.child_queries(&scope, stmt, &list.subquery_positions, level)?
+        } else {
+            Vec::new()
+        };
         if level == Level::SemiJoin {
             self.check_semi_join_select(stmt, &list.items)?;
         }
@@ -134,7 +159,7 @@ impl Binder<'_> {
 
         let aggregated =
             grouping::is_aggregated(&list.items, &group_by, having.as_ref(), &order_by);
-        if level == Level::Top {
+        if level != Level::SemiJoin {
             self.check_api_support(&list.special, aggregated, offset, &list.items)?;
         }
         if aggregated {
@@ -150,6 +175,7 @@ impl Binder<'_> {
             order_by,
             limit,
             offset,
+            children,
         })
     }
 }

@@ -37,6 +37,8 @@ pub(super) struct SelectList {
     pub(super) written: Vec<Written>,
     /// Items only some APIs accept, kept for the API check once the statement is bound.
     pub(super) special: SpecialItems,
+    /// For each parent-to-child subquery, in order, how many items were bound before it.
+    pub(super) subquery_positions: Vec<usize>,
     /// The headers selected so far (lower-cased), to refuse a field selected twice.
     seen: HashMap<String, SelectedBy>,
     /// The explicit aliases so far (lower-cased), to refuse one used twice.
@@ -79,6 +81,7 @@ impl Binder<'_> {
                 }
                 ast::SelectItem::Subquery { span, .. } => {
                     list.special.subquery.get_or_insert(*span);
+                    list.subquery_positions.push(list.items.len());
                 }
                 ast::SelectItem::TypeOf {
                     span,

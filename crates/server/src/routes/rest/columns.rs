@@ -40,7 +40,7 @@ pub(super) fn column_metadata(query: &Query) -> Json {
             "updatable": field.updateable,
         })
     }
-    let columns: Vec<Json> = query
+    let mut columns: Vec<Json> = query
         .select
         .iter()
         .map(|item| match item {
@@ -75,6 +75,20 @@ pub(super) fn column_metadata(query: &Query) -> Json {
             }),
         })
         .collect();
+    // Each parent-to-child subquery is one aggregate column whose join columns are the child's.
+    for (earlier, child) in query.children.iter().enumerate() {
+        let mut described = column_metadata(&child.query);
+        let inner = described["columnMetadata"].take();
+        let name = &child.relationship;
+        columns.insert(
+            (child.position + earlier).min(columns.len()),
+            json!({
+                "aggregate": true, "apexType": null, "booleanType": false, "columnName": name,
+                "custom": false, "displayName": name, "foreignKeyName": null, "insertable": false,
+                "joinColumns": inner, "numberType": false, "textType": false, "updatable": false,
+            }),
+        );
+    }
     let id_selected = query
         .select
         .iter()

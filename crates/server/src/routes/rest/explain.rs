@@ -132,6 +132,7 @@ fn counting(object: &std::sync::Arc<SObject>, filter: Option<Condition>) -> Quer
         order_by: Vec::new(),
         limit: None,
         offset: None,
+        children: Vec::new(),
     }
 }
 

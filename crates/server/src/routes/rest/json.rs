@@ -20,6 +20,13 @@ pub(super) struct ExtraColumns {
     compounds: Vec<(usize, Vec<(String, usize, Field)>)>,
 }
 
+impl ExtraColumns {
+    /// The column of the record's own `Id` (which parent-to-child subqueries nest their children under).
+    pub(super) fn root_id(&self) -> usize {
+        self.root_id
+    }
+}
+
 /// The query with the hidden columns of [`ExtraColumns`] appended to its SELECT list.
 pub(super) fn with_reference_columns(query: &Query) -> (Query, ExtraColumns) {
     let mut augmented = query.clone();

@@ -4,6 +4,7 @@
 //! and composite batch ([`composite`]), sObject trees ([`tree`]) and the replication endpoints
 //! `updated`/`deleted` ([`sync`]). Each handler checks its own methods.
 
+mod children;
 mod collections;
 mod columns;
 mod compound;

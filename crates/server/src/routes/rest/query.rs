@@ -1,10 +1,11 @@
 //! `GET /query?q=…` and `/queryAll?q=…`: one function per query shape (`SELECT COUNT()`, aggregates,
 //! plain rows), and the cursors (`nextRecordsUrl`) that continue plain queries page by page.
 
+use super::children::NestedResults;
 use super::columns::column_metadata;
 use super::json::{aggregate_record, record_json, with_reference_columns};
 use super::rows::{QueryRows, StoreRows};
-use crate::soql::{Mode, compile_query};
+use crate::soql::{Mode, compile_query_at};
 use crate::state::{AppState, Cursor, Cursors};
 use crate::wire::{self, query_param};
 use axum::http::StatusCode;
@@ -113,7 +114,13 @@ fn compile(
         Some(locator) => PageOf::cursor(cursors, principal, locator)?,
         None => PageOf::first(principal, request.all_rows, request.uri_query, now)?,
     };
-    let bound = compile_query(schema, &page.cursor.soql, page.cursor.now, Mode::Rest)?;
+    let bound = compile_query_at(
+        schema,
+        &page.cursor.soql,
+        page.cursor.now,
+        Mode::Rest,
+        request.version,
+    )?;
     if query_param(request.uri_query, "columns").as_deref() == Some("true") {
         // `columns=true` describes the result columns instead of running the query (`sf data query`).
         return Ok(Compiled::Columns(column_metadata(&bound)));
@@ -252,12 +259,22 @@ fn record_rows(
     window.offset = Some(bound.offset.unwrap_or(0) + offset);
     let remaining_limit = bound.limit.map(|l| l.saturating_sub(offset));
     window.limit = Some(remaining_limit.unwrap_or(REST_BATCH).min(REST_BATCH));
-    let rows = rows.rows(&window, options)?;
-    let records: Vec<Json> = rows
+    let page_rows = rows.rows(&window, options)?;
+    let id_of = |row: &[Value]| match row.get(extra.root_id()) {
+        Some(Value::Text(id)) => Some(id.clone()),
+        _ => None,
+    };
+    let ids: Vec<String> = page_rows.iter().filter_map(|row| id_of(row)).collect();
+    let mut nested = NestedResults::read(rows, &bound, &ids, options, version)?;
+    let records: Vec<Json> = page_rows
         .iter()
-        .map(|row| record_json(&bound, &extra, row, version))
+        .map(|row| {
+            let mut record = record_json(&bound, &extra, row, version);
+            nested.insert_into(&bound, id_of(row).as_deref(), &mut record);
+            record
+        })
         .collect();
-    let next = offset + rows.len() as u64;
+    let next = offset + page_rows.len() as u64;
     let done = next >= total;
     let mut body = Map::new();
     body.insert("totalSize".into(), json!(total));

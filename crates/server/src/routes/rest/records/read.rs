@@ -273,6 +273,7 @@ fn record_query(
         order_by: Vec::new(),
         limit: Some(limit.into()),
         offset: None,
+        children: Vec::new(),
     }
 }
 

@@ -1,56 +1,22 @@
 //! Child relationship names (`Contacts`, `ChildAccounts`, `Brokers__r`): how a tree request nests children
 //! under a parent record, and which lookup of the child gets the parent's id.
 //!
-//! bulkforce's schema keeps each object's fields, not the `childRelationships` of Salesforce's describe, so
-//! the names are derived from the lookups that point at the parent, with Salesforce's naming rules:
-//! a standard lookup's relationship is the child object's plural label without spaces (`Contacts`,
-//! `Opportunities`, `Cases`), a custom lookup's is that plural label with `__r` (`Brokers__r`), and the few
-//! standard self-lookups have their own names (`ChildAccounts`, `ManagedUsers`). Lookups a client cannot
-//! set on create (audit fields, `MasterRecordId`, converted-lead links) and `OwnerId` have no child
-//! relationship name in Salesforce either. When two lookups would get one name the first field in
-//! describe order keeps it.
+//! The names are the schema's ([`Schema::named_child_relationships`]: describe's declared
+//! `childRelationships`, then Salesforce's names for undeclared lookups), the same names a parent-to-child
+//! subquery uses. A tree request can only nest children through a lookup a client may set on create.
 
-use bulkforce_core::schema::{Field, FieldType, SObject, Schema};
-use std::sync::Arc;
+use bulkforce_core::schema::{NamedChildRelationship, SObject, Schema};
 
 /// One way of nesting children under a parent object.
-#[derive(Debug, Clone)]
-pub(super) struct ChildRelationship {
-    /// The relationship name as Salesforce spells it.
-    pub name: String,
-    pub child: Arc<SObject>,
-    /// The child's lookup field that holds the parent's id.
-    pub field: String,
-}
+pub(super) type ChildRelationship = NamedChildRelationship;
 
-/// Standard lookups whose child relationship is not named after the child object's plural label.
-const NAMED: [(&str, &str, &str); 2] = [
-    ("Account", "ParentId", "ChildAccounts"),
-    ("User", "ManagerId", "ManagedUsers"),
-];
-
-/// Every child relationship of `parent`, in schema order.
+/// Every child relationship of `parent` a tree request can fill, in schema order.
 pub(super) fn child_relationships(schema: &Schema, parent: &SObject) -> Vec<ChildRelationship> {
-    let mut found: Vec<ChildRelationship> = Vec::new();
-    for child in schema.objects() {
-        for field in child.fields() {
-            if !points_at(field, parent) {
-                continue;
-            }
-            let Some(name) = relationship_name(child, field) else {
-                continue;
-            };
-            if found.iter().any(|r| r.name.eq_ignore_ascii_case(&name)) {
-                continue;
-            }
-            found.push(ChildRelationship {
-                name,
-                child: child.clone(),
-                field: field.name.clone(),
-            });
-        }
-    }
-    found
+    schema
+        .named_child_relationships(parent)
+        .into_iter()
+        .filter(|r| r.child.field(&r.field).is_some_and(|f| f.createable))
+        .collect()
 }
 
 /// The child relationship of `parent` called `name` (ignoring case, as Salesforce does).
@@ -62,42 +28,6 @@ pub(super) fn child_relationship(
     child_relationships(schema, parent)
         .into_iter()
         .find(|r| r.name.eq_ignore_ascii_case(name))
-}
-
-/// A lookup a client may set on create that points at `parent`.
-fn points_at(field: &Field, parent: &SObject) -> bool {
-    field.ftype == FieldType::Reference
-        && field.createable
-        && !field.name.eq_ignore_ascii_case("OwnerId")
-        && field
-            .reference_to
-            .iter()
-            .any(|target| target.eq_ignore_ascii_case(&parent.name))
-}
-
-fn relationship_name(child: &SObject, field: &Field) -> Option<String> {
-    if let Some((_, _, name)) = NAMED.iter().find(|(object, lookup, _)| {
-        child.name.eq_ignore_ascii_case(object) && field.name.eq_ignore_ascii_case(lookup)
-    }) {
-        return Some((*name).to_owned());
-    }
-    let plural: String = child
-        .label_plural
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect::<String>()
-        .split('_')
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(if field.custom { "_" } else { "" });
-    if plural.is_empty() {
-        return None;
-    }
-    Some(if field.custom {
-        format!("{plural}__r")
-    } else {
-        plural
-    })
 }
 
 #[cfg(test)]
@@ -121,6 +51,7 @@ mod tests {
             ("Contacts", "Contact", "AccountId"),
             ("Opportunities", "Opportunity", "AccountId"),
             ("Cases", "Case", "AccountId"),
+            ("Tasks", "Task", "WhatId"),
         ] {
             assert!(
                 account
@@ -129,7 +60,16 @@ mod tests {
                 "{expected:?} in {account:?}"
             );
         }
-        assert_eq!(account.len(), 4, "{account:?}");
+        // Only lookups a client sets on create: no audit lookups, no `OwnerId`; each name once.
+        assert!(
+            !account
+                .iter()
+                .any(|(_, _, f)| f == "OwnerId" || f == "CreatedById")
+        );
+        let mut unique: Vec<String> = account.iter().map(|(n, _, _)| n.to_lowercase()).collect();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), account.len(), "{account:?}");
         let contact = schema.object("Contact").unwrap();
         let cases = child_relationship(&schema, contact, "cases").unwrap();
         assert_eq!(
