@@ -493,6 +493,23 @@ fn simple_salesforce_rest(target: Target) {
     run_client_with(target, "simple-salesforce-rest", command, setup);
 }
 
+/// Deletes as an org does them: an Account's Contacts and Opportunities go to the recycle bin with it
+/// (REST delete, bulk2 delete), queryAll shows them deleted, hardDelete removes them; over https, as the
+/// REST test.
+fn simple_salesforce_cascade(target: Target) {
+    let python = client_path("venv/bin/python");
+    let mut command = Command::new(python);
+    command
+        .arg(compat_dir().join("ssf_cascade_test.py"))
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let setup = Setup {
+        tls: true,
+        login_org: false,
+    };
+    run_client_with(target, "simple-salesforce-cascade", command, setup);
+}
+
 /// `node jsforce_test.js`-style command for SCRIPT.
 fn jsforce_command(script: &str) -> Command {
     let node = node_bin_dir().join("node");
@@ -518,6 +535,16 @@ fn jsforce_rest(target: Target) {
         target,
         "jsforce-rest",
         jsforce_command("jsforce_rest_test.js"),
+    );
+}
+
+/// Deletes as an org does them through destroy (one record, an array) and a bulk2 delete; queryAll
+/// through `scanAll`.
+fn jsforce_cascade(target: Target) {
+    run_client(
+        target,
+        "jsforce-cascade",
+        jsforce_command("jsforce_cascade_test.js"),
     );
 }
 
@@ -571,6 +598,12 @@ fn sf_cli(target: Target) {
 /// `data create|get|update|delete record`, `data import tree` (records file and plan) and `data export tree`.
 fn sf_cli_rest(target: Target) {
     run_client(target, "sf-rest", sf_command("sf_rest_test.sh"));
+}
+
+/// Deletes as an org does them through `data delete record` and `data delete bulk`; queryAll through
+/// `data query --all-rows`.
+fn sf_cli_cascade(target: Target) {
+    run_client(target, "sf-cascade", sf_command("sf_cascade_test.sh"));
 }
 
 /// `sf org login access-token` over http, then `sf data import bulk` and `sf data query` on the alias.
@@ -637,4 +670,7 @@ on_both_targets!(
     sf_cli_rest,
     sf_cli_access_token_login,
     sf_cli_logins_over_https,
+    simple_salesforce_cascade,
+    jsforce_cascade,
+    sf_cli_cascade,
 );
