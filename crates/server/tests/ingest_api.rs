@@ -610,6 +610,7 @@ async fn delete_removes_finished_jobs_and_refuses_open_ones() {
 
     // Failed and Aborted jobs may be deleted too.
     let failed = s.create_id(&insert_account()).await;
+    s.upload_ok(&failed, "NoSuchField\nx\n").await;
     s.close(&failed).await;
     assert_eq!(s.wait(&failed).await["state"], "Failed");
     let reply = s.send(s.request(Method::DELETE, &s.job_url(&failed))).await;
@@ -957,20 +958,20 @@ async fn wrong_state_requests_get_invalidjobstate() {
     );
     assert_eq!(s.info(&id).await["state"], "JobComplete");
 
-    // A job closed without data fails; nothing can be uploaded to it afterwards.
+    // A job closed without data completes with nothing processed; nothing can be uploaded to it afterwards.
     let empty = s.create_id(&insert_account()).await;
     s.close(&empty).await;
-    let failed = s.wait(&empty).await;
-    assert_eq!(failed["state"], "Failed");
+    let completed = s.wait(&empty).await;
+    assert_eq!(completed["state"], "JobComplete");
     s.upload(&empty, "Name\nLate\n").await.assert_error(
         400,
         "INVALIDJOBSTATE",
-        "Data can only be uploaded while the job is Open; this job is Failed",
+        "Data can only be uploaded while the job is Open; this job is JobComplete",
     );
     s.patch_state(&empty, "UploadComplete").await.assert_error(
         400,
         "INVALIDJOBSTATE",
-        "Closing a job is only allowed while it is Open; this job is Failed",
+        "Closing a job is only allowed while it is Open; this job is JobComplete",
     );
 
     let aborted = s.create_id(&insert_account()).await;

@@ -344,28 +344,6 @@ async fn a_file_in_another_delimiter_has_an_unknown_column() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn empty_uploads_and_closing_without_data_fail() {
-    let s = start().await;
-    let (info, _) = s.run(&insert_account(), Vec::new()).await;
-    assert_eq!(info["state"], "Failed", "{info}");
-    let message = info["errorMessage"].as_str().expect("an errorMessage");
-    assert!(!message.is_empty());
-    assert_eq!(message, "InvalidBatch : The uploaded CSV is empty");
-    assert_eq!(info["numberRecordsProcessed"], 0);
-
-    let id = s.create_id(&insert_account()).await;
-    s.close(&id).await;
-    let info = s.wait(&id).await;
-    assert_eq!(info["state"], "Failed");
-    assert_eq!(
-        info["errorMessage"],
-        "InvalidBatch : No data was uploaded for this job"
-    );
-    assert_eq!(info["numberRecordsProcessed"], 0);
-    assert_eq!(info["numberRecordsFailed"], 0);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_csv_fails_the_job_before_any_row_is_written() {
     let s = start().await;
     let (_, results) = assert_job_fails(
@@ -408,7 +386,7 @@ async fn a_header_only_upload_completes_with_nothing_processed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upsert_without_its_key_column_or_with_duplicate_columns_fails() {
+async fn upsert_without_its_external_id_column_or_with_duplicate_columns_fails() {
     let s = start_with_extension(|_| {}).await;
     let upsert =
         json!({"object": "Account", "operation": "upsert", "externalIdFieldName": "Ext__c"});

@@ -847,17 +847,18 @@ async fn rows_with_the_wrong_number_of_cells_fail_alone() {
         results.failed,
         format!(
             "\"sf__Id\",\"sf__Error\",Name,Phone\n{}{}",
+            // Each line as wide as the header: a missing cell empty, a cell past the header not echoed.
             row(&[
                 "",
                 "INVALID_FIELD:Row has 1 columns but the header has 2:--",
-                "A"
+                "A",
+                ""
             ]),
             row(&[
                 "",
                 "INVALID_FIELD:Row has 3 columns but the header has 2:--",
                 "B",
-                "1",
-                "extra"
+                "1"
             ])
         )
     );

@@ -65,7 +65,10 @@ pub(super) fn prepare_chunk<R: BufRead>(
                 .build_row(&record)
                 .and_then(|built| row_fault(&mut fault_hits, plan, columns, &record, built)),
         });
-        for i in 0..record.len() {
+        // As wide as the header, whatever the row: result files have one column per header column
+        // ("results only include columns that are a match"), so cells past the header are not echoed and
+        // missing ones are empty; a strict CSV reader then accepts every line of the file.
+        for i in 0..plan.column_count() {
             if i > 0 {
                 echoes.bytes.push(dialect.delimiter.byte());
             }

@@ -11,7 +11,7 @@ pub(super) const READ_BUFFER: usize = 1024 * 1024;
 /// The upload as the pipeline reads it: records from a buffered blob.
 pub(super) type UploadReader = RecordReader<BufReader<Box<dyn Read + Send>>>;
 
-/// The failure of a job closed without an upload (or whose upload vanished).
+/// The failure of a job whose recorded upload vanished from the blob store.
 pub(super) fn no_upload() -> Stop {
     Stop::Failed("InvalidBatch : No data was uploaded for this job".into())
 }
