@@ -436,7 +436,12 @@ impl IngestPlan {
         match self.operation {
             Operation::Insert => field.createable,
             Operation::Update => field.updateable,
-            _ => field.createable || field.updateable,
+            // Audit fields an org lets clients set are settable on insert only, never by an upsert.
+            _ => {
+                field.updateable
+                    || (field.createable
+                        && !crate::org::audit_fields::is_settable_audit_field(&field.name))
+            }
         }
     }
 

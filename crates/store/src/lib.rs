@@ -11,6 +11,7 @@
 //! runs unchanged (`store_conformance_tests!`); `tests/conformance_sqlite.rs` runs them against SQLite.
 
 mod auth;
+mod auto_fields;
 mod cascade;
 pub mod blob;
 #[cfg(feature = "conformance")]
@@ -18,6 +19,7 @@ pub mod conformance;
 mod error;
 mod hold_requests;
 mod job_row;
+mod org_schema;
 pub mod postgres;
 pub mod private_fs;
 mod rows;
@@ -631,6 +633,27 @@ pub trait Store: Send + Sync {
 
     /// Stores the seed marker (a digest of the seed's files): the default org now holds that seed.
     fn set_seed_marker(&self, marker: &str) -> Result<()>;
+
+    /// What `org`'s administrator switched on (everything off for an org never set). Settings are the
+    /// org's configuration, not its data: resets and restores leave them as they are.
+    fn org_settings(&self, org: SfId) -> Result<bulkforce_core::org::audit_fields::OrgSettings>;
+
+    /// Stores `org`'s settings; every instance sharing the store follows them from its next request or
+    /// job on. The caller checks that the org exists.
+    fn set_org_settings(
+        &self,
+        org: SfId,
+        settings: bulkforce_core::org::audit_fields::OrgSettings,
+    ) -> Result<()>;
+
+    /// The schema `org`'s writes and describes follow: [`Store::schema`], with the audit fields
+    /// createable when the org lets clients set them on insert.
+    fn org_schema(&self, org: SfId) -> Result<Arc<Schema>> {
+        Ok(org_schema::org_schema(
+            self.schema(),
+            self.org_settings(org)?,
+        ))
+    }
 
     /// Runs `work` over one unit of REST record writes on `org` (a single record, a collection, a
     /// composite request, a tree): everything it applies commits together when it returns

@@ -17,13 +17,15 @@ pub(crate) const AUDIT_FIELDS: [&str; 3] =
 /// System fields set on insert only, where the object has them.
 pub(crate) const CREATE_FIELDS: [&str; 3] = ["CreatedDate", "CreatedById", "IsDeleted"];
 
-/// The create and audit fields `object` has, in the order inserts write them.
+/// The create and audit fields `object` has, in the order inserts write them: the ones an insert
+/// stamps itself (an audit field an org lets clients set is createable, and filled per row instead by
+/// [`crate::auto_fields::InsertFields`]).
 pub(crate) fn system_fields(object: &SObject) -> Vec<&'static str> {
     CREATE_FIELDS
         .iter()
         .chain(AUDIT_FIELDS.iter())
         .copied()
-        .filter(|name| object.field(name).is_some())
+        .filter(|name| object.field(name).is_some_and(|f| !f.createable))
         .collect()
 }
 
@@ -44,6 +46,7 @@ pub(crate) fn insert_columns(
     rows: &[Result<RowOp, RowFailure>],
 ) -> Vec<usize> {
     let mut fields: Vec<usize> = plan.insert_default_fields().chain(owner).collect();
+    fields.extend(crate::auto_fields::stamped_fields(plan.object()));
     for row in rows {
         let values = match row {
             Ok(RowOp::Insert(values)) => values,

@@ -5,5 +5,7 @@
 pub mod stages;
 pub mod compound;
 pub mod polymorphic;
+pub mod audit_fields;
+pub mod auto_number;
 pub mod cascade;
 pub mod recycle_bin;

@@ -139,6 +139,8 @@ pub fn parse_describe(
             ))
         })?;
         let custom = f.custom.unwrap_or(f.name.ends_with("__c"));
+        // The org issues an auto-number: no client sets or changes it, whatever the file says.
+        let auto_number = f.traits.auto_number;
         sobject.upsert_field(Field {
             label: f.label.unwrap_or_else(|| f.name.clone()),
             name: f.name,
@@ -147,10 +149,10 @@ pub fn parse_describe(
             precision: f.precision,
             scale: f.scale,
             digits: f.digits,
-            nillable: f.nillable,
-            createable: f.createable,
-            updateable: f.updateable,
-            defaulted_on_create: f.defaulted_on_create,
+            nillable: f.nillable && !auto_number,
+            createable: f.createable && !auto_number,
+            updateable: f.updateable && !auto_number,
+            defaulted_on_create: f.defaulted_on_create || auto_number,
             unique: f.unique,
             external_id: f.external_id,
             id_lookup: f.id_lookup,
@@ -161,6 +163,10 @@ pub fn parse_describe(
             custom,
             traits: f.traits,
         });
+    }
+    for field in sobject.fields() {
+        crate::org::auto_number::check_display_format(field)
+            .map_err(|e| SchemaError::Invalid(format!("{}.{}: {e}", sobject.name, field.name)))?;
     }
     sobject.child_relationships = object.child_relationships;
     Ok(sobject)

@@ -199,6 +199,9 @@ pub struct FieldTraits {
     /// How an auto-number is shown (`CAS-{00000}`; metadata's `displayFormat`, not a describe key): when
     /// absent the number is zero-padded to eight digits as `CaseNumber` is.
     pub display_format: Option<String>,
+    /// The first number an auto-number issues (metadata's `startingNumber`, not a describe key): when
+    /// absent, the standard field's (`CaseNumber` 1000) or 1 (see [`crate::org::auto_number`]).
+    pub starting_number: Option<u64>,
     /// On a lookup: deleting the referenced record deletes this record too (describe `cascadeDelete`).
     pub cascade_delete: bool,
     /// On a lookup: the referenced record cannot be deleted while this one points at it

@@ -209,6 +209,13 @@ impl Schema {
         Ok(name)
     }
 
+    /// Puts `object` in place of the one of the same name (or adds it): how an org's view of the schema
+    /// (such as [`crate::org::audit_fields`]) is derived from the loaded one.
+    pub(crate) fn replace_object(&mut self, object: SObject) {
+        self.objects
+            .insert(object.name.to_ascii_lowercase(), Arc::new(object));
+    }
+
     /// Finds an object by name, ignoring case.
     pub fn object(&self, name: &str) -> Option<&Arc<SObject>> {
         self.objects.get(&name.to_ascii_lowercase())

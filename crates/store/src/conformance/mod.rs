@@ -20,6 +20,7 @@
 //! edges are tested without waiting.
 
 pub mod auth;
+pub mod auto_fields;
 pub mod cascades;
 pub mod chunks;
 pub mod claims;
@@ -99,6 +100,12 @@ macro_rules! store_conformance_tests {
                 a_job_no_longer_in_progress_takes_no_chunk,
                 a_chunk_out_of_sequence_stops_the_run_after_the_earlier_ones,
                 a_restart_resumes_from_the_committed_checkpoint,
+            }
+            auto_fields {
+                case_numbers_are_issued_in_order_per_org_and_never_twice,
+                concurrent_writers_never_share_a_number,
+                org_settings_are_per_org_and_last,
+                an_org_that_allows_it_keeps_the_audit_values_an_insert_gives,
             }
             rows {
                 inserts_mint_fresh_ids_of_the_object,

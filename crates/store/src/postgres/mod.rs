@@ -484,6 +484,18 @@ impl Store for PgStore {
         self.pg_set_seed_marker(marker)
     }
 
+    fn org_settings(&self, org: SfId) -> Result<bulkforce_core::org::audit_fields::OrgSettings> {
+        self.pg_org_settings(org)
+    }
+
+    fn set_org_settings(
+        &self,
+        org: SfId,
+        settings: bulkforce_core::org::audit_fields::OrgSettings,
+    ) -> Result<()> {
+        self.pg_set_org_settings(org, settings)
+    }
+
     fn write_unit(
         &self,
         org: SfId,

@@ -37,10 +37,16 @@ pub(super) fn job_from_row(row: &Row<'_>) -> Result<Job> {
 
 /// Reserves `count` consecutive sequence numbers for ids of `prefix`; returns the first.
 pub(crate) fn reserve_sequence(conn: &Connection, prefix: KeyPrefix, count: u64) -> Result<u64> {
+    reserve_counter(conn, prefix.as_str(), count)
+}
+
+/// Reserves `count` consecutive numbers of the counter `name` (a key prefix's ids, or an auto-number
+/// field's `Object.Field`, which no prefix can be); returns the first. Counters only grow.
+pub(crate) fn reserve_counter(conn: &Connection, name: &str, count: u64) -> Result<u64> {
     Ok(conn.query_row(
         "INSERT INTO bf_sequences (prefix, next) VALUES (?1, 1 + ?2)
          ON CONFLICT (prefix) DO UPDATE SET next = next + ?2 RETURNING next - ?2",
-        params![prefix.as_str(), count as i64],
+        params![name, count as i64],
         |r| r.get::<_, i64>(0),
     )? as u64)
 }

@@ -606,4 +606,16 @@ impl Store for SqliteStore {
     fn set_seed_marker(&self, marker: &str) -> Result<()> {
         settings::set_seed_marker(&self.control.lock(), marker)
     }
+
+    fn org_settings(&self, org: SfId) -> Result<bulkforce_core::org::audit_fields::OrgSettings> {
+        settings::org_settings(&self.control.lock(), org)
+    }
+
+    fn set_org_settings(
+        &self,
+        org: SfId,
+        settings: bulkforce_core::org::audit_fields::OrgSettings,
+    ) -> Result<()> {
+        settings::set_org_settings(&self.control.lock(), org, settings)
+    }
 }

@@ -8,6 +8,8 @@
 
 use crate::{Result, StoreError};
 use bulkforce_core::clock::ClockSetting;
+use bulkforce_core::id::SfId;
+use bulkforce_core::org::audit_fields::OrgSettings;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) const SCHEMA: &str = "
@@ -15,6 +17,8 @@ pub(crate) const SCHEMA: &str = "
 
 const CLOCK: &str = "clock";
 const SEED: &str = "seed";
+/// An org's settings are the row `org-settings:<org id>`, a JSON document.
+const ORG_SETTINGS: &str = "org-settings:";
 
 pub(crate) fn create_schema(conn: &Connection) -> Result<()> {
     conn.execute_batch(SCHEMA)?;
@@ -46,6 +50,19 @@ pub(crate) fn set_seed_marker(conn: &Connection, marker: &str) -> Result<()> {
 pub(crate) fn clear_seed_marker(conn: &Connection) -> Result<()> {
     conn.execute("DELETE FROM settings WHERE name = ?1", [SEED])?;
     Ok(())
+}
+
+/// `org`'s settings; all off when none were ever stored.
+pub(crate) fn org_settings(conn: &Connection, org: SfId) -> Result<OrgSettings> {
+    get(conn, &format!("{ORG_SETTINGS}{org}"))?.map_or(Ok(OrgSettings::default()), |text| {
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("org settings: {e}")))
+    })
+}
+
+pub(crate) fn set_org_settings(conn: &Connection, org: SfId, settings: OrgSettings) -> Result<()> {
+    let text = serde_json::to_string(&settings)
+        .map_err(|e| StoreError::Corrupt(format!("org settings: {e}")))?;
+    set(conn, &format!("{ORG_SETTINGS}{org}"), &text)
 }
 
 fn get(conn: &Connection, name: &str) -> Result<Option<String>> {

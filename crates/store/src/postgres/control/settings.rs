@@ -5,10 +5,14 @@
 use crate::postgres::PgStore;
 use crate::{Result, StoreError};
 use bulkforce_core::clock::ClockSetting;
+use bulkforce_core::id::SfId;
+use bulkforce_core::org::audit_fields::OrgSettings;
 use postgres::GenericClient;
 
 const CLOCK: &str = "clock";
 const SEED: &str = "seed";
+/// An org's settings are the row `org-settings:<org id>`, a JSON document.
+const ORG_SETTINGS: &str = "org-settings:";
 
 /// The stored clock setting's text, as a column of another query: the queries every authenticated
 /// request runs (its token, or the default org's admin for `--access-token`) read it along, so an
@@ -85,5 +89,26 @@ impl PgStore {
 
     pub(in crate::postgres) fn pg_set_seed_marker(&self, marker: &str) -> Result<()> {
         set(&mut *self.conn()?, SEED, marker)
+    }
+
+    /// `org`'s settings; all off when none were ever stored.
+    pub(in crate::postgres) fn pg_org_settings(&self, org: SfId) -> Result<OrgSettings> {
+        get(&mut *self.conn()?, &format!("{ORG_SETTINGS}{org}"))?.map_or(
+            Ok(OrgSettings::default()),
+            |text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Corrupt(format!("org settings: {e}")))
+            },
+        )
+    }
+
+    pub(in crate::postgres) fn pg_set_org_settings(
+        &self,
+        org: SfId,
+        settings: OrgSettings,
+    ) -> Result<()> {
+        let text = serde_json::to_string(&settings)
+            .map_err(|e| StoreError::Corrupt(format!("org settings: {e}")))?;
+        set(&mut *self.conn()?, &format!("{ORG_SETTINGS}{org}"), &text)
     }
 }

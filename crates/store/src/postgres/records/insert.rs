@@ -11,7 +11,7 @@ use super::bind::{Cell, column_type};
 use super::stage::Stage;
 use super::writer::{Pending, RowWriter, Step};
 use crate::postgres::ddl::quote;
-use crate::postgres::ids::reserve_sequence;
+use crate::postgres::ids::{reserve_counter, reserve_sequence};
 use crate::{Result, RowOutcome};
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::RowValues;
@@ -23,9 +23,15 @@ use std::collections::HashSet;
 
 impl RowWriter<'_, '_> {
     /// Inserts `rows` (row index, values), each as a new record with a freshly minted id.
-    pub(super) fn insert(&mut self, rows: Vec<(usize, RowValues)>) -> Result<()> {
+    pub(super) fn insert(&mut self, mut rows: Vec<(usize, RowValues)>) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
+        }
+        let (tx, org) = (&mut *self.tx, self.stamp.org);
+        for (_, values) in &mut rows {
+            self.insert_fields.fill(values, &mut |counter, count| {
+                reserve_counter(tx, org, counter, count)
+            })?;
         }
         let mut columns: Vec<usize> = rows
             .iter()

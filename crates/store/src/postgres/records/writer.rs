@@ -8,6 +8,7 @@
 //! after the segments before it: the outcomes are those of applying the rows one by one, as SQLite does.
 
 use super::segment;
+use crate::auto_fields::InsertFields;
 use crate::postgres::ddl::{org_schema, quote};
 use crate::rows;
 use crate::{Result, RowOutcome};
@@ -92,6 +93,8 @@ pub(super) struct RowWriter<'a, 'c> {
     pub(super) outcomes: Vec<Option<RowOutcome>>,
     /// The values of applied rows, handed back with the outcomes to be freed elsewhere.
     pub(super) spent: Vec<RowValues>,
+    /// Auto-numbers and settable audit fields the inserts fill.
+    pub(super) insert_fields: InsertFields,
 }
 
 /// Applies `rows` of `plan` in order inside `tx`, stamped with `stamp`. A failed row is not applied and
@@ -129,6 +132,7 @@ pub(crate) fn apply_rows(
         matched_live: HashSet::new(),
         outcomes: vec![None; rows.len()],
         spent: Vec::with_capacity(rows.len()),
+        insert_fields: InsertFields::new(object, stamp.now, stamp.user, rows.len()),
     };
     let steps = writer.steps(rows)?;
     for part in segment::split(&writer, steps) {

@@ -4,6 +4,7 @@
 use super::bind::{Sql, literal};
 use super::failure::Failure;
 use super::{ChunkWriter, quote};
+use crate::sqlite::jobs::reserve_counter;
 use crate::{Result, RowOutcome, StoreError};
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{RowFailure, RowOp, RowValues};
@@ -46,6 +47,12 @@ impl ChunkWriter<'_> {
 
     pub(super) fn insert(&mut self, mut values: RowValues) -> Result<RowOutcome, Failure> {
         self.resolve(&mut values).map_err(|e| e.on(None))?;
+        let conn = self.conn;
+        self.insert_fields
+            .fill(&mut values, &mut |counter, count| {
+                reserve_counter(conn, counter, count)
+            })
+            .map_err(Failure::store)?;
         let id = SfId::mint(self.object.key_prefix, self.shard, self.next_sequence);
         self.next_sequence += 1;
         if values

@@ -22,6 +22,7 @@ pub(crate) use unit::SqliteUnit;
 use super::OrgDb;
 use super::ddl::quote;
 use super::jobs::{advance, reserve_sequence};
+use crate::auto_fields::InsertFields;
 use crate::rows::{self, Failure};
 use crate::{Chunk, ChunkCommit, ChunkProgress, ChunkSource, Result, RowOutcome};
 use bind::FieldSlots;
@@ -77,6 +78,8 @@ struct ChunkWriter<'a> {
     chunk_update: Option<rusqlite::Statement<'a>>,
     field_slots: FieldSlots,
     update_sql: HashMap<Vec<usize>, Rc<str>>,
+    /// Auto-numbers and settable audit fields the chunk's inserts fill.
+    insert_fields: InsertFields,
 }
 
 /// Applies `first` and the chunks `source` hands over in one transaction, then commits it.
@@ -224,6 +227,7 @@ impl<'a> ChunkWriter<'a> {
             field_slots: FieldSlots::new(object.fields().len()),
             spent: Vec::with_capacity(rows.len()),
             upsert_matches: None,
+            insert_fields: InsertFields::new(object, now, user, rows.len()),
         })
     }
 
