@@ -3,6 +3,7 @@
 //! (`--url`: health, clock, reset, snapshots, jobs, faults, …), in `control/`.
 
 mod control;
+mod org_settings;
 
 use anyhow::{Context, bail};
 use bulkforce_core::clock::Clock;
@@ -178,6 +179,18 @@ enum DataDirCommand {
     },
     /// Revoke an access or refresh token.
     Revoke { token: String },
+    /// Show or change an org's settings (Salesforce's org preferences); a running server follows a
+    /// change from its next request or job.
+    OrgSettings {
+        /// The org id (00D…); the default org when omitted.
+        #[arg(long)]
+        org: Option<String>,
+        /// "Set Audit Fields upon Record Creation": inserts may set CreatedDate, CreatedById,
+        /// LastModifiedDate and LastModifiedById (Account, Case, Contact, Lead, Opportunity, … and custom
+        /// objects); describe shows them createable.
+        #[arg(long, value_name = "SWITCH")]
+        set_audit_fields: Option<org_settings::Switch>,
+    },
 }
 
 fn print(json_output: bool, value: serde_json::Value, text: String) {
@@ -244,6 +257,15 @@ pub fn run(args: DataDirArgs) -> anyhow::Result<()> {
         DataDirCommand::List => list(store, json_output),
         DataDirCommand::Unlock { username } => unlock(store, &username, json_output),
         DataDirCommand::Revoke { token } => revoke(store, &token, json_output),
+        DataDirCommand::OrgSettings {
+            org,
+            set_audit_fields,
+        } => org_settings::run(
+            store,
+            org.as_deref(),
+            &org_settings::Changes { set_audit_fields },
+            json_output,
+        ),
     }
 }
 

@@ -140,7 +140,7 @@ where
     let (org, user) = (principal.org_id, principal.user_id);
     let answer = state
         .with_store(move |store| {
-            let schema = store.schema().clone();
+            let schema = store.org_schema(org)?;
             let mut work = Some(work);
             let mut answer: Option<Result<Json, ApiError>> = None;
             store.write_unit(org, user, &mut |unit| {

@@ -49,7 +49,10 @@ pub(super) async fn composite(
     let parsed = CompositeRequest::parse(&body)?;
     let ctx = context(state, principal, parsed.all_or_none);
     let replies = state
-        .with_store(move |store| transaction::run(store, &ctx, version, &parsed))
+        .with_store(move |store| {
+            let ctx = ctx.for_org(store)?;
+            transaction::run(store, &ctx, version, &parsed)
+        })
         .await?;
     let replies: Vec<Json> = replies.iter().map(transaction::Reply::to_json).collect();
     Ok(wire::json(
@@ -74,7 +77,10 @@ pub(super) async fn batch(
     let parsed = BatchRequest::parse(&body, version)?;
     let ctx = context(state, principal, false);
     let answer = state
-        .with_store(move |store| batch::run(store, &ctx, &parsed))
+        .with_store(move |store| {
+            let ctx = ctx.for_org(store)?;
+            batch::run(store, &ctx, &parsed)
+        })
         .await?;
     Ok(wire::json(StatusCode::OK, &answer))
 }

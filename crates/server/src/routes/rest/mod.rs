@@ -108,7 +108,9 @@ async fn get(
         } => query::query(state, principal, version, all_rows, cursor, uri_query).await,
         Endpoint::SObjects(version) => Ok(sobjects::describe_global(state, version)),
         Endpoint::SObject { version, object } => sobjects::sobject(state, version, &object),
-        Endpoint::Describe { version, object } => sobjects::describe(state, version, &object),
+        Endpoint::Describe { version, object } => {
+            sobjects::describe(state, principal, version, &object).await
+        }
         _ => Err(ApiError::not_found()),
     }
 }

@@ -187,7 +187,7 @@ where
     let (org, user) = (principal.org_id, principal.user_id);
     let answer = state
         .with_store(move |store| {
-            let schema = store.schema().clone();
+            let schema = store.org_schema(org)?;
             let mut answer = None;
             store.write_unit(org, user, &mut |unit| {
                 let given = operation(unit, &schema)?;

@@ -8,6 +8,7 @@ use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::job::ApiVersion;
 use bulkforce_core::schema::{SObject, Schema};
+use bulkforce_store::Principal;
 use serde_json::{Value as Json, json};
 use std::sync::Arc;
 
@@ -51,9 +52,17 @@ pub(super) fn sobject_json(
     )
 }
 
-/// `GET /sobjects/X/describe`.
-pub fn describe(state: &AppState, version: ApiVersion, name: &str) -> Result<Response, ApiError> {
-    let body = describe_json(state.store.schema(), version, name)?;
+/// `GET /sobjects/X/describe`, as the principal's org sees the object (its settings decide which audit
+/// fields are createable).
+pub async fn describe(
+    state: &AppState,
+    principal: &Principal,
+    version: ApiVersion,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let org = principal.org_id;
+    let schema = state.with_store(move |store| store.org_schema(org)).await?;
+    let body = describe_json(&schema, version, name)?;
     Ok(wire::json(StatusCode::OK, &body))
 }
 

@@ -54,7 +54,7 @@ pub(super) async fn tree(
     let (org, user) = (principal.org_id, principal.user_id);
     let outcome = state
         .with_store(move |store| {
-            let schema = store.schema().clone();
+            let schema = store.org_schema(org)?;
             let mut outcome = None;
             store.write_unit(org, user, &mut |unit| {
                 let result = create_all(unit, &schema, version, &records);

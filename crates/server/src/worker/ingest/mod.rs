@@ -57,7 +57,7 @@ fn run(state: &AppState, org: SfId, job: &Job, checkpoint: Checkpoint) -> Result
         return Ok(());
     }
     let key = keys::upload(org, job.id);
-    let Some(header) = read_header(state, job, &key)? else {
+    let Some(header) = read_header(state, org, job, &key)? else {
         return Ok(());
     };
     let started = Instant::now();
@@ -102,8 +102,9 @@ struct Header {
 /// Reads the header and plans the rows from it; `None` for an upload without any (0 bytes, or only a BOM).
 /// A wrong line ending, an overlong header or an unknown column fails the job before any row
 /// is read.
-fn read_header(state: &AppState, job: &Job, key: &str) -> Result<Option<Header>, Stop> {
-    let schema = state.store.schema().clone();
+fn read_header(state: &AppState, org: SfId, job: &Job, key: &str) -> Result<Option<Header>, Stop> {
+    // The org's view: its settings decide which fields a row may set (audit fields).
+    let schema = state.store.org_schema(org)?;
     let object = schema.object(&job.object).cloned().ok_or_else(|| {
         Stop::Failed(format!(
             "InvalidJob : Unable to find object: {}",

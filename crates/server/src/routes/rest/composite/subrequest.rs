@@ -80,6 +80,18 @@ pub(crate) struct Context {
     pub all_or_none: bool,
 }
 
+impl Context {
+    /// The context with the schema as the principal's org sees it (its settings decide which audit
+    /// fields a create may set): read in the store call that runs the request.
+    pub(crate) fn for_org(
+        self,
+        store: &dyn bulkforce_store::Store,
+    ) -> Result<Context, bulkforce_store::StoreError> {
+        let schema = store.org_schema(self.principal.org_id)?;
+        Ok(Context { schema, ..self })
+    }
+}
+
 /// A subrequest's answer, as the standalone resource gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Answer {
