@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Reply, Server, V, start};
+use common::{Reply, Server, V, start, start_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -313,4 +313,63 @@ async fn columns_describe_a_subquery_as_an_aggregate_column() {
     assert_eq!(columns[1]["columnName"], "Contacts");
     assert_eq!(columns[1]["aggregate"], true);
     assert_eq!(columns[1]["joinColumns"][0]["columnName"], "LastName");
+}
+
+/// A custom master-detail child of Account (`Broker__c.Account__c`, named by the Account describe as
+/// `Brokers__r`) and a custom child of it without a declared name (`Visit__c.Broker__c`, named after its
+/// plural label as Salesforce does: `Visits__r`).
+const CUSTOM_CHILDREN: [(&str, &str); 3] = [
+    (
+        "broker.json",
+        r#"{"name": "Broker__c", "label": "Broker", "labelPlural": "Brokers", "keyPrefix": "a01",
+            "fields": [{"name": "Account__c", "type": "reference", "referenceTo": ["Account"],
+                        "relationshipName": "Account__r", "custom": true, "nillable": false,
+                        "cascadeDelete": true}]}"#,
+    ),
+    (
+        "visit.json",
+        r#"{"name": "Visit__c", "label": "Visit", "labelPlural": "Visits", "keyPrefix": "a02",
+            "fields": [{"name": "Broker__c", "type": "reference", "referenceTo": ["Broker__c"],
+                        "relationshipName": "Broker__r", "custom": true, "nillable": true}]}"#,
+    ),
+    (
+        "account.json",
+        r#"{"name": "Account", "childRelationships": [{"childSObject": "Broker__c",
+            "field": "Account__c", "relationshipName": "Brokers__r", "cascadeDelete": true}]}"#,
+    ),
+];
+
+#[tokio::test]
+async fn custom_children_nest_by_their_relationship_names() {
+    let schema = tempfile::TempDir::new().unwrap();
+    for (file, text) in CUSTOM_CHILDREN {
+        std::fs::write(schema.path().join(file), text).unwrap();
+    }
+    let dir = schema.path().to_path_buf();
+    let server = start_with(move |c| c.schema_dir = Some(dir)).await;
+    let accounts = server.insert("Account", "Name\nAcme\n").await;
+    let brokers = server
+        .insert(
+            "Broker__c",
+            &format!("Name,Account__c\nB1,{}\n", accounts[0]),
+        )
+        .await;
+    let visits = server
+        .insert("Visit__c", &format!("Name,Broker__c\nV1,{}\n", brokers[0]))
+        .await;
+    let body = query(
+        &server,
+        "SELECT Name, (SELECT Name, (SELECT Name FROM Visits__r) FROM Brokers__r) FROM Account",
+    )
+    .await;
+    assert_exact(
+        &body["records"][0]["Brokers__r"],
+        &json!({"totalSize": 1, "done": true, "records": [{
+            "attributes": {"type": "Broker__c", "url": url("Broker__c", &brokers[0])},
+            "Name": "B1",
+            "Visits__r": {"totalSize": 1, "done": true, "records": [
+                {"attributes": {"type": "Visit__c", "url": url("Visit__c", &visits[0])}, "Name": "V1"},
+            ]},
+        }]}),
+    );
 }
