@@ -8,6 +8,7 @@ use crate::csv::Record;
 use crate::error::RowError;
 use crate::id::{KeyPrefix, SfId};
 use crate::job::Operation;
+use crate::org::record_types::{self, ObjectRecordTypes};
 use crate::org::stages::Derivations;
 use crate::schema::{Field, FieldType, SObject, Schema, Storage};
 use crate::value::{Value, format_double, parse_value};
@@ -133,6 +134,8 @@ pub struct IngestPlan {
     insert_defaults: Vec<(usize, Value)>,
     /// Fields an insert must set, found once rather than for every row.
     required_on_create: Vec<usize>,
+    /// The org's record types of this object, once given ([`IngestPlan::with_record_types`]).
+    record_types: Option<Arc<ObjectRecordTypes>>,
     /// The values this object derives from a row's own (Opportunity stage, closed statuses); `None` for
     /// most objects, whose rows then pay nothing.
     derivations: Option<Derivations>,
@@ -208,12 +211,56 @@ impl IngestPlan {
             upsert_key,
             insert_defaults,
             required_on_create,
+            record_types: None,
             derivations,
         })
     }
 
     pub fn object(&self) -> &Arc<SObject> {
         &self.object
+    }
+
+    /// Gives the plan the org's record types of its object: inserts get the default record type when
+    /// they name none, and every row's record type is checked ([`ObjectRecordTypes::apply`]). Without them
+    /// a plan only checks what a row says itself (a `RecordType.DeveloperName` cell then matches nothing).
+    pub fn with_record_types(mut self, record_types: Arc<ObjectRecordTypes>) -> Self {
+        if let (Some(field), Some(default)) = (record_types.field(), record_types.default_id()) {
+            self.insert_defaults.retain(|(f, _)| *f != field);
+            self.insert_defaults
+                .push((field, Value::Text(default.as_str().to_owned())));
+        }
+        self.record_types = Some(record_types);
+        self
+    }
+
+    /// The record-type step of a row ([`ObjectRecordTypes::apply`]), for the operations that write values.
+    fn apply_record_types(
+        &self,
+        values: &mut RowValues,
+        target_id: Option<SfId>,
+    ) -> Result<(), RowFailure> {
+        let empty;
+        let record_types = match &self.record_types {
+            Some(record_types) => record_types.as_ref(),
+            // Without the org's record types only a `RecordType.DeveloperName` cell needs them: it
+            // matches none.
+            None if values
+                .lookups
+                .iter()
+                .any(|l| record_types::is_record_type_key(&l.parent_object, &l.parent_field)) =>
+            {
+                empty = ObjectRecordTypes::new(&self.object, []);
+                &empty
+            }
+            None => return Ok(()),
+        };
+        let insert = self.operation == Operation::Insert;
+        record_types
+            .apply(&self.object, values, insert)
+            .map_err(|error| RowFailure {
+                id: target_id,
+                error,
+            })
     }
 
     pub fn operation(&self) -> Operation {
@@ -260,7 +307,8 @@ impl IngestPlan {
             (Operation::HardDelete, Some(id)) => return Ok(RowOp::HardDelete { id }),
             _ => {}
         }
-        let values = self.row_values(record, target_id)?;
+        let mut values = self.row_values(record, target_id)?;
+        self.apply_record_types(&mut values, target_id)?;
         self.row_op(record, target_id, values)
     }
 
@@ -570,7 +618,10 @@ fn resolve_column(schema: &Schema, object: &SObject, name: &str) -> Option<Colum
     };
     let parent = schema.object(parent_name)?;
     let key_field = parent.field(key)?;
-    if !(key_field.is_lookup_key() || key_field.ftype == FieldType::Id) {
+    if !(key_field.is_lookup_key()
+        || key_field.ftype == FieldType::Id
+        || record_types::is_record_type_key(&parent.name, &key_field.name))
+    {
         return None;
     }
     Some(Column::Relationship {

@@ -16,6 +16,7 @@ use crate::error::RowError;
 use crate::id::SfId;
 use crate::ingest::{IngestPlan, NULL_MARKER, RowFailure, RowOp, is_header_column};
 use crate::job::Operation;
+use crate::org::record_types::ObjectRecordTypes;
 use crate::schema::{Field, FieldType, SObject, Schema};
 use crate::value::parse_value;
 use serde_json::{Map, Value};
@@ -108,6 +109,18 @@ pub fn build(
     write: RestWrite<'_>,
     record: &JsonRecord,
 ) -> Result<RestRow, RowFailure> {
+    build_with_record_types(schema, object, write, record, None)
+}
+
+/// [`build`] with the org's record types of `object`, so the row gets and is checked against them as a
+/// bulk row is ([`IngestPlan::with_record_types`]).
+pub fn build_with_record_types(
+    schema: &Schema,
+    object: &Arc<SObject>,
+    write: RestWrite<'_>,
+    record: &JsonRecord,
+    record_types: Option<Arc<ObjectRecordTypes>>,
+) -> Result<RestRow, RowFailure> {
     let target = match write {
         RestWrite::Update(id) => Some(id),
         _ => None,
@@ -124,6 +137,10 @@ pub fn build(
         let message = e.trim_start_matches("InvalidBatch : ").to_owned();
         fail(RowError::new("INVALID_FIELD", message, Vec::new()))
     })?;
+    let plan = match record_types {
+        Some(record_types) => plan.with_record_types(record_types),
+        None => plan,
+    };
     let op = plan.build_row(&cells.iter().collect::<Record>())?;
     Ok(RestRow { plan, op })
 }

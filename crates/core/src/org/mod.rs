@@ -3,6 +3,7 @@
 //! lookups. Pure decisions over the [`Schema`](crate::schema::Schema) and a row's values; the store only
 //! executes them, so every backend behaves alike.
 pub mod stages;
+pub mod record_types;
 pub mod compound;
 pub mod polymorphic;
 pub mod audit_fields;

@@ -35,6 +35,8 @@ struct DescribeObject {
     fields: Vec<DescribeField>,
     #[serde(default)]
     child_relationships: Vec<ChildRelationship>,
+    #[serde(default)]
+    record_type_infos: Vec<crate::org::record_types::DeclaredRecordType>,
 }
 
 #[derive(Deserialize)]
@@ -169,6 +171,7 @@ pub fn parse_describe(
             .map_err(|e| SchemaError::Invalid(format!("{}.{}: {e}", sobject.name, field.name)))?;
     }
     sobject.child_relationships = object.child_relationships;
+    sobject.record_type_infos = object.record_type_infos;
     Ok(sobject)
 }
 

@@ -27,6 +27,9 @@ pub struct SObject {
     /// The relationships from other objects' lookups to this one, as describe's `childRelationships`
     /// lists them (declared by the describe file; see [`Schema::child_relationships`] for all of them).
     pub child_relationships: Vec<ChildRelationship>,
+    /// What the describe file's `recordTypeInfos` declare beyond the org's `RecordType` rows: the default
+    /// record type and the picklist values of each (see [`crate::org::record_types`]).
+    pub record_type_infos: Vec<crate::org::record_types::DeclaredRecordType>,
     fields: Vec<Field>,
     by_lower_name: BTreeMap<String, usize>,
 }
@@ -61,6 +64,7 @@ impl SObject {
             key_prefix,
             custom,
             child_relationships: Vec::new(),
+            record_type_infos: Vec::new(),
             fields: Vec::new(),
             by_lower_name: BTreeMap::new(),
         }
@@ -166,6 +170,13 @@ impl Schema {
                 .objects
                 .insert(object.name.to_ascii_lowercase(), Arc::new(object));
         }
+        for name in crate::org::record_types::objects_with_record_types(&schema) {
+            if let Some(object) = schema.objects.get_mut(&name.to_ascii_lowercase())
+                && object.field("RecordTypeId").is_none()
+            {
+                Arc::make_mut(object).upsert_field(crate::org::record_types::record_type_field());
+            }
+        }
         schema
     }
 
@@ -187,6 +198,9 @@ impl Schema {
                         && r.field.eq_ignore_ascii_case(&relationship.field))
                 });
                 object.child_relationships.push(relationship);
+            }
+            if !incoming.record_type_infos.is_empty() {
+                object.record_type_infos = incoming.record_type_infos;
             }
             object
         } else {

@@ -1,14 +1,16 @@
 //! The sObject resources: describeGlobal, an object's basic information and describe (records are
 //! [`super::records`]).
 
+use crate::record_types;
 use crate::state::AppState;
 use crate::wire;
 use axum::http::StatusCode;
 use axum::response::Response;
 use bulkforce_core::ApiError;
 use bulkforce_core::job::ApiVersion;
+use bulkforce_core::org::record_types::ObjectRecordTypes;
 use bulkforce_core::schema::{SObject, Schema};
-use bulkforce_store::Principal;
+use bulkforce_store::{Principal, RecordUnit};
 use serde_json::{Value as Json, json};
 use std::sync::Arc;
 
@@ -52,8 +54,7 @@ pub(super) fn sobject_json(
     )
 }
 
-/// `GET /sobjects/X/describe`, as the principal's org sees the object (its settings decide which audit
-/// fields are createable).
+/// `GET /sobjects/X/describe`: the object with the org's record types (`recordTypeInfos`).
 pub async fn describe(
     state: &AppState,
     principal: &Principal,
@@ -61,16 +62,35 @@ pub async fn describe(
     name: &str,
 ) -> Result<Response, ApiError> {
     let org = principal.org_id;
+    // The org's view of the object: its settings decide which audit fields are createable.
     let schema = state.with_store(move |store| store.org_schema(org)).await?;
-    let body = describe_json(&schema, version, name)?;
+    let object = schema_object(&schema, name)?.clone();
+    let body = state
+        .with_store(move |store| {
+            let record_types = record_types::from_store(store, org, &object)?;
+            Ok(describe_body(&object, version, &record_types))
+        })
+        .await?;
     Ok(wire::json(StatusCode::OK, &body))
 }
 
-/// The describe body (also a composite subrequest's answer).
-pub(super) fn describe_json(
+/// The describe body as an open write unit sees the org's record types (a composite subrequest's answer).
+pub(super) fn describe_in(
+    unit: &mut dyn RecordUnit,
     schema: &Schema,
     version: ApiVersion,
     name: &str,
 ) -> Result<Json, ApiError> {
-    Ok(schema_object(schema, name)?.describe_json(&version.to_string()))
+    let object = schema_object(schema, name)?;
+    let record_types = record_types::from_unit(unit, schema, object).map_err(wire::store_error)?;
+    Ok(describe_body(object, version, &record_types))
+}
+
+/// The describe body: the object's fields and relationships (the schema's) and its record types (the
+/// org's rows).
+fn describe_body(object: &SObject, version: ApiVersion, record_types: &ObjectRecordTypes) -> Json {
+    let version = version.to_string();
+    let mut body = object.describe_json(&version);
+    body["recordTypeInfos"] = record_types.describe_infos(&version);
+    body
 }

@@ -57,9 +57,13 @@ fn run(state: &AppState, org: SfId, job: &Job, checkpoint: Checkpoint) -> Result
         return Ok(());
     }
     let key = keys::upload(org, job.id);
-    let Some(header) = read_header(state, org, job, &key)? else {
+    let Some(mut header) = read_header(state, org, job, &key)? else {
         return Ok(());
     };
+    // The org's record types of the object, read once for the whole job.
+    let record_types =
+        crate::record_types::from_store(state.store.as_ref(), org, header.plan.object())?;
+    header.plan = header.plan.with_record_types(record_types);
     let started = Instant::now();
     // On a fresh start the structure check reads on from the header; after a restart it already passed
     // (before the first commit of the previous run).

@@ -147,8 +147,18 @@ impl RowWriter<'_, '_> {
         for (object, mut ids) in by_object {
             ids.sort_unstable();
             ids.dedup();
+            // Objects without a recycle bin (RecordType, Group) have no IsDeleted: their rows are live.
+            let has_bin = self
+                .schema
+                .object(&object)
+                .is_some_and(|o| o.field("IsDeleted").is_some());
+            let deleted = if has_bin {
+                "\"IsDeleted\""
+            } else {
+                "0::bigint"
+            };
             let sql = format!(
-                "SELECT \"Id\", \"IsDeleted\" FROM {}.{} WHERE \"Id\" IN (SELECT unnest($1::text[]))",
+                "SELECT \"Id\", {deleted} FROM {}.{} WHERE \"Id\" IN (SELECT unnest($1::text[]))",
                 quote(&self.org_schema),
                 quote(&object)
             );

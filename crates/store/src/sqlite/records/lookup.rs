@@ -29,8 +29,14 @@ impl ChunkWriter<'_> {
                 .ok()
                 .and_then(|id| self.schema.object_by_prefix(id.key_prefix()))
                 .ok_or(RowProblem::Row(RowError::invalid_cross_reference()))?;
+            // Objects without a recycle bin (RecordType, Group) have no IsDeleted: their rows are live.
+            let deleted = if target.field("IsDeleted").is_some() {
+                "\"IsDeleted\""
+            } else {
+                "0"
+            };
             let sql = format!(
-                "SELECT \"IsDeleted\" FROM {} WHERE \"Id\" = ?1",
+                "SELECT {deleted} FROM {} WHERE \"Id\" = ?1",
                 quote(&target.name)
             );
             let deleted: Option<i64> = self

@@ -4,7 +4,7 @@
 
 use super::super::query::{QueryRequest, answer_with};
 use super::super::rows::UnitRows;
-use super::super::sobjects::{describe_global_json, describe_json, sobject_json};
+use super::super::sobjects::{describe_global_json, describe_in, sobject_json};
 use super::writes;
 use crate::endpoint::Endpoint;
 use crate::state::Cursors;
@@ -177,7 +177,7 @@ fn route(unit: &mut dyn RecordUnit, ctx: &Context, call: &Call) -> Result<Answer
         )),
         Endpoint::Describe { version, object } if read => Ok(Answer::new(
             200,
-            describe_json(&ctx.schema, version, &object)?,
+            describe_in(unit, &ctx.schema, version, &object)?,
         )),
         Endpoint::RestQuery { .. } | Endpoint::SObjects(_) | Endpoint::Describe { .. } => {
             Err(not_allowed(&method, &["GET"]))

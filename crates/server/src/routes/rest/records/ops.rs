@@ -40,7 +40,7 @@ pub(crate) fn create_in(
         Ok(record) => record,
         Err(refused) => return Ok(Answer::row_error(&refused)),
     };
-    let row = rest_record::build(schema, object, RestWrite::Create, &record);
+    let row = build_row(unit, schema, object, RestWrite::Create, &record)?;
     Ok(match apply(unit, row)? {
         Ok(RowOutcome::Created(id)) => Answer::created(version, &object.name, id, created_flag),
         Ok(other) => unexpected(&other),
@@ -69,7 +69,7 @@ pub(crate) fn update_in(
         Ok(record) => record,
         Err(refused) => return Ok(Answer::row_error(&refused)),
     };
-    let row = rest_record::build(schema, object, RestWrite::Update(id), &record);
+    let row = build_row(unit, schema, object, RestWrite::Update(id), &record)?;
     Ok(match apply(unit, row)? {
         Ok(RowOutcome::Updated(_)) => Answer::empty(StatusCode::NO_CONTENT),
         Ok(other) => unexpected(&other),
@@ -125,12 +125,13 @@ pub(crate) fn upsert_in(
         [] if update_only || key.name == "Id" => return Ok(Answer::not_found()),
         [] => {
             record.set(&key.name, Json::String(value.to_owned()));
-            rest_record::build(
+            build_row(
+                unit,
                 schema,
                 object,
                 RestWrite::Upsert { field: &key.name },
                 &record,
-            )
+            )?
         }
         [id] => {
             if let Some(answer) = check_conditions(unit, object, *id, conditions)? {
@@ -138,7 +139,7 @@ pub(crate) fn upsert_in(
             }
             // The matched record's id names it: the key in the body, if any, is the URL's.
             record.remove(&key.name);
-            rest_record::build(schema, object, RestWrite::Update(*id), &record)
+            build_row(unit, schema, object, RestWrite::Update(*id), &record)?
         }
         ids => return Ok(multiple_choices(version, &object.name, ids)),
     };
@@ -269,6 +270,24 @@ fn record_of(body: &Json) -> Result<JsonRecord, RowError> {
 }
 
 /// Applies one built row in the unit: its outcome, or the refusal of a row that failed.
+/// The row `write` makes of `record`, with the org's record types of `object` as the unit sees them.
+fn build_row(
+    unit: &mut dyn RecordUnit,
+    schema: &Schema,
+    object: &Arc<SObject>,
+    write: RestWrite<'_>,
+    record: &JsonRecord,
+) -> Result<Result<RestRow, bulkforce_core::ingest::RowFailure>, StoreError> {
+    let record_types = crate::record_types::from_unit(unit, schema, object)?;
+    Ok(rest_record::build_with_record_types(
+        schema,
+        object,
+        write,
+        record,
+        Some(record_types),
+    ))
+}
+
 fn apply(
     unit: &mut dyn RecordUnit,
     row: Result<RestRow, bulkforce_core::ingest::RowFailure>,

@@ -1,0 +1,235 @@
+use super::*;
+use crate::ingest::ParentLookup;
+use crate::schema::{Schema, parse_describe};
+
+const THING: &str = r#"{"name":"Thing__c","keyPrefix":"a07","fields":[
+    {"name":"Id","type":"id","createable":false,"updateable":false,"nillable":false},
+    {"name":"RecordTypeId","type":"reference","referenceTo":["RecordType"],"relationshipName":"RecordType"},
+    {"name":"Stage__c","label":"Stage","type":"picklist","restrictedPicklist":true,"picklistValues":[
+        {"value":"New"},{"value":"Won"},{"value":"Lost"}]},
+    {"name":"Tags__c","label":"Tags","type":"multipicklist","restrictedPicklist":true,"picklistValues":[
+        {"value":"a"},{"value":"b"}]},
+    {"name":"Note__c","label":"Note","type":"picklist","picklistValues":[{"value":"x"}]}],
+  "recordTypeInfos":[
+    {"developerName":"Retail","defaultRecordTypeMapping":true,"picklistsForRecordType":[
+        {"picklistName":"Stage__c","picklistValues":[{"value":"New"},{"value":"Won"}]},
+        {"picklistName":"Tags__c","picklistValues":[{"value":"a"}]},
+        {"picklistName":"Note__c","picklistValues":[{"value":"x"}]}]},
+    {"developerName":"Master","defaultRecordTypeMapping":false}]}"#;
+
+fn thing() -> SObject {
+    parse_describe(THING, None).unwrap()
+}
+
+fn row(id15: &str, object: &str, developer_name: &str, name: &str, active: bool) -> RecordTypeRow {
+    RecordTypeRow {
+        id: SfId::parse(id15).unwrap(),
+        sobject_type: object.to_owned(),
+        developer_name: developer_name.to_owned(),
+        name: name.to_owned(),
+        active,
+    }
+}
+
+fn retail() -> RecordTypeRow {
+    row("012000000000001", "Thing__c", "Retail", "Retail", true)
+}
+
+fn wholesale() -> RecordTypeRow {
+    row(
+        "012000000000002",
+        "Thing__c",
+        "Wholesale",
+        "Bulk Buyers",
+        true,
+    )
+}
+
+fn retired() -> RecordTypeRow {
+    row("012000000000003", "Thing__c", "Retired", "Retired", false)
+}
+
+fn other_object() -> RecordTypeRow {
+    row("012000000000004", "Account", "Retail", "Retail", true)
+}
+
+fn types() -> ObjectRecordTypes {
+    ObjectRecordTypes::new(&thing(), [retail(), wholesale(), retired(), other_object()])
+}
+
+fn values_with(object: &SObject, cells: &[(&str, &str)]) -> RowValues {
+    let mut values = RowValues::default();
+    for (name, text) in cells {
+        values.set(
+            object.field_index(name).unwrap(),
+            Value::Text((*text).to_owned()),
+        );
+    }
+    values
+}
+
+#[test]
+fn the_default_is_the_declared_active_record_type_else_master() {
+    assert_eq!(types().default_id(), Some(retail().id));
+    let retail_inactive = RecordTypeRow {
+        active: false,
+        ..retail()
+    };
+    let without = ObjectRecordTypes::new(&thing(), [retail_inactive, wholesale()]);
+    assert_eq!(
+        without.default_id(),
+        None,
+        "an inactive default is no default"
+    );
+    let builtin = Schema::builtin();
+    let account = builtin.object("Account").unwrap();
+    assert_eq!(
+        ObjectRecordTypes::new(account, [other_object()]).default_id(),
+        None
+    );
+}
+
+#[test]
+fn a_named_record_type_must_be_an_active_one_of_the_object() {
+    let object = thing();
+    let types = types();
+    let field = object.field_index("RecordTypeId").unwrap();
+    let mut ok = values_with(&object, &[("RecordTypeId", "012000000000002")]);
+    types.apply(&object, &mut ok, false).unwrap();
+    assert_eq!(
+        ok.get(field),
+        Some(&Value::Text("012000000000002AAA".into())),
+        "stored as the 18-character id"
+    );
+    let mut master = values_with(&object, &[("RecordTypeId", MASTER_RECORD_TYPE_ID)]);
+    types.apply(&object, &mut master, true).unwrap();
+    assert_eq!(master.get(field), Some(&Value::Null));
+    for refused in ["012000000000003", "012000000000004", "012000000000009"] {
+        let mut values = values_with(&object, &[("RecordTypeId", refused)]);
+        let error = types.apply(&object, &mut values, true).unwrap_err();
+        let id18 = SfId::parse(refused).unwrap();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "INVALID_CROSS_REFERENCE_KEY:Record Type ID: this ID value isn't valid for the user: {}:RecordTypeId --",
+                id18.as_str()
+            )
+        );
+    }
+}
+
+#[test]
+fn a_developer_name_lookup_resolves_among_the_objects_record_types() {
+    let object = thing();
+    let types = types();
+    let field = object.field_index("RecordTypeId").unwrap();
+    let lookup = |value: &str| RowValues {
+        assignments: Vec::new(),
+        lookups: vec![ParentLookup {
+            lookup_field: field,
+            parent_object: "RecordType".into(),
+            parent_field: "DeveloperName".into(),
+            value: value.into(),
+        }],
+    };
+    let mut values = lookup("wholesale");
+    types.apply(&object, &mut values, true).unwrap();
+    assert!(values.lookups.is_empty());
+    assert_eq!(
+        values.get(field),
+        Some(&Value::Text("012000000000002AAA".into()))
+    );
+    let mut inactive = lookup("Retired");
+    assert_eq!(
+        types
+            .apply(&object, &mut inactive, true)
+            .unwrap_err()
+            .to_string(),
+        "INVALID_CROSS_REFERENCE_KEY:Record Type ID: this ID value isn't valid for the user: 012000000000003AAA:RecordTypeId --"
+    );
+    let mut unknown = lookup("Nope");
+    assert_eq!(
+        types
+            .apply(&object, &mut unknown, true)
+            .unwrap_err()
+            .to_string(),
+        "INVALID_FIELD:Foreign key external ID: Nope not found for field DeveloperName in entity RecordType:--"
+    );
+}
+
+#[test]
+fn restricted_picklists_offer_only_the_record_types_values() {
+    let object = thing();
+    let types = types();
+    let mut won = values_with(&object, &[("Stage__c", "Won"), ("Tags__c", "a")]);
+    types.apply(&object, &mut won, true).unwrap();
+    let mut lost = values_with(&object, &[("Stage__c", "Lost")]);
+    assert_eq!(
+        types
+            .apply(&object, &mut lost, true)
+            .unwrap_err()
+            .to_string(),
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:Stage: bad value for restricted picklist field: Lost:Stage__c --"
+    );
+    let mut tags = values_with(&object, &[("Tags__c", "a;b")]);
+    assert_eq!(
+        types.apply(&object, &mut tags, true).unwrap_err().code,
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+    let mut update = values_with(&object, &[("Stage__c", "Lost")]);
+    types.apply(&object, &mut update, false).unwrap();
+    let mut wholesale = values_with(
+        &object,
+        &[("Stage__c", "Lost"), ("RecordTypeId", "012000000000002")],
+    );
+    types.apply(&object, &mut wholesale, true).unwrap();
+    let mut unrestricted = values_with(&object, &[("Note__c", "free text")]);
+    types.apply(&object, &mut unrestricted, true).unwrap();
+}
+
+#[test]
+fn describe_lists_record_types_by_name_then_master() {
+    let infos = types().describe_infos("62.0");
+    let names: Vec<&str> = infos
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["developerName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Wholesale", "Retail", "Retired", "Master"]);
+    assert_eq!(
+        infos[1],
+        json!({"active": true, "available": true, "defaultRecordTypeMapping": true,
+            "developerName": "Retail", "master": false, "name": "Retail",
+            "recordTypeId": "012000000000001AAA",
+            "urls": {"layout": "/services/data/v62.0/sobjects/Thing__c/describe/layouts/012000000000001AAA"}})
+    );
+    assert_eq!(infos[2]["available"], false);
+    assert_eq!(infos[3]["master"], true);
+    assert_eq!(infos[3]["defaultRecordTypeMapping"], false);
+    let alone = ObjectRecordTypes::new(&thing(), []).describe_infos("62.0");
+    assert_eq!(
+        alone,
+        json!([{"active": true, "available": true, "defaultRecordTypeMapping": true,
+            "developerName": "Master", "master": true, "name": "Master",
+            "recordTypeId": "012000000000000AAA",
+            "urls": {"layout": "/services/data/v62.0/sobjects/Thing__c/describe/layouts/012000000000000AAA"}}])
+    );
+}
+
+#[test]
+fn rows_come_from_query_values() {
+    let values = [
+        Value::Text("012000000000001AAA".into()),
+        Value::Text("Thing__c".into()),
+        Value::Text("Retail".into()),
+        Value::Text("Retail".into()),
+        Value::Integer(1),
+    ];
+    assert_eq!(RecordTypeRow::from_values(&values), Some(retail()));
+    assert_eq!(RecordTypeRow::from_values(&[Value::Null]), None);
+    assert_eq!(
+        RecordTypeRow::soql_for("Thing__c"),
+        "SELECT Id, SobjectType, DeveloperName, Name, IsActive FROM RecordType WHERE SobjectType = 'Thing__c'"
+    );
+}
