@@ -68,7 +68,7 @@ pub async fn describe(
     let body = state
         .with_store(move |store| {
             let record_types = record_types::from_store(store, org, &object)?;
-            Ok(describe_body(&object, version, &record_types))
+            Ok(describe_body(&schema, &object, version, &record_types))
         })
         .await?;
     Ok(wire::json(StatusCode::OK, &body))
@@ -83,14 +83,21 @@ pub(super) fn describe_in(
 ) -> Result<Json, ApiError> {
     let object = schema_object(schema, name)?;
     let record_types = record_types::from_unit(unit, schema, object).map_err(wire::store_error)?;
-    Ok(describe_body(object, version, &record_types))
+    Ok(describe_body(schema, object, version, &record_types))
 }
 
 /// The describe body: the object's fields and relationships (the schema's) and its record types (the
-/// org's rows).
-fn describe_body(object: &SObject, version: ApiVersion, record_types: &ObjectRecordTypes) -> Json {
+/// org's rows). `childRelationships` lists every lookup of the schema pointing at the object, the
+/// declared ones with their names and delete rules, so custom objects' lookups show up on their parents.
+fn describe_body(
+    schema: &Schema,
+    object: &SObject,
+    version: ApiVersion,
+    record_types: &ObjectRecordTypes,
+) -> Json {
     let version = version.to_string();
     let mut body = object.describe_json(&version);
+    body["childRelationships"] = json!(schema.child_relationships(object));
     body["recordTypeInfos"] = record_types.describe_infos(&version);
     body
 }
