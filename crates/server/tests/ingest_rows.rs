@@ -561,7 +561,7 @@ async fn malformed_and_unknown_ids() {
                 row(&[
                     "",
                     &format!(
-                        "MALFORMED_ID:Account ID: id value of incorrect type: {contact_id}:AccountId --"
+                        "FIELD_INTEGRITY_EXCEPTION:Account ID: id value of incorrect type: {contact_id}:AccountId --"
                     ),
                     "WrongType",
                     contact_id

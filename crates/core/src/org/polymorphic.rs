@@ -106,6 +106,30 @@ pub fn type_value(target: &SObject) -> &str {
     }
 }
 
+/// The column of `target` that answers the `Name` object's field `name`: the field of that name (stored,
+/// or a person's derived `Name`), except that `Name` is the target's name field, which for objects named by
+/// an auto-number is that number (a Case's `CaseNumber`, a Contract's `ContractNumber`).
+pub fn name_column<'t>(target: &'t SObject, name: &str) -> Option<&'t Field> {
+    let stored = |f: &&Field| f.ftype.is_stored() || target.derived_name_parts(f).is_some();
+    let own = target.field(name).filter(stored);
+    if own.is_some() || !name.eq_ignore_ascii_case("Name") {
+        return own;
+    }
+    target.fields().iter().find(|f| {
+        f.ftype.is_stored()
+            && (f.traits.auto_number || NUMBER_NAMES.contains(&f.name.as_str()))
+            && f.name.ends_with("Number")
+    })
+}
+
+/// Standard objects named by an auto-number, for describe files that do not flag it `autoNumber`.
+const NUMBER_NAMES: [&str; 4] = [
+    "CaseNumber",
+    "ContractNumber",
+    "OrderNumber",
+    "SolutionNumber",
+];
+
 /// The target of a polymorphic id: the object among `targets` whose key prefix the id starts with.
 pub fn target_of<'t>(targets: &'t [Arc<SObject>], id: &str) -> Option<&'t Arc<SObject>> {
     let prefix = KeyPrefix::parse(id.get(..3)?)?;
@@ -158,6 +182,17 @@ mod tests {
             "Contact"
         );
         assert!(target_of(&targets(&schema, &both), "00100000000001AAA").is_none());
+    }
+
+    #[test]
+    fn the_name_of_a_case_is_its_number() {
+        let schema = Schema::builtin();
+        let case = schema.object("Case").unwrap();
+        assert_eq!(name_column(case, "Name").unwrap().name, "CaseNumber");
+        let contact = schema.object("Contact").unwrap();
+        assert_eq!(name_column(contact, "Name").unwrap().name, "Name");
+        assert_eq!(name_column(contact, "Email").unwrap().name, "Email");
+        assert!(name_column(contact, "Username").is_none());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 mod conditions;
 mod dates;
+mod polymorphic;
 mod select;
 
 use crate::{QueryOptions, Result};

@@ -3,8 +3,9 @@
 use super::{Dialect, Param, Rendered};
 use crate::{QueryOptions, Result};
 use bulkforce_core::schema::{FieldType, Storage};
+use super::polymorphic::reads_the_name_object;
 use bulkforce_soql::bound::{
-    AggregateFunction, FieldPath, Literal, Operand, OrderKey, Query, SelectItem,
+    AggregateFunction, FieldPath, Hop, Literal, Operand, OrderKey, Query, SelectItem,
 };
 
 /// Quotes an identifier. Object and field names are `[A-Za-z0-9_]` (checked when the schema loads).
@@ -128,30 +129,47 @@ impl<'a> Renderer<'a> {
         )
     }
 
-    /// The alias of the table at the end of `path`'s hops, joining parents as needed.
-    fn table_of(&mut self, path: &FieldPath) -> String {
+    /// The alias of the table at the end of `hops`, joining parents as needed, and the join keys of the
+    /// hops (what tells the joins of one statement apart).
+    pub(super) fn table_of(&mut self, hops: &[Hop]) -> (String, Vec<String>) {
         let mut alias = self.root_alias();
         let mut names = Vec::new();
-        for hop in &path.hops {
-            names.push(hop.relationship.to_ascii_lowercase());
-            if let Some((_, existing)) = self.joins.iter().find(|(n, _)| *n == names) {
-                alias = existing.clone();
-                continue;
-            }
-            let next = format!("q{}_{}", self.depth, self.joins.len() + 1);
-            self.join_sql.push_str(&format!(
-                " LEFT JOIN {} AS {next} ON {next}.\"Id\" = {alias}.{}",
-                self.dialect.table(&hop.to.name),
-                quote(&hop.reference_field)
-            ));
-            self.joins.push((names.clone(), next.clone()));
-            alias = next;
+        for hop in hops {
+            names.push(hop.join_key());
+            alias = self.join(&names, &hop.to.name, &alias, &hop.reference_field);
         }
-        alias
+        (alias, names)
+    }
+
+    /// The alias of `table` LEFT JOINed on its `Id` = `{from}.{reference_field}` under the join key path
+    /// `names`, joined once per statement.
+    pub(super) fn join(
+        &mut self,
+        names: &[String],
+        table: &str,
+        from: &str,
+        reference_field: &str,
+    ) -> String {
+        if let Some((_, existing)) = self.joins.iter().find(|(n, _)| n == names) {
+            return existing.clone();
+        }
+        let next = format!("q{}_{}", self.depth, self.joins.len() + 1);
+        self.join_sql.push_str(&format!(
+            " LEFT JOIN {} AS {next} ON {next}.\"Id\" = {from}.{}",
+            self.dialect.table(table),
+            quote(reference_field)
+        ));
+        self.joins.push((names.to_vec(), next.clone()));
+        next
     }
 
     pub(super) fn column(&mut self, path: &FieldPath) -> String {
-        let table = self.table_of(path);
+        if let Some((last, before)) = path.hops.split_last()
+            && reads_the_name_object(last)
+        {
+            return self.name_field(before, last, &path.field);
+        }
+        let (table, _) = self.table_of(&path.hops);
         format!("{table}.{}", quote(&path.field.name))
     }
 

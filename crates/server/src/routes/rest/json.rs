@@ -2,6 +2,7 @@
 //! their relationship names (or `null` when there is no parent), and aggregate rows.
 
 use super::compound;
+use super::parents::{self, Parent};
 use bulkforce_core::job::ApiVersion;
 use bulkforce_core::org::compound::compound_parts;
 use bulkforce_core::schema::{Field, FieldType};
@@ -159,20 +160,13 @@ pub(super) fn record_json(
             continue;
         };
         // Each parent on the path, with its id (None: no parent, the nested record is null).
-        let mut names = Vec::new();
-        let parents: Vec<(&str, &str, Option<&str>)> = path
-            .hops
-            .iter()
-            .map(|hop| {
-                names.push(hop.relationship.clone());
-                let id = extra
-                    .parents
-                    .iter()
-                    .find(|(n, _)| *n == names)
-                    .and_then(|(_, col)| text(*col));
-                (hop.relationship.as_str(), hop.to.name.as_str(), id)
-            })
-            .collect();
+        let (parents, answered) = parents::parents(path, |names| {
+            extra
+                .parents
+                .iter()
+                .find(|(n, _)| n == names)
+                .and_then(|(_, col)| text(*col))
+        });
         let value = match extra.compounds.iter().find(|(item, _)| *item == i) {
             Some((_, parts)) => compound::from_parts(
                 parts
@@ -181,30 +175,36 @@ pub(super) fn record_json(
             ),
             None => json_value(&path.field, &row[i]),
         };
+        let value = answered.then_some(value);
         insert_nested(&mut record, &parents, &path.field.name, value, version);
     }
     Json::Object(record)
 }
 
-/// Sets `field` in the record reached through `parents`, creating nested records with their attributes.
+/// Sets `field` in the record reached through `parents`, creating nested records with their attributes
+/// (`value` None: only the nested records, for a TYPEOF branch the record does not take).
 fn insert_nested(
     map: &mut Map<String, Json>,
-    parents: &[(&str, &str, Option<&str>)],
+    parents: &[Parent<'_>],
     field: &str,
-    value: Json,
+    value: Option<Json>,
     version: ApiVersion,
 ) {
     match parents.split_first() {
         None => {
-            map.insert(field.to_owned(), value);
+            if let Some(value) = value {
+                map.insert(field.to_owned(), value);
+            }
         }
-        Some(((relationship, object, id), rest)) => {
+        Some((parent, rest)) => {
             let entry = map
-                .entry(relationship.to_string())
-                .or_insert_with(|| match id {
+                .entry(parent.relationship.to_owned())
+                .or_insert_with(|| match parent.id {
                     Some(id) => {
+                        let mut attributes = attributes(parent.object, Some(id), version);
+                        attributes["type"] = json!(parent.attributes_type);
                         let mut nested = Map::new();
-                        nested.insert("attributes".into(), attributes(object, Some(id), version));
+                        nested.insert("attributes".into(), attributes);
                         Json::Object(nested)
                     }
                     None => Json::Null,

@@ -11,6 +11,7 @@ mod compound;
 mod composite;
 mod explain;
 mod json;
+mod parents;
 mod query;
 mod records;
 mod rows;

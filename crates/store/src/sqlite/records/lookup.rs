@@ -8,7 +8,8 @@ use crate::{Result, StoreError};
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{ParentLookup, RowValues};
-use bulkforce_core::schema::FieldType;
+use bulkforce_core::org::polymorphic::{self, TYPE_FIELD};
+use bulkforce_core::schema::{Field, FieldType, SObject};
 use bulkforce_core::value::Value;
 use rusqlite::OptionalExtension;
 
@@ -45,8 +46,29 @@ impl ChunkWriter<'_> {
                 .query_row([text.as_str()], |r| r.get(0))
                 .optional()?;
             crate::rows::reference_target(deleted.map(|d| d != 0)).map_err(RowProblem::Row)?;
+            if polymorphic::must_be_queue(def, target) {
+                self.check_queue(def, text, target)?;
+            }
         }
         Ok(())
+    }
+
+    /// An owner that is a group must be a queue (`Type` = 'Queue').
+    fn check_queue(&self, field: &Field, id: &str, group: &SObject) -> Result<(), RowProblem> {
+        let sql = format!(
+            "SELECT \"{TYPE_FIELD}\" FROM {} WHERE \"Id\" = ?1",
+            quote(&group.name)
+        );
+        let group_type: Option<String> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        match polymorphic::queue_owner_error(field, id, group_type.as_deref()) {
+            Some(error) => Err(RowProblem::Row(error)),
+            None => Ok(()),
+        }
     }
 
     fn resolve_parent(&self, lookup: &ParentLookup) -> Result<SfId, RowProblem> {
