@@ -1,6 +1,6 @@
 //! The standard objects a new Developer Edition org has, over real HTTP on whichever backend the suite
 //! runs: each object's describe carries its key facts (key prefix, field types, lengths, flags, lookups,
-//! auto-numbers, compound address fields), describeGlobal lists them all, a parent's describe lists the
+//! auto-numbers, compound address fields), `describeGlobal` lists them all, a parent's describe lists the
 //! lookups pointing at it with Salesforce's relationship names and delete rules, and a CSV exported from
 //! a real org with read-only standard columns (`JigsawCompanyId`) loads as Salesforce loads it.
 
@@ -10,7 +10,7 @@ use common::*;
 use serde_json::{Value, json};
 
 /// One field's expected describe facts: name, type, length, precision, scale, then the flags
-/// (`n` nillable, `c` createable, `u` updateable, `d` defaultedOnCreate) and the lookup's targets.
+/// (`n` nillable, `c` createable, `u` updateable, `d` `defaultedOnCreate`) and the lookup's targets.
 struct Expect {
     name: &'static str,
     ftype: &'static str,
