@@ -123,14 +123,19 @@ fn child_results(
             }
         }
     }
-    let child_ids: Vec<String> = groups
-        .values()
-        .flat_map(|g| g.rows.iter())
-        .filter_map(|row| match row.get(extra.root_id()) {
-            Some(Value::Text(id)) => Some(id.clone()),
-            _ => None,
-        })
-        .collect();
+    // The kept child rows' ids, for the subqueries nested in this one (none: nothing to collect).
+    let child_ids: Vec<String> = if child.query.children.is_empty() {
+        Vec::new()
+    } else {
+        groups
+            .values()
+            .flat_map(|g| g.rows.iter())
+            .filter_map(|row| match row.get(extra.root_id()) {
+                Some(Value::Text(id)) => Some(id.clone()),
+                _ => None,
+            })
+            .collect()
+    };
     let mut nested = NestedResults::read(rows, &child.query, &child_ids, options, version)?;
     let mut results = HashMap::with_capacity(groups.len());
     for (parent, group) in groups {

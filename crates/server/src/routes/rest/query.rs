@@ -264,13 +264,21 @@ fn record_rows(
         Some(Value::Text(id)) => Some(id.clone()),
         _ => None,
     };
-    let ids: Vec<String> = page_rows.iter().filter_map(|row| id_of(row)).collect();
+    // Parent-to-child subqueries run once for the whole page; a page without them pays nothing.
+    let with_children = !bound.children.is_empty();
+    let ids: Vec<String> = if with_children {
+        page_rows.iter().filter_map(|row| id_of(row)).collect()
+    } else {
+        Vec::new()
+    };
     let mut nested = NestedResults::read(rows, &bound, &ids, options, version)?;
     let records: Vec<Json> = page_rows
         .iter()
         .map(|row| {
             let mut record = record_json(&bound, &extra, row, version);
-            nested.insert_into(&bound, id_of(row).as_deref(), &mut record);
+            if with_children {
+                nested.insert_into(&bound, id_of(row).as_deref(), &mut record);
+            }
             record
         })
         .collect();
