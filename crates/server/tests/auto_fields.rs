@@ -384,7 +384,7 @@ async fn every_write_path_stamps_the_last_modified_fields() {
     let (_, results) = s
         .run_complete(&job("Account", "delete"), format!("Id\n{id}\n"))
         .await;
-    assert_eq!(result_ids(&results.successful), [id.clone()]);
+    assert_eq!(result_ids(&results.successful), std::slice::from_ref(&id));
     assert_modified_at(&s, &id, "2027-01-07T00:00:00.000Z").await;
 
     // A tree insert stamps its records as any insert does.
