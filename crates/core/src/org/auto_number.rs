@@ -236,6 +236,28 @@ mod tests {
     }
 
     #[test]
+    fn standard_auto_numbers_start_where_a_new_org_starts_them() {
+        let schema = Schema::builtin();
+        for (object, field, first) in [
+            ("Case", "CaseNumber", "00001000"),
+            ("Contract", "ContractNumber", "00000100"),
+            ("Order", "OrderNumber", "00000100"),
+        ] {
+            let o = schema.object(object).unwrap();
+            let numbers = auto_numbers(o);
+            assert_eq!(numbers.len(), 1, "{object}");
+            let (index, number) = &numbers[0];
+            assert_eq!(o.fields()[*index].name, field);
+            assert_eq!(number.render(1, at(2026, 1, 1)), first);
+            let described = &o.fields()[*index];
+            assert!(
+                !described.createable && !described.updateable,
+                "{object}.{field}"
+            );
+        }
+    }
+
+    #[test]
     fn custom_auto_numbers_start_where_their_file_says() {
         let mut schema = Schema::builtin();
         schema
