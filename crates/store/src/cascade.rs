@@ -8,8 +8,8 @@
 //! - [`cascade`] after, over the parents actually deleted: children deleted (recursively), optional
 //!   lookups cleared.
 //!
-//! A relationship into an object with no rows at all is skipped after one cheap probe, so a delete job
-//! of an object whose children are empty pays a few probes per chunk.
+//! A lookup that no record sets is skipped after one probe of its index (`lookup_index`: the records
+//! where it is set), so a delete of records that nothing points at pays a few index probes per chunk.
 
 use crate::Result;
 use bulkforce_core::error::RowError;
@@ -29,8 +29,8 @@ pub(crate) struct ChildRow {
 /// The statements a backend runs for a delete plan, inside the transaction of the delete. Each takes
 /// the parents as one list and is one statement.
 pub(crate) trait CascadeSql {
-    /// Whether `object`'s table holds any record, live or deleted.
-    fn has_rows(&mut self, object: &SObject) -> Result<bool>;
+    /// Whether any record of `lookup.child`, live or deleted, sets the lookup (one probe of its index).
+    fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool>;
 
     /// The live records of `lookup.child` whose lookup points at one of `parents`.
     fn live_children(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<Vec<ChildRow>>;
@@ -51,20 +51,21 @@ pub(crate) trait CascadeSql {
     fn names(&mut self, object: &SObject, ids: &[String]) -> Result<HashMap<String, String>>;
 }
 
-/// Remembers which tables are empty during one delete, so each is probed once.
+/// Remembers which lookups no record sets during one delete, so each is probed once.
 struct Probe<'a> {
     sql: &'a mut dyn CascadeSql,
-    has_rows: HashMap<String, bool>,
+    used: HashMap<(String, String), bool>,
 }
 
 impl Probe<'_> {
-    fn has_rows(&mut self, object: &SObject) -> Result<bool> {
-        if let Some(known) = self.has_rows.get(&object.name) {
+    fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool> {
+        let key = (lookup.child.name.clone(), lookup.field.clone());
+        if let Some(known) = self.used.get(&key) {
             return Ok(*known);
         }
-        let found = self.sql.has_rows(object)?;
-        self.has_rows.insert(object.name.clone(), found);
-        Ok(found)
+        let used = self.sql.is_used(lookup)?;
+        self.used.insert(key, used);
+        Ok(used)
     }
 }
 
@@ -81,7 +82,7 @@ pub(crate) fn refusals(
     }
     let mut probe = Probe {
         sql,
-        has_rows: HashMap::new(),
+        used: HashMap::new(),
     };
     // Each record of a level, with the record of `ids` whose delete would reach it.
     let frontier: HashMap<String, String> = ids
@@ -114,7 +115,7 @@ fn find_blockers(
 ) -> Result<()> {
     let parents: Vec<String> = frontier.keys().cloned().collect();
     for lookup in &plan.restricts {
-        if !probe.has_rows(&lookup.child)? {
+        if !probe.is_used(lookup)? {
             continue;
         }
         for child in probe.sql.live_children(lookup, &parents)? {
@@ -130,7 +131,7 @@ fn find_blockers(
         }
     }
     for step in plan.cascades.iter().filter(|c| c.then.may_be_refused()) {
-        if !probe.has_rows(&step.lookup.child)? {
+        if !probe.is_used(&step.lookup)? {
             continue;
         }
         let next: HashMap<String, String> = probe
@@ -159,7 +160,7 @@ pub(crate) fn cascade(
     }
     let mut probe = Probe {
         sql,
-        has_rows: HashMap::new(),
+        used: HashMap::new(),
     };
     cascade_level(&mut probe, plan, deleted, hard)
 }
@@ -171,12 +172,12 @@ fn cascade_level(
     hard: bool,
 ) -> Result<()> {
     for lookup in &plan.clears {
-        if probe.has_rows(&lookup.child)? {
+        if probe.is_used(lookup)? {
             probe.sql.clear_lookup(lookup, deleted)?;
         }
     }
     for step in &plan.cascades {
-        if !probe.has_rows(&step.lookup.child)? {
+        if !probe.is_used(&step.lookup)? {
             continue;
         }
         let children = probe.sql.delete_children(&step.lookup, deleted, hard)?;
@@ -247,7 +248,7 @@ impl ChunkDeletes {
         if ids.is_empty() || plan.is_empty() {
             return Ok(None);
         }
-        let refused = refusals(sql, &object, &plan, ids)?;
+        let refused = refusals(sql, object, &plan, ids)?;
         Ok(Some(ChunkDeletes {
             plan,
             hard,
@@ -319,7 +320,7 @@ pub(crate) fn recycled_objects(
 ) -> impl Iterator<Item = &SObject> {
     schema
         .objects()
-        .map(|o| o.as_ref())
+        .map(std::convert::AsRef::as_ref)
         .filter(|o| recycled_objects_include(o))
 }
 
@@ -332,4 +333,12 @@ pub(crate) fn recycled_objects_include(object: &SObject) -> bool {
 /// [`Store::purge_recycle_bin`](crate::Store::purge_recycle_bin) cheap.
 pub(crate) fn recycle_bin_index(object: &SObject) -> String {
     format!("{}__recycle_bin", object.name)
+}
+
+/// The name of the partial index over `object`'s lookup `field` where set: one per lookup a delete acts
+/// on ([`acted_on_lookups`](bulkforce_core::org::cascade::acted_on_lookups)), so a delete's statements
+/// find the children of a chunk of parents without reading the whole child table, and a load that leaves
+/// the lookup empty pays nothing for it.
+pub(crate) fn lookup_index(object: &str, field: &str) -> String {
+    format!("{object}__{field}__lookup")
 }

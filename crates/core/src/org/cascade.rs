@@ -118,6 +118,27 @@ impl DeletePlan {
     }
 }
 
+/// The lookups a delete of some parent acts on (`(child object, field)`: cascades, restricts, clears):
+/// the store indexes them (where set), so a delete's statements find the children of a chunk of
+/// parents without reading the whole child table.
+pub fn acted_on_lookups(schema: &Schema) -> std::collections::BTreeSet<(String, String)> {
+    let mut lookups = std::collections::BTreeSet::new();
+    for parent in schema.objects() {
+        for relationship in schema.child_relationships(parent) {
+            let Some(child) = schema.object(&relationship.child_sobject) else {
+                continue;
+            };
+            let Some(field) = stored_lookup(child, &relationship.field) else {
+                continue;
+            };
+            if effect(&relationship, field) != Effect::Keep {
+                lookups.insert((child.name.clone(), field.name.clone()));
+            }
+        }
+    }
+    lookups
+}
+
 /// The stored reference field `name` of `child`, if it is one (a describe may name fields bulkforce
 /// does not store).
 fn stored_lookup<'a>(child: &'a SObject, name: &str) -> Option<&'a Field> {
@@ -205,6 +226,28 @@ mod tests {
         assert!(child.then.cascades[0].then.is_empty());
         assert!(plan.may_be_refused());
         assert!(!child.then.may_be_refused());
+    }
+
+    #[test]
+    fn the_lookups_a_delete_acts_on_are_listed_once() {
+        let schema = schema();
+        let lookups = acted_on_lookups(&schema);
+        for expected in [
+            ("Child__c", "Parent__c"),
+            ("Grand__c", "Child__c"),
+            ("Grand__c", "Back__c"),
+            ("Note__c", "Parent__c"),
+        ] {
+            assert!(
+                lookups.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+                "{expected:?}"
+            );
+        }
+        assert!(
+            !lookups
+                .iter()
+                .any(|(_, field)| field == "OwnerId" || field == "CreatedById")
+        );
     }
 
     #[test]

@@ -253,6 +253,19 @@ fn missing_org_ddl(
     for object in schema.objects() {
         missing_object_ddl(&catalog, org_schema, object, &mut ddl);
     }
+    for (object, field) in bulkforce_core::org::cascade::acted_on_lookups(schema) {
+        // What a delete of a parent reads: its children through this lookup (see `crate::cascade`).
+        let name = crate::cascade::lookup_index(&object, &field);
+        if !catalog.indexes.contains(stored_name(&name)) {
+            let field = quote(&field);
+            ddl.push(format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {}.{} ({field}) WHERE {field} IS NOT NULL",
+                quote(&name),
+                quote(org_schema),
+                quote(&object)
+            ));
+        }
+    }
     Ok(ddl)
 }
 

@@ -63,6 +63,15 @@ pub(crate) fn migrate(conn: &Connection, schema: &Schema) -> Result<()> {
     for object in schema.objects() {
         migrate_object(conn, object)?;
     }
+    for (object, field) in bulkforce_core::org::cascade::acted_on_lookups(schema) {
+        // What a delete of a parent reads: its children through this lookup (see `crate::cascade`).
+        let field_name = quote(&field);
+        conn.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({field_name}) WHERE {field_name} IS NOT NULL",
+            quote(&crate::cascade::lookup_index(&object, &field)),
+            quote(&object)
+        ))?;
+    }
     Ok(())
 }
 

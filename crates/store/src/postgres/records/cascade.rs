@@ -71,13 +71,17 @@ impl PgCascade<'_, '_> {
 }
 
 impl CascadeSql for PgCascade<'_, '_> {
-    fn has_rows(&mut self, object: &SObject) -> Result<bool> {
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", self.table(object));
+    fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool> {
+        let field = quote(&lookup.field);
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE {field} IS NOT NULL)",
+            self.table(&lookup.child)
+        );
         Ok(self.tx.query_one(&sql, &[])?.get(0))
     }
 
     fn live_children(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<Vec<ChildRow>> {
-        let name = name_column(&lookup.child).map_or_else(|| "NULL".to_owned(), |n| quote(n));
+        let name = name_column(&lookup.child).map_or_else(|| "NULL".to_owned(), quote);
         let sql = format!(
             "SELECT \"Id\", {field}, {name}::text FROM {table} \
              WHERE {field} = ANY($1::text[]) AND \"IsDeleted\" = 0 ORDER BY \"Id\"",

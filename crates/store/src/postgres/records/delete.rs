@@ -90,10 +90,7 @@ impl RowWriter<'_, '_> {
 
     /// Fails the rows whose record restricting children keep (Salesforce's `DELETE_FAILED`); the plan
     /// of what deleting the others does, and those rows.
-    fn refuse_restricted(
-        &mut self,
-        rows: Vec<(usize, SfId)>,
-    ) -> Result<(Option<ChunkDeletes>, Vec<(usize, SfId)>)> {
+    fn refuse_restricted(&mut self, rows: Vec<(usize, SfId)>) -> Result<Refusals> {
         let ids: Vec<SfId> = rows.iter().map(|(_, id)| *id).collect();
         let Some(deletes) = self.prepare_deletes(&ids)? else {
             return Ok((None, rows));
@@ -121,6 +118,9 @@ impl RowWriter<'_, '_> {
             .collect()
     }
 }
+
+/// What deleting a segment's records does beyond them, and the rows no restricting child refused.
+type Refusals = (Option<ChunkDeletes>, Vec<(usize, SfId)>);
 
 /// Ids as the cascade's statements take them.
 fn ids_of(ids: &HashSet<SfId>) -> Vec<String> {

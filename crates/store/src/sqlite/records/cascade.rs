@@ -78,8 +78,12 @@ fn stamps(object: &SObject) -> Vec<String> {
 }
 
 impl CascadeSql for SqliteCascade<'_> {
-    fn has_rows(&mut self, object: &SObject) -> Result<bool> {
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", quote(&object.name));
+    fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool> {
+        let field = quote(&lookup.field);
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE {field} IS NOT NULL)",
+            quote(&lookup.child.name)
+        );
         Ok(self
             .conn
             .prepare_cached(&sql)?
