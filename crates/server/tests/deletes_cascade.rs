@@ -437,3 +437,50 @@ async fn the_recycle_bin_is_emptied_15_days_after_the_delete_by_the_server_clock
     assert_eq!(deleted_flag(&s, "Note__c", &gone.note).await, Some(false));
     assert_untouched(&s, &kept).await;
 }
+
+/// Account → Cases and Contact → Cases restrict, as a real org's describe says (`restrictedDelete`):
+/// "You can't delete an account if it has associated cases". The refusal names the case by its number.
+#[tokio::test]
+async fn an_account_or_contact_with_a_case_is_not_deleted() {
+    let s = common::start().await;
+    let account = s.insert("Account", "Name\nAcme\n").await.remove(0);
+    let contact = s.insert("Contact", "LastName\nDavis\n").await.remove(0);
+    let for_account = s
+        .insert("Case", &format!("Subject,AccountId\nBroken,{account}\n"))
+        .await
+        .remove(0);
+    let for_contact = s
+        .insert("Case", &format!("Subject,ContactId\nLost,{contact}\n"))
+        .await
+        .remove(0);
+    for (object, id, name, case) in [
+        ("Account", &account, "Acme", &for_account),
+        ("Contact", &contact, "Davis", &for_contact),
+    ] {
+        let number = s.field("Case", case, "CaseNumber").await.expect("a number");
+        let (info, results) = s
+            .run_complete(
+                &json!({"object": object, "operation": "delete"}),
+                format!("Id\n{id}\n"),
+            )
+            .await;
+        assert_eq!(
+            info["numberRecordsFailed"], 1,
+            "{object}: {}",
+            results.successful
+        );
+        let message = format!(
+            "Your attempt to delete {name} could not be completed because it is associated with the \
+             following cases.: {number}\n"
+        );
+        assert_eq!(
+            results.failed,
+            format!(
+                "\"sf__Id\",\"sf__Error\",Id\n\"{id}\",\"DELETE_FAILED:{message}:--\",\"{id}\"\n"
+            ),
+            "{object}: the failed results, byte for byte"
+        );
+        assert_eq!(deleted_flag(&s, object, id).await, Some(false));
+        assert_eq!(deleted_flag(&s, "Case", case).await, Some(false));
+    }
+}

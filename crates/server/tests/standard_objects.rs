@@ -436,7 +436,6 @@ async fn a_parent_lists_its_child_relationships_with_their_delete_rules() {
     let expected = [
         ("Contact", "AccountId", json!("Contacts"), true),
         ("Opportunity", "AccountId", json!("Opportunities"), true),
-        ("Case", "AccountId", json!("Cases"), true),
         ("Contract", "AccountId", json!("Contracts"), true),
         ("Order", "AccountId", json!("Orders"), true),
         ("Asset", "AccountId", json!("Assets"), true),
@@ -454,6 +453,12 @@ async fn a_parent_lists_its_child_relationships_with_their_delete_rules() {
                    "cascadeDelete": cascade, "restrictedDelete": false}),
         );
     }
+    assert_eq!(
+        *find("Case", "AccountId"),
+        json!({"childSObject": "Case", "field": "AccountId", "relationshipName": "Cases",
+               "cascadeDelete": false, "restrictedDelete": true}),
+        "an account with cases cannot be deleted"
+    );
     let entry = s
         .get(&s.api("/sobjects/PricebookEntry/describe"))
         .await
