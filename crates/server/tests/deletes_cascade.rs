@@ -401,26 +401,39 @@ async fn a_hard_delete_removes_what_cascaded_even_from_the_recycle_bin() {
     }
 }
 
+/// Moves the server's clock to `days` days after real time.
+async fn clock_offset_days(s: &Server, days: i64) {
+    let reply = s
+        .client
+        .put(s.url("/_bulkforce/clock"))
+        .bearer_auth(s.token())
+        .json(&json!({"offsetSeconds": days * 24 * 3600}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn the_recycle_bin_is_emptied_15_days_after_the_delete_by_the_server_clock() {
     let (s, _schema) = start().await;
     let gone = family(&s, "Gone").await;
     let kept = family(&s, "Kept").await;
+    let recent = family(&s, "Recent").await;
     s.run_complete(
         &json!({"object": "Account", "operation": "delete"}),
         format!("Id\n{}\n", gone.account),
     )
     .await;
     assert_cascaded(&s, &gone).await;
-    let reply = s
-        .client
-        .put(s.url("/_bulkforce/clock"))
-        .bearer_auth(s.token())
-        .json(&json!({"offsetSeconds": 16 * 24 * 3600}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), StatusCode::OK);
+    // Two days later another family goes: at 16 days of the first delete it is 14 days in the bin.
+    clock_offset_days(&s, 2).await;
+    s.run_complete(
+        &json!({"object": "Account", "operation": "delete"}),
+        format!("Id\n{}\n", recent.account),
+    )
+    .await;
+    clock_offset_days(&s, 16).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while deleted_flag(&s, "Account", &gone.account).await.is_some() {
         assert!(Instant::now() < deadline, "the recycle bin was not emptied");
@@ -436,6 +449,8 @@ async fn the_recycle_bin_is_emptied_15_days_after_the_delete_by_the_server_clock
     }
     assert_eq!(deleted_flag(&s, "Note__c", &gone.note).await, Some(false));
     assert_untouched(&s, &kept).await;
+    // The purge that emptied the 16-day-old records kept the 14-day-old ones in the recycle bin.
+    assert_cascaded(&s, &recent).await;
 }
 
 /// Account → Cases and Contact → Cases restrict, as a real org's describe says (`restrictedDelete`):
