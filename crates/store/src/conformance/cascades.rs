@@ -4,7 +4,9 @@
 //!
 //! The schema adds to the conformance one: `Child__c` (master-detail of Account, cascades), `Grand__c`
 //! (master-detail of `Child__c`), `Note__c` (optional lookup to Account: cleared) and `Block__c`
-//! (lookups to Account and to `Child__c` that restrict the delete).
+//! (lookups to Account and to `Child__c` that restrict the delete); on Group, which has no recycle bin
+//! (no `IsDeleted`), a lookup to Account that is cleared (`Account__c`) and one that restricts
+//! (`Held__c`).
 
 use super::{Backend, Feed, Fixture, chunk_of, schema, succeeded};
 use crate::{ChunkCommit, RecordUnit, Result, RowOutcome, StoreError, UnitEnd};
@@ -15,7 +17,7 @@ use bulkforce_core::schema::Schema;
 use bulkforce_core::value::Value;
 use std::sync::Arc;
 
-const OBJECTS: [&str; 4] = [
+const OBJECTS: [&str; 5] = [
     r#"{"name":"Child__c","custom":true,"labelPlural":"Children","fields":[
         {"name":"Account__c","type":"reference","referenceTo":["Account"],"nillable":false,
          "createable":true,"updateable":false,"cascadeDelete":true,"custom":true}]}"#,
@@ -29,6 +31,11 @@ const OBJECTS: [&str; 4] = [
         {"name":"Account__c","type":"reference","referenceTo":["Account"],"nillable":true,
          "createable":true,"updateable":true,"restrictedDelete":true,"custom":true},
         {"name":"Child__c","type":"reference","referenceTo":["Child__c"],"nillable":true,
+         "createable":true,"updateable":true,"restrictedDelete":true,"custom":true}]}"#,
+    r#"{"name":"Group","fields":[
+        {"name":"Account__c","type":"reference","referenceTo":["Account"],"nillable":true,
+         "createable":true,"updateable":true,"custom":true},
+        {"name":"Held__c","type":"reference","referenceTo":["Account"],"nillable":true,
          "createable":true,"updateable":true,"restrictedDelete":true,"custom":true}]}"#,
 ];
 
@@ -319,5 +326,56 @@ pub fn the_recycle_bin_purges_what_was_deleted_before_the_cutoff(
         0,
         "nothing left"
     );
+    Ok(())
+}
+
+/// Group has no `IsDeleted` (no recycle bin): a lookup from it is cleared, or restricts, all the same.
+pub fn lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict(
+    backend: &dyn Backend,
+) -> Result<()> {
+    let f = open(backend)?;
+    let pointed = insert(&f, "Account", &[("Name", "Pointed")])?;
+    let group = insert(
+        &f,
+        "Group",
+        &[
+            ("Name", "Queue A"),
+            ("Type", "Queue"),
+            ("Account__c", pointed.as_str()),
+        ],
+    )?;
+    let held = insert(&f, "Account", &[("Name", "Held")])?;
+    insert(
+        &f,
+        "Group",
+        &[
+            ("Name", "Keeper"),
+            ("Type", "Queue"),
+            ("Held__c", held.as_str()),
+        ],
+    )?;
+    let outcomes = delete_job(&f, Operation::Delete, &[pointed, held])?;
+    assert_eq!(outcomes[0], RowOutcome::Deleted(pointed));
+    assert_eq!(field(&f, "Group", group, "Account__c")?, None, "cleared");
+    let groups = f
+        .store
+        .schema()
+        .object("Group")
+        .expect("built in")
+        .label_plural
+        .to_lowercase();
+    match &outcomes[1] {
+        RowOutcome::Failed { error, .. } => {
+            assert_eq!(error.code, "DELETE_FAILED");
+            assert_eq!(
+                error.message,
+                format!(
+                    "Your attempt to delete Held could not be completed because it is associated \
+                     with the following {groups}.: Keeper\n"
+                )
+            );
+        }
+        other => panic!("a restricting group did not keep its account: {other:?}"),
+    }
     Ok(())
 }

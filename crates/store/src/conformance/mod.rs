@@ -206,6 +206,7 @@ macro_rules! store_conformance_tests {
                 a_hard_delete_removes_what_cascaded_even_from_the_recycle_bin,
                 a_rest_unit_delete_cascades_and_is_refused_alike,
                 the_recycle_bin_purges_what_was_deleted_before_the_cutoff,
+                lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict,
             }
         );
     };

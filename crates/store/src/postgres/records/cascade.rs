@@ -50,6 +50,16 @@ impl<'c> RowWriter<'_, 'c> {
     }
 }
 
+/// The condition keeping a record of `object` live: `IsDeleted = 0`, or always true for an object
+/// without a recycle bin (Group, RecordType have no `IsDeleted`: every row is live).
+fn live_condition(object: &SObject) -> &'static str {
+    if object.field("IsDeleted").is_some() {
+        "\"IsDeleted\" = 0"
+    } else {
+        "1 = 1"
+    }
+}
+
 impl PgCascade<'_, '_> {
     fn table(&self, object: &SObject) -> String {
         format!("{}.{}", quote(self.org_schema), quote(&object.name))
@@ -84,9 +94,10 @@ impl CascadeSql for PgCascade<'_, '_> {
         let name = name_column(&lookup.child).map_or_else(|| "NULL".to_owned(), quote);
         let sql = format!(
             "SELECT \"Id\", {field}, {name}::text FROM {table} \
-             WHERE {field} = ANY($1::text[]) AND \"IsDeleted\" = 0 ORDER BY \"Id\"",
+             WHERE {field} = ANY($1::text[]) AND {live} ORDER BY \"Id\"",
             field = quote(&lookup.field),
             table = self.table(&lookup.child),
+            live = live_condition(&lookup.child),
         );
         Ok(self
             .tx
@@ -142,13 +153,14 @@ impl CascadeSql for PgCascade<'_, '_> {
         let stamped = lookup.child.field("SystemModstamp").is_some();
         let field = quote(&lookup.field);
         let sql = format!(
-            "UPDATE {} SET {field} = NULL{} WHERE {field} = ANY($1::text[]) AND \"IsDeleted\" = 0",
+            "UPDATE {} SET {field} = NULL{} WHERE {field} = ANY($1::text[]) AND {}",
             self.table(&lookup.child),
             if stamped {
                 ", \"SystemModstamp\" = $2::text"
             } else {
                 ""
-            }
+            },
+            live_condition(&lookup.child)
         );
         let now = self.now.to_owned();
         if stamped {

@@ -63,6 +63,16 @@ impl SqliteCascade<'_> {
     }
 }
 
+/// The condition keeping a record of `object` live: `IsDeleted = 0`, or always true for an object
+/// without a recycle bin (Group, RecordType have no `IsDeleted`: every row is live).
+fn live_condition(object: &SObject) -> &'static str {
+    if object.field("IsDeleted").is_some() {
+        "\"IsDeleted\" = 0"
+    } else {
+        "1 = 1"
+    }
+}
+
 /// `?2` for the time, `?3` for the user.
 fn stamps(object: &SObject) -> Vec<String> {
     audit_assignments(object)
@@ -94,9 +104,10 @@ impl CascadeSql for SqliteCascade<'_> {
         let name = name_column(&lookup.child).map_or_else(|| "NULL".to_owned(), quote);
         let sql = format!(
             "SELECT \"Id\", {field}, {name} FROM {table} \
-             WHERE {field} IN (SELECT value FROM json_each(?1)) AND \"IsDeleted\" = 0 ORDER BY \"Id\"",
+             WHERE {field} IN (SELECT value FROM json_each(?1)) AND {live} ORDER BY \"Id\"",
             field = quote(&lookup.field),
             table = quote(&lookup.child.name),
+            live = live_condition(&lookup.child),
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([id_list(parents)], |r| {
@@ -151,13 +162,14 @@ impl CascadeSql for SqliteCascade<'_> {
         let field = quote(&lookup.field);
         let sql = format!(
             "UPDATE {} SET {field} = NULL{} WHERE {field} IN (SELECT value FROM json_each(?1)) \
-             AND \"IsDeleted\" = 0",
+             AND {}",
             quote(&lookup.child.name),
             if stamped {
                 ", \"SystemModstamp\" = ?2"
             } else {
                 ""
-            }
+            },
+            live_condition(&lookup.child)
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let parents = id_list(parents);
