@@ -17,6 +17,14 @@ use std::sync::Arc;
 /// when a record has thousands of them; Salesforce's own limit is not documented).
 pub const RESTRICTING_NAMES_SHOWN: usize = 10;
 
+/// How many records the cascade of one deleted record may reach: Salesforce refuses a delete whose
+/// cascade would take 100,000 or more child records with it ("Important Considerations When Deleting
+/// Large Volumes of Data Using Data Loader", Salesforce Help 000386152; the records already in the
+/// recycle bin count too). Salesforce counts an operation's records together; bulkforce counts each
+/// deleted record's cascade on its own (Salesforce's advice for such deletes: a batch size of 1), so
+/// the answer does not depend on how a job was split into chunks.
+pub const CASCADE_LIMIT: u64 = 100_000;
+
 /// A lookup field of `child` that points at the deleted object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChildLookup {
@@ -181,6 +189,21 @@ pub fn restricted_delete_error(
     )
 }
 
+/// Salesforce's row error for a delete whose cascade reaches [`CASCADE_LIMIT`] records:
+/// `DELETE_OPERATION_TOO_LARGE`, naming the objects the cascade went through to the largest share
+/// (`path`: from the deleted record's children down), the deepest first, one line each, as a real org
+/// answers ("Cascade deleting too many records:" then "occurring when cascading to Feed Item records").
+pub fn cascade_too_large_error(path: &[&SObject]) -> RowError {
+    let mut message = String::from("Cascade deleting too many records:");
+    for object in path.iter().rev() {
+        message.push_str(&format!(
+            "\noccurring when cascading to {} records",
+            object.label
+        ));
+    }
+    RowError::new("DELETE_OPERATION_TOO_LARGE", message, Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +300,24 @@ mod tests {
             .unwrap();
         let plan = DeletePlan::of(&schema, schema.object("Loop__c").unwrap());
         assert!(plan.cascades.is_empty());
+    }
+
+    #[test]
+    fn a_cascade_too_large_names_its_objects_deepest_first() {
+        let schema = schema();
+        let child = schema.object("Child__c").unwrap();
+        let grand = schema.object("Grand__c").unwrap();
+        let error = cascade_too_large_error(&[child, grand]);
+        assert_eq!(error.code, "DELETE_OPERATION_TOO_LARGE");
+        assert_eq!(
+            error.message,
+            format!(
+                "Cascade deleting too many records:\noccurring when cascading to {} records\n\
+                 occurring when cascading to {} records",
+                grand.label, child.label
+            )
+        );
+        assert!(error.fields.is_empty());
     }
 
     #[test]

@@ -86,6 +86,42 @@ fn insert(f: &Fixture, object: &str, fields: &[(&str, &str)]) -> Result<SfId> {
 
 /// Runs a delete (or hard delete) job of Account over `ids`, in one chunk; the outcomes.
 fn delete_job(f: &Fixture, operation: Operation, ids: &[SfId]) -> Result<Vec<RowOutcome>> {
+    delete_records(f, "Account", operation, ids)
+}
+
+/// Inserts one `object` record per parent, its lookup `field` set to the parent, in one chunk; the ids.
+fn insert_children(f: &Fixture, object: &str, field: &str, parents: &[SfId]) -> Result<Vec<SfId>> {
+    let job = f.claimed(Operation::Insert)?;
+    let plan = plan(f, object, Operation::Insert, &[field]);
+    let index = plan.object().field_index(field).expect("a cascade field");
+    let rows = parents
+        .iter()
+        .map(|parent| {
+            Ok(RowOp::Insert(RowValues {
+                assignments: vec![(index, Value::Text(parent.as_str().to_owned()))],
+                lookups: Vec::new(),
+            }))
+        })
+        .collect();
+    let mut feed = Feed::default();
+    let ending = f
+        .store
+        .apply_chunks(f.org(), &job, &plan, chunk_of(0, rows), &mut feed)?;
+    assert_eq!(ending, ChunkCommit::Committed);
+    let outcomes = feed.applied.pop().expect("one chunk applied").1;
+    outcomes
+        .iter()
+        .map(|o| succeeded(o).ok_or_else(|| StoreError::Invalid(format!("{o:?}"))))
+        .collect()
+}
+
+/// Runs a delete (or hard delete) job of `object` over `ids`, in one chunk; the outcomes.
+fn delete_records(
+    f: &Fixture,
+    object: &str,
+    operation: Operation,
+    ids: &[SfId],
+) -> Result<Vec<RowOutcome>> {
     let job = f.claimed(operation)?;
     let rows = ids
         .iter()
@@ -96,7 +132,7 @@ fn delete_job(f: &Fixture, operation: Operation, ids: &[SfId]) -> Result<Vec<Row
             })
         })
         .collect();
-    let plan = plan(f, "Account", operation, &["Id"]);
+    let plan = plan(f, object, operation, &["Id"]);
     let mut feed = Feed::default();
     let ending = f
         .store
@@ -326,6 +362,63 @@ pub fn the_recycle_bin_purges_what_was_deleted_before_the_cutoff(
         0,
         "nothing left"
     );
+    Ok(())
+}
+
+/// Salesforce refuses a delete whose cascade would take 100,000 or more records with it
+/// (`DELETE_OPERATION_TOO_LARGE`), counted over every level; one record fewer and the whole cascade
+/// goes, walked a slice at a time.
+pub fn a_cascade_reaching_100000_records_is_refused_as_too_large(
+    backend: &dyn Backend,
+) -> Result<()> {
+    let f = open(backend)?;
+    let big = insert(&f, "Account", &[("Name", "Big")])?;
+    let small = insert(&f, "Account", &[("Name", "Small")])?;
+    let limit = usize::try_from(bulkforce_core::org::cascade::CASCADE_LIMIT).expect("small");
+    let mut parents = vec![big; limit - 1];
+    parents.push(small);
+    let children = insert_children(&f, "Child__c", "Account__c", &parents)?;
+    let grand = insert(&f, "Grand__c", &[("Child__c", children[0].as_str())])?;
+    let outcomes = delete_job(&f, Operation::Delete, &[big, small])?;
+    let label = &f.store.schema().object("Child__c").expect("declared").label;
+    match &outcomes[0] {
+        RowOutcome::Failed { id, error } => {
+            assert_eq!(*id, Some(big));
+            assert_eq!(error.code, "DELETE_OPERATION_TOO_LARGE");
+            assert_eq!(
+                error.message,
+                format!(
+                    "Cascade deleting too many records:\noccurring when cascading to {label} records"
+                )
+            );
+            assert!(error.fields.is_empty());
+        }
+        other => panic!("a cascade of 100,000 records went through: {other:?}"),
+    }
+    assert_eq!(
+        outcomes[1],
+        RowOutcome::Deleted(small),
+        "counted per record"
+    );
+    assert!(!is_deleted(&f, "Account", big)?);
+    assert_eq!(
+        f.store.count_records(f.org(), "Child__c", false)?,
+        limit as u64 - 1
+    );
+    let hard = delete_records(&f, "Grand__c", Operation::HardDelete, &[grand])?;
+    assert_eq!(hard, vec![RowOutcome::Deleted(grand)]);
+    let outcomes = delete_job(&f, Operation::Delete, &[big])?;
+    assert_eq!(
+        outcomes,
+        vec![RowOutcome::Deleted(big)],
+        "99,999 records may go"
+    );
+    assert_eq!(f.store.count_records(f.org(), "Child__c", false)?, 0);
+    assert_eq!(
+        f.store.count_records(f.org(), "Child__c", true)?,
+        limit as u64
+    );
+    assert!(is_deleted(&f, "Child__c", children[limit - 2])?);
     Ok(())
 }
 

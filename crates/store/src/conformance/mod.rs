@@ -207,6 +207,7 @@ macro_rules! store_conformance_tests {
                 a_rest_unit_delete_cascades_and_is_refused_alike,
                 the_recycle_bin_purges_what_was_deleted_before_the_cutoff,
                 lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict,
+                a_cascade_reaching_100000_records_is_refused_as_too_large,
             }
         );
     };

@@ -1,10 +1,11 @@
-//! The statements of a delete's cascade on PostgreSQL ([`CascadeSql`]): each over the segment's parent
+//! The statements of a delete's cascade on PostgreSQL ([`CascadeSql`]): each over a slice of parent
 //! ids passed as one `text[]`, in the chunk's transaction.
 
 use super::writer::RowWriter;
 use crate::Result;
 use crate::cascade::{
-    AuditValue, CascadeSql, ChildRow, ChunkDeletes, audit_assignments, name_column,
+    AuditValue, CascadeSql, ChildRow, ChunkDeletes, PathSql, audit_assignments, live_condition,
+    name_column,
 };
 use crate::postgres::ddl::quote;
 use bulkforce_core::id::SfId;
@@ -50,16 +51,6 @@ impl<'c> RowWriter<'_, 'c> {
     }
 }
 
-/// The condition keeping a record of `object` live: `IsDeleted = 0`, or always true for an object
-/// without a recycle bin (Group, RecordType have no `IsDeleted`: every row is live).
-fn live_condition(object: &SObject) -> &'static str {
-    if object.field("IsDeleted").is_some() {
-        "\"IsDeleted\" = 0"
-    } else {
-        "1 = 1"
-    }
-}
-
 impl PgCascade<'_, '_> {
     fn table(&self, object: &SObject) -> String {
         format!("{}.{}", quote(self.org_schema), quote(&object.name))
@@ -80,6 +71,9 @@ impl PgCascade<'_, '_> {
     }
 }
 
+/// Whether the column is one of the parents (`$1`: a `text[]` of ids).
+const IN_PARENTS: &str = "= ANY($1::text[])";
+
 impl CascadeSql for PgCascade<'_, '_> {
     fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool> {
         let field = quote(&lookup.field);
@@ -90,15 +84,19 @@ impl CascadeSql for PgCascade<'_, '_> {
         Ok(self.tx.query_one(&sql, &[])?.get(0))
     }
 
-    fn live_children(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<Vec<ChildRow>> {
-        let name = name_column(&lookup.child).map_or_else(|| "NULL".to_owned(), quote);
-        let sql = format!(
-            "SELECT \"Id\", {field}, {name}::text FROM {table} \
-             WHERE {field} = ANY($1::text[]) AND {live} ORDER BY \"Id\"",
-            field = quote(&lookup.field),
-            table = self.table(&lookup.child),
-            live = live_condition(&lookup.child),
+    fn first_reached(
+        &mut self,
+        path: &[&ChildLookup],
+        parents: &[String],
+        per_parent: usize,
+    ) -> Result<Vec<ChildRow>> {
+        let last = &path.last().expect("a path is never empty").child;
+        let name = name_column(last).map_or_else(
+            || "NULL::text".to_owned(),
+            |n| format!("{{last}}.{}::text", quote(n)),
         );
+        let sql =
+            PathSql::new(path, &|o| self.table(o)).first_reached(&name, IN_PARENTS, per_parent);
         Ok(self
             .tx
             .query(&sql, &[&parents])?
@@ -111,17 +109,54 @@ impl CascadeSql for PgCascade<'_, '_> {
             .collect())
     }
 
+    fn count_reached(
+        &mut self,
+        path: &[&ChildLookup],
+        parents: &[String],
+    ) -> Result<Vec<(String, u64)>> {
+        let sql = PathSql::new(path, &|o| self.table(o)).count_reached(IN_PARENTS);
+        Ok(self
+            .tx
+            .query(&sql, &[&parents])?
+            .iter()
+            .map(|r| (r.get(0), u64::try_from(r.get::<_, i64>(1)).unwrap_or(0)))
+            .collect())
+    }
+
+    fn child_ids(
+        &mut self,
+        lookup: &ChildLookup,
+        parents: &[String],
+        after: Option<&str>,
+        limit: usize,
+        all: bool,
+    ) -> Result<Vec<String>> {
+        let live = if all {
+            "1 = 1".to_owned()
+        } else {
+            live_condition(&lookup.child, None)
+        };
+        let sql = format!(
+            "SELECT \"Id\" FROM {} WHERE {} {IN_PARENTS} AND {live} AND \"Id\" > $2::text \
+             ORDER BY \"Id\" LIMIT {limit}",
+            self.table(&lookup.child),
+            quote(&lookup.field),
+        );
+        let after = after.unwrap_or("").to_owned();
+        self.strings(&sql, &[&parents, &after])
+    }
+
     fn delete_children(
         &mut self,
         lookup: &ChildLookup,
         parents: &[String],
         hard: bool,
-    ) -> Result<Vec<String>> {
+    ) -> Result<()> {
         let (table, field) = (self.table(&lookup.child), quote(&lookup.field));
         if hard {
-            let sql =
-                format!("DELETE FROM {table} WHERE {field} = ANY($1::text[]) RETURNING \"Id\"");
-            return self.strings(&sql, &[&parents]);
+            let sql = format!("DELETE FROM {table} WHERE {field} {IN_PARENTS}");
+            self.tx.execute(&sql, &[&parents])?;
+            return Ok(());
         }
         let stamps: Vec<String> = audit_assignments(&lookup.child)
             .into_iter()
@@ -134,8 +169,7 @@ impl CascadeSql for PgCascade<'_, '_> {
             })
             .collect();
         let sql = format!(
-            "UPDATE {table} SET \"IsDeleted\" = 1{} WHERE {field} = ANY($1::text[]) \
-             AND \"IsDeleted\" = 0 RETURNING \"Id\"",
+            "UPDATE {table} SET \"IsDeleted\" = 1{} WHERE {field} {IN_PARENTS} AND \"IsDeleted\" = 0",
             stamps.concat()
         );
         // PostgreSQL wants exactly the parameters the statement names.
@@ -146,21 +180,22 @@ impl CascadeSql for PgCascade<'_, '_> {
         } else if sql.contains("$2") {
             params.push(&now);
         }
-        self.strings(&sql, &params)
+        self.tx.execute(&sql, &params)?;
+        Ok(())
     }
 
     fn clear_lookup(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<()> {
         let stamped = lookup.child.field("SystemModstamp").is_some();
         let field = quote(&lookup.field);
         let sql = format!(
-            "UPDATE {} SET {field} = NULL{} WHERE {field} = ANY($1::text[]) AND {}",
+            "UPDATE {} SET {field} = NULL{} WHERE {field} {IN_PARENTS} AND {}",
             self.table(&lookup.child),
             if stamped {
                 ", \"SystemModstamp\" = $2::text"
             } else {
                 ""
             },
-            live_condition(&lookup.child)
+            live_condition(&lookup.child, None)
         );
         let now = self.now.to_owned();
         if stamped {

@@ -1,4 +1,4 @@
-//! The statements of a delete's cascade on SQLite ([`CascadeSql`]): each over the chunk's parent ids
+//! The statements of a delete's cascade on SQLite ([`CascadeSql`]): each over a slice of parent ids
 //! passed as one JSON array (`json_each`), in the chunk's transaction.
 
 use super::bind::Sql;
@@ -6,7 +6,8 @@ use super::{ChunkWriter, quote};
 use crate::Result;
 use crate::RowOutcome;
 use crate::cascade::{
-    AuditValue, CascadeSql, ChildRow, ChunkDeletes, audit_assignments, delete_ids, name_column,
+    AuditValue, CascadeSql, ChildRow, ChunkDeletes, PathSql, audit_assignments, delete_ids,
+    live_condition, name_column,
 };
 use crate::sqlite::reset::id_list;
 use bulkforce_core::ingest::{RowFailure, RowOp};
@@ -63,16 +64,6 @@ impl SqliteCascade<'_> {
     }
 }
 
-/// The condition keeping a record of `object` live: `IsDeleted = 0`, or always true for an object
-/// without a recycle bin (Group, RecordType have no `IsDeleted`: every row is live).
-fn live_condition(object: &SObject) -> &'static str {
-    if object.field("IsDeleted").is_some() {
-        "\"IsDeleted\" = 0"
-    } else {
-        "1 = 1"
-    }
-}
-
 /// `?2` for the time, `?3` for the user.
 fn stamps(object: &SObject) -> Vec<String> {
     audit_assignments(object)
@@ -85,6 +76,18 @@ fn stamps(object: &SObject) -> Vec<String> {
             format!(", {} = {slot}", quote(name))
         })
         .collect()
+}
+
+/// Whether the column is one of the parents (`?1`: a JSON array of ids).
+const IN_PARENTS: &str = "IN (SELECT value FROM json_each(?1))";
+
+/// A display name read as text (an auto-number may be stored as an integer).
+fn text(value: Option<rusqlite::types::Value>) -> Option<String> {
+    match value? {
+        rusqlite::types::Value::Text(t) => Some(t),
+        rusqlite::types::Value::Integer(i) => Some(i.to_string()),
+        _ => None,
+    }
 }
 
 impl CascadeSql for SqliteCascade<'_> {
@@ -100,30 +103,65 @@ impl CascadeSql for SqliteCascade<'_> {
             .query_row([], |r| r.get(0))?)
     }
 
-    fn live_children(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<Vec<ChildRow>> {
-        let name = name_column(&lookup.child).map_or_else(|| "NULL".to_owned(), quote);
-        let sql = format!(
-            "SELECT \"Id\", {field}, {name} FROM {table} \
-             WHERE {field} IN (SELECT value FROM json_each(?1)) AND {live} ORDER BY \"Id\"",
-            field = quote(&lookup.field),
-            table = quote(&lookup.child.name),
-            live = live_condition(&lookup.child),
-        );
+    fn first_reached(
+        &mut self,
+        path: &[&ChildLookup],
+        parents: &[String],
+        per_parent: usize,
+    ) -> Result<Vec<ChildRow>> {
+        let last = &path.last().expect("a path is never empty").child;
+        let name = name_column(last)
+            .map_or_else(|| "NULL".to_owned(), |n| format!("{{last}}.{}", quote(n)));
+        let sql =
+            PathSql::new(path, &|o| quote(&o.name)).first_reached(&name, IN_PARENTS, per_parent);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([id_list(parents)], |r| {
             Ok(ChildRow {
                 id: r.get(0)?,
                 parent: r.get(1)?,
-                name: r
-                    .get::<_, Option<rusqlite::types::Value>>(2)?
-                    .and_then(|v| match v {
-                        rusqlite::types::Value::Text(t) => Some(t),
-                        rusqlite::types::Value::Integer(i) => Some(i.to_string()),
-                        _ => None,
-                    }),
+                name: text(r.get(2)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn count_reached(
+        &mut self,
+        path: &[&ChildLookup],
+        parents: &[String],
+    ) -> Result<Vec<(String, u64)>> {
+        let sql = PathSql::new(path, &|o| quote(&o.name)).count_reached(IN_PARENTS);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([id_list(parents)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        rows.map(|row| {
+            let (parent, count) = row?;
+            Ok((parent, u64::try_from(count).unwrap_or(0)))
+        })
+        .collect()
+    }
+
+    fn child_ids(
+        &mut self,
+        lookup: &ChildLookup,
+        parents: &[String],
+        after: Option<&str>,
+        limit: usize,
+        all: bool,
+    ) -> Result<Vec<String>> {
+        let live = if all {
+            "1 = 1".to_owned()
+        } else {
+            live_condition(&lookup.child, None)
+        };
+        let sql = format!(
+            "SELECT \"Id\" FROM {} WHERE {} {IN_PARENTS} AND {live} AND \"Id\" > ?2 \
+             ORDER BY \"Id\" LIMIT {limit}",
+            quote(&lookup.child.name),
+            quote(&lookup.field),
+        );
+        self.strings(&sql, &[&id_list(parents), &after.unwrap_or("")])
     }
 
     fn delete_children(
@@ -131,19 +169,17 @@ impl CascadeSql for SqliteCascade<'_> {
         lookup: &ChildLookup,
         parents: &[String],
         hard: bool,
-    ) -> Result<Vec<String>> {
+    ) -> Result<()> {
         let (table, field) = (quote(&lookup.child.name), quote(&lookup.field));
         let parents = id_list(parents);
         if hard {
-            let sql = format!(
-                "DELETE FROM {table} WHERE {field} IN (SELECT value FROM json_each(?1)) RETURNING \"Id\""
-            );
-            return self.strings(&sql, &[&parents]);
+            let sql = format!("DELETE FROM {table} WHERE {field} {IN_PARENTS}");
+            self.conn.prepare_cached(&sql)?.execute([parents])?;
+            return Ok(());
         }
         let stamps = stamps(&lookup.child);
         let sql = format!(
-            "UPDATE {table} SET \"IsDeleted\" = 1{} WHERE {field} IN (SELECT value FROM json_each(?1)) \
-             AND \"IsDeleted\" = 0 RETURNING \"Id\"",
+            "UPDATE {table} SET \"IsDeleted\" = 1{} WHERE {field} {IN_PARENTS} AND \"IsDeleted\" = 0",
             stamps.concat()
         );
         // SQLite counts parameters up to the highest one used: bind exactly those.
@@ -154,22 +190,22 @@ impl CascadeSql for SqliteCascade<'_> {
         } else if sql.contains("?2") {
             params.push(&now);
         }
-        self.strings(&sql, &params)
+        self.conn.prepare_cached(&sql)?.execute(params.as_slice())?;
+        Ok(())
     }
 
     fn clear_lookup(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<()> {
         let stamped = lookup.child.field("SystemModstamp").is_some();
         let field = quote(&lookup.field);
         let sql = format!(
-            "UPDATE {} SET {field} = NULL{} WHERE {field} IN (SELECT value FROM json_each(?1)) \
-             AND {}",
+            "UPDATE {} SET {field} = NULL{} WHERE {field} {IN_PARENTS} AND {}",
             quote(&lookup.child.name),
             if stamped {
                 ", \"SystemModstamp\" = ?2"
             } else {
                 ""
             },
-            live_condition(&lookup.child)
+            live_condition(&lookup.child, None)
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let parents = id_list(parents);

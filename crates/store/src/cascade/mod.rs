@@ -1,24 +1,42 @@
 //! Executing a [`DeletePlan`] (core decides, this runs it), shared by both backends so they cannot drift
-//! apart: each backend only supplies the few set-based statements of [`CascadeSql`], every one over all
-//! the parent ids of a chunk at once (never a statement per child row).
+//! apart: each backend only supplies the few set-based statements of [`CascadeSql`], every one over a
+//! bounded slice of parent ids (never a statement per child row, never an unbounded list of ids).
 //!
 //! Two steps around a chunk's deletes, in its transaction:
 //! - [`refusals`] before: the parents a restricting lookup keeps (directly, or through a record a
-//!   cascade would delete), with Salesforce's `DELETE_FAILED` row error;
+//!   cascade would delete), with Salesforce's `DELETE_FAILED` row error, and the parents whose cascade
+//!   would reach [`CASCADE_LIMIT`](bulkforce_core::org::cascade::CASCADE_LIMIT) records
+//!   (`DELETE_OPERATION_TOO_LARGE`);
 //! - [`cascade`] after, over the parents actually deleted: children deleted (recursively), optional
 //!   lookups cleared.
+//!
+//! Memory stays bounded whatever the data: parents are taken [`SLICE`] at a time, a cascade's children
+//! are walked a page of [`SLICE`] ids at a time (their own children deleted before them), and a refusal
+//! reads at most the names its message shows.
 //!
 //! A lookup that no record sets is skipped after one probe of its index (`lookup_index`: the records
 //! where it is set), so a delete of records that nothing points at pays a few index probes per chunk.
 
+mod path_sql;
+mod refusals;
+
+pub(crate) use path_sql::{PathSql, live_condition};
+pub(crate) use refusals::refusals;
+
 use crate::Result;
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::SfId;
-use bulkforce_core::org::cascade::{ChildLookup, DeletePlan, restricted_delete_error};
+use bulkforce_core::org::cascade::{ChildLookup, DeletePlan};
 use bulkforce_core::schema::SObject;
 use std::collections::HashMap;
 
-/// A live child found through a lookup: its id, the parent it points at, and its display name.
+/// How many parent ids one cascade statement takes, and how many child ids one page of a cascade
+/// holds: large enough that a delete of many records runs few statements, small enough that the
+/// lists stay small.
+pub(crate) const SLICE: usize = 1_000;
+
+/// A record reached from a deleted one: its id, the deleted record it was reached from, and its
+/// display name.
 #[derive(Debug, Clone)]
 pub(crate) struct ChildRow {
     pub(crate) id: String,
@@ -27,22 +45,50 @@ pub(crate) struct ChildRow {
 }
 
 /// The statements a backend runs for a delete plan, inside the transaction of the delete. Each takes
-/// the parents as one list and is one statement.
+/// at most [`SLICE`] parents as one list and is one statement.
+///
+/// A path (`&[&ChildLookup]`) goes down from the parents: its first lookup points at them, each next
+/// one at the records of the previous; the statements over a path are built by [`PathSql`].
 pub(crate) trait CascadeSql {
     /// Whether any record of `lookup.child`, live or deleted, sets the lookup (one probe of its index).
     fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool>;
 
-    /// The live records of `lookup.child` whose lookup points at one of `parents`.
-    fn live_children(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<Vec<ChildRow>>;
+    /// The live records at the end of `path` (every record along it live), at most `per_parent` per
+    /// parent (the first by Id), each with the parent it was reached from and its display name.
+    fn first_reached(
+        &mut self,
+        path: &[&ChildLookup],
+        parents: &[String],
+        per_parent: usize,
+    ) -> Result<Vec<ChildRow>>;
+
+    /// How many records, live or in the recycle bin, are at the end of `path`, per parent that has
+    /// any.
+    fn count_reached(
+        &mut self,
+        path: &[&ChildLookup],
+        parents: &[String],
+    ) -> Result<Vec<(String, u64)>>;
+
+    /// The ids of the children of `parents` through `lookup` (the live ones, or `all`), ordered, at
+    /// most `limit` of them, those after `after`.
+    fn child_ids(
+        &mut self,
+        lookup: &ChildLookup,
+        parents: &[String],
+        after: Option<&str>,
+        limit: usize,
+        all: bool,
+    ) -> Result<Vec<String>>;
 
     /// Deletes the children of `parents` through `lookup` (soft: the live ones go to the recycle bin,
-    /// stamped as a delete; hard: all of them are removed); returns the ids deleted.
+    /// stamped as a delete; hard: all of them are removed).
     fn delete_children(
         &mut self,
         lookup: &ChildLookup,
         parents: &[String],
         hard: bool,
-    ) -> Result<Vec<String>>;
+    ) -> Result<()>;
 
     /// Sets the lookup of the live children of `parents` to null (their `SystemModstamp` moves).
     fn clear_lookup(&mut self, lookup: &ChildLookup, parents: &[String]) -> Result<()>;
@@ -52,13 +98,20 @@ pub(crate) trait CascadeSql {
 }
 
 /// Remembers which lookups no record sets during one delete, so each is probed once.
-struct Probe<'a> {
-    sql: &'a mut dyn CascadeSql,
+pub(crate) struct Probe<'a> {
+    pub(crate) sql: &'a mut dyn CascadeSql,
     used: HashMap<(String, String), bool>,
 }
 
-impl Probe<'_> {
-    fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool> {
+impl<'a> Probe<'a> {
+    pub(crate) fn new(sql: &'a mut dyn CascadeSql) -> Probe<'a> {
+        Probe {
+            sql,
+            used: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn is_used(&mut self, lookup: &ChildLookup) -> Result<bool> {
         let key = (lookup.child.name.clone(), lookup.field.clone());
         if let Some(known) = self.used.get(&key) {
             return Ok(*known);
@@ -67,84 +120,16 @@ impl Probe<'_> {
         self.used.insert(key, used);
         Ok(used)
     }
-}
 
-/// The records of `ids` (of `object`, about to be deleted) that restricting children keep, each with
-/// its row error. Empty, with no statement run, when nothing in the plan restricts.
-pub(crate) fn refusals(
-    sql: &mut dyn CascadeSql,
-    object: &SObject,
-    plan: &DeletePlan,
-    ids: &[SfId],
-) -> Result<HashMap<SfId, RowError>> {
-    if ids.is_empty() || !plan.may_be_refused() {
-        return Ok(HashMap::new());
-    }
-    let mut probe = Probe {
-        sql,
-        used: HashMap::new(),
-    };
-    // Each record of a level, with the record of `ids` whose delete would reach it.
-    let frontier: HashMap<String, String> = ids
-        .iter()
-        .map(|id| (id.as_str().to_owned(), id.as_str().to_owned()))
-        .collect();
-    let mut blocked: HashMap<String, (ChildLookup, Vec<String>)> = HashMap::new();
-    find_blockers(&mut probe, plan, &frontier, &mut blocked)?;
-    if blocked.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let tops: Vec<String> = blocked.keys().cloned().collect();
-    let names = probe.sql.names(object, &tops)?;
-    let mut refused = HashMap::new();
-    for (top, (lookup, children)) in blocked {
-        let id = SfId::parse(&top).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-        let name = names.get(&top).cloned().unwrap_or_else(|| top.clone());
-        refused.insert(id, restricted_delete_error(&name, &lookup.child, &children));
-    }
-    Ok(refused)
-}
-
-/// Walks `plan` from the records of `frontier` (record -> the top record it was reached from), noting
-/// for each top record the first restricting relationship found and its children's names.
-fn find_blockers(
-    probe: &mut Probe<'_>,
-    plan: &DeletePlan,
-    frontier: &HashMap<String, String>,
-    blocked: &mut HashMap<String, (ChildLookup, Vec<String>)>,
-) -> Result<()> {
-    let parents: Vec<String> = frontier.keys().cloned().collect();
-    for lookup in &plan.restricts {
-        if !probe.is_used(lookup)? {
-            continue;
-        }
-        for child in probe.sql.live_children(lookup, &parents)? {
-            let Some(top) = frontier.get(&child.parent) else {
-                continue;
-            };
-            let entry = blocked
-                .entry(top.clone())
-                .or_insert_with(|| (lookup.clone(), Vec::new()));
-            if entry.0 == *lookup {
-                entry.1.push(child.name.unwrap_or(child.id));
+    /// Whether every lookup of `path` is set by some record (else the path reaches nothing).
+    pub(crate) fn path_used(&mut self, path: &[&ChildLookup]) -> Result<bool> {
+        for lookup in path {
+            if !self.is_used(lookup)? {
+                return Ok(false);
             }
         }
+        Ok(true)
     }
-    for step in plan.cascades.iter().filter(|c| c.then.may_be_refused()) {
-        if !probe.is_used(&step.lookup)? {
-            continue;
-        }
-        let next: HashMap<String, String> = probe
-            .sql
-            .live_children(&step.lookup, &parents)?
-            .into_iter()
-            .filter_map(|child| Some((child.id, frontier.get(&child.parent)?.clone())))
-            .collect();
-        if !next.is_empty() {
-            find_blockers(probe, &step.then, &next, blocked)?;
-        }
-    }
-    Ok(())
 }
 
 /// Applies `plan` to the children of `deleted` (records of the plan's object just deleted, soft or
@@ -158,31 +143,48 @@ pub(crate) fn cascade(
     if deleted.is_empty() || plan.is_empty() {
         return Ok(());
     }
-    let mut probe = Probe {
-        sql,
-        used: HashMap::new(),
-    };
-    cascade_level(&mut probe, plan, deleted, hard)
+    cascade_level(&mut Probe::new(sql), plan, deleted, hard)
 }
 
+/// One level of a cascade, [`SLICE`] parents at a time. A cascading child's own children go first, a
+/// page of its ids at a time (the live ones; all of them for a hard delete), then the child itself in
+/// one statement: no list of ids grows with the data.
 fn cascade_level(
     probe: &mut Probe<'_>,
     plan: &DeletePlan,
     deleted: &[String],
     hard: bool,
 ) -> Result<()> {
-    for lookup in &plan.clears {
-        if probe.is_used(lookup)? {
-            probe.sql.clear_lookup(lookup, deleted)?;
+    for parents in deleted.chunks(SLICE) {
+        for lookup in &plan.clears {
+            if probe.is_used(lookup)? {
+                probe.sql.clear_lookup(lookup, parents)?;
+            }
         }
-    }
-    for step in &plan.cascades {
-        if !probe.is_used(&step.lookup)? {
-            continue;
-        }
-        let children = probe.sql.delete_children(&step.lookup, deleted, hard)?;
-        if !children.is_empty() && !step.then.is_empty() {
-            cascade_level(probe, &step.then, &children, hard)?;
+        for step in &plan.cascades {
+            if !probe.is_used(&step.lookup)? {
+                continue;
+            }
+            if !step.then.is_empty() {
+                let mut after: Option<String> = None;
+                loop {
+                    let page = probe.sql.child_ids(
+                        &step.lookup,
+                        parents,
+                        after.as_deref(),
+                        SLICE,
+                        hard,
+                    )?;
+                    if !page.is_empty() {
+                        cascade_level(probe, &step.then, &page, hard)?;
+                    }
+                    if page.len() < SLICE {
+                        break;
+                    }
+                    after = page.last().cloned();
+                }
+            }
+            probe.sql.delete_children(&step.lookup, parents, hard)?;
         }
     }
     Ok(())
