@@ -572,7 +572,17 @@ pub trait Store: Send + Sync {
     /// Empties the recycle bin of what was deleted before `deleted_before` (a soft-deleted record's
     /// `SystemModstamp` is its deletion time): those records are removed for good. Returns how many.
     /// Cheap when nothing is due (an index of the deleted records per table), so it may run often.
+    /// Never opens an org's storage for it: on SQLite an org whose database is not open answers 0 (its
+    /// database is purged when it opens), on PostgreSQL an org without a watermark of soft deletes
+    /// not yet purged answers 0 after one lookup.
     fn purge_recycle_bin(&self, org: SfId, deleted_before: DateTime<Utc>) -> Result<u64>;
+
+    /// [`Store::purge_recycle_bin`] of every org that may hold something due, as the server's
+    /// background purge runs it every minute: it stays cheap with many orgs, touching only orgs with
+    /// soft deletes possibly due (PostgreSQL: one query over a per-org watermark of the earliest
+    /// delete not yet purged) and never opening an org's database for it (SQLite: the org databases
+    /// already open; an org is purged when its database opens). Returns how many records were removed.
+    fn purge_recycle_bins(&self, deleted_before: DateTime<Utc>) -> Result<u64>;
 
     /// Resets one org, as a test suite does between tests: its records (except the User records of its
     /// users and its Organization record), its jobs with their results (`blobs` under the org's folder)

@@ -78,3 +78,26 @@ fn no_secret_is_stored_in_clear() -> Result<()> {
     assert!(files >= 2, "the control and org databases were read");
     Ok(())
 }
+
+/// The background purge never opens an org's database: an org unused since the store opened costs
+/// nothing (its database is purged when it opens). Its file is removed here, so a purge that opened
+/// it would create it again.
+#[test]
+fn a_purge_opens_no_org_database() -> Result<()> {
+    let backend = SqliteBackend::new();
+    let store = backend.open(bulkforce_store::conformance::schema())?;
+    let quiet = store.create_org("Quiet", "quiet@purge.test", None)?;
+    drop(store);
+    let file = backend
+        .dir
+        .path()
+        .join("orgs")
+        .join(format!("{}.db", quiet.org_id));
+    std::fs::remove_file(&file)?;
+    let store = backend.open(bulkforce_store::conformance::schema())?;
+    let cutoff = chrono::Utc::now() + chrono::Duration::days(30);
+    assert_eq!(store.purge_recycle_bin(quiet.org_id, cutoff)?, 0);
+    assert_eq!(store.purge_recycle_bins(cutoff)?, 0);
+    assert!(!file.exists(), "the purge opened the org's database");
+    Ok(())
+}

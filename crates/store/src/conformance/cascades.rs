@@ -472,3 +472,43 @@ pub fn lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict(
     }
     Ok(())
 }
+
+/// The purge of every org removes only what is due, and what an org held when the store restarted
+/// is purged once the org is used again (PostgreSQL: at once, by its watermark; SQLite: the org's
+/// database is purged when it opens, then visited like every open one).
+pub fn the_purge_of_every_org_empties_only_what_is_due(backend: &dyn Backend) -> Result<()> {
+    let f = open(backend)?;
+    f.store.create_org("Quiet", "quiet@purge.test", None)?;
+    let (account, child, grand, note) = family(&f, "Old")?;
+    let (live, _, _, _) = family(&f, "Live")?;
+    delete_job(&f, Operation::Delete, &[account])?;
+    let deleted_at = field(&f, "Account", account, "SystemModstamp")?
+        .and_then(|t| bulkforce_core::value::parse_datetime(&t))
+        .ok_or_else(|| StoreError::Invalid("no deletion time".into()))?;
+    let (before, after) = (
+        deleted_at - chrono::Duration::seconds(1),
+        deleted_at + chrono::Duration::seconds(1),
+    );
+    assert_eq!(f.store.purge_recycle_bins(before)?, 0, "not due yet");
+    assert!(exists(&f, "Account", account)?);
+    let Fixture { store, admin } = f;
+    drop(store);
+    let f = Fixture {
+        store: backend.open(cascade_schema())?,
+        admin,
+    };
+    let mut purged = f.store.purge_recycle_bins(after)?;
+    assert!(exists(&f, "Note__c", note)?);
+    purged += f.store.purge_recycle_bins(after)?;
+    assert_eq!(purged, 3, "the account, its child and grandchild");
+    for (object, id) in [
+        ("Account", account),
+        ("Child__c", child),
+        ("Grand__c", grand),
+    ] {
+        assert!(!exists(&f, object, id)?, "{object} purged");
+    }
+    assert!(exists(&f, "Account", live)?);
+    assert_eq!(f.store.purge_recycle_bins(after)?, 0, "nothing left");
+    Ok(())
+}

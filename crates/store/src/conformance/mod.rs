@@ -208,6 +208,7 @@ macro_rules! store_conformance_tests {
                 the_recycle_bin_purges_what_was_deleted_before_the_cutoff,
                 lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict,
                 a_cascade_reaching_100000_records_is_refused_as_too_large,
+                the_purge_of_every_org_empties_only_what_is_due,
             }
         );
     };

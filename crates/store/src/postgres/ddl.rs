@@ -130,6 +130,13 @@ const VERSIONS: &[&str] = &[
      CREATE TABLE bulkforce.deleted_snapshots (id BIGINT PRIMARY KEY);",
     // 2: instance heartbeats (see `instances`): an upload reserved by a dead instance is free again.
     "CREATE TABLE bulkforce.instances (id TEXT PRIMARY KEY, heartbeat TIMESTAMPTZ NOT NULL);",
+    // 3: per org, the earliest deletion (`SystemModstamp` text) that may still be in its recycle bin
+    // (see `records::recycle_bin`): the background purge visits only orgs with one due. Orgs that
+    // existed before get one that is due at once, so the first purge finds what they hold.
+    "CREATE TABLE bulkforce.recycle_bins (
+         org_id TEXT PRIMARY KEY REFERENCES bulkforce.orgs(id),
+         deleted_since TEXT COLLATE \"C\" NOT NULL);
+     INSERT INTO bulkforce.recycle_bins (org_id, deleted_since) SELECT id, '' FROM bulkforce.orgs;",
 ];
 
 /// Brings the shared schema up to date, each step with its version in one transaction under the

@@ -426,6 +426,10 @@ impl Store for PgStore {
         self.pg_purge_recycle_bin(org, deleted_before)
     }
 
+    fn purge_recycle_bins(&self, deleted_before: DateTime<Utc>) -> Result<u64> {
+        self.pg_purge_recycle_bins(deleted_before)
+    }
+
     fn reset_org(&self, org: SfId, blobs: &dyn BlobStore) -> Result<bool> {
         self.pg_reset_org(org, blobs)
     }

@@ -179,6 +179,10 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
         });
+        // The background purge only visits open databases: what became due while this one was closed
+        // goes now, before anyone reads it.
+        let cutoff = bulkforce_core::org::recycle_bin::purge_cutoff(self.clock.now());
+        recycle_bin::purge(&db, &self.schema, cutoff)?;
         orgs.insert(org, db.clone());
         Ok(db)
     }
@@ -513,8 +517,20 @@ impl Store for SqliteStore {
     }
 
     fn purge_recycle_bin(&self, org: SfId, deleted_before: DateTime<Utc>) -> Result<u64> {
-        let db = self.org(org)?;
-        recycle_bin::purge(&db, &self.schema, deleted_before)
+        let open = self.orgs.read().get(&org).cloned();
+        match open {
+            Some(db) => recycle_bin::purge(&db, &self.schema, deleted_before),
+            None => Ok(0),
+        }
+    }
+
+    fn purge_recycle_bins(&self, deleted_before: DateTime<Utc>) -> Result<u64> {
+        let open: Vec<Arc<OrgDb>> = self.orgs.read().values().cloned().collect();
+        let mut purged = 0;
+        for db in open {
+            purged += recycle_bin::purge(&db, &self.schema, deleted_before)?;
+        }
+        Ok(purged)
     }
 
     fn write_unit(

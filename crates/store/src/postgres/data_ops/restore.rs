@@ -68,6 +68,7 @@ fn restore_org(
     lock_org_writes(tx, org)?;
     let deleted = restore_jobs(tx, stored.id, org)?;
     restore_records(tx, stored.id, org)?;
+    crate::postgres::records::recycle_bin::note_unknown(tx, org)?;
     restore_blobs(tx, stored.id, org, &deleted, blobs)
 }
 

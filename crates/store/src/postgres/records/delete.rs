@@ -42,6 +42,10 @@ impl RowWriter<'_, '_> {
             .copied()
             .filter(|id| !deleted.iter().any(|d| d.as_str() == *id))
             .collect();
+        if !deleted.is_empty() {
+            let (org, now) = (self.stamp.org, self.now.clone());
+            super::recycle_bin::note_deleted(&mut *self.tx, org, &now)?;
+        }
         let states = if missed.is_empty() {
             Default::default()
         } else {

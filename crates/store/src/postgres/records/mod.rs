@@ -17,7 +17,7 @@ mod delete;
 mod failure;
 mod insert;
 mod lookup;
-mod recycle_bin;
+pub(in crate::postgres) mod recycle_bin;
 mod segment;
 mod stage;
 mod unit;
