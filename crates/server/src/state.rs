@@ -57,9 +57,20 @@ pub struct Cursor {
     pub soql: String,
     pub all_rows: bool,
     pub now: chrono::DateTime<chrono::Utc>,
+    /// Set when the cursor pages one parent's child set of a subquery instead of the statement's rows.
+    pub child: Option<ChildCursor>,
 }
 
-/// REST query cursors, bounded: the oldest are forgotten first, as Salesforce expires idle cursors.
+/// The child set a cursor pages: the subquery reached from the statement by `path` (an index into each
+/// level's subqueries), for the parent record `parent`.
+#[derive(Debug, Clone)]
+pub struct ChildCursor {
+    pub path: Vec<usize>,
+    pub parent: String,
+}
+
+/// REST query cursors, bounded: the least recently used are forgotten first, as Salesforce expires idle
+/// cursors.
 #[derive(Default)]
 pub struct Cursors {
     inner: Mutex<CursorTable>,
@@ -102,12 +113,20 @@ impl Cursors {
             .retain(|_, (_, cursor)| org.is_some_and(|org| cursor.org != org));
     }
 
+    /// The cursor `id`, now the most recently used (so a long query's cursor outlives the child-set
+    /// cursors its pages open).
     pub fn get(&self, id: &str) -> Option<Cursor> {
-        self.inner
-            .lock()
+        let mut inner = self.inner.lock();
+        let sequence = inner
             .by_sequence
-            .values()
-            .find(|(i, _)| i == id)
-            .map(|(_, c)| c.clone())
+            .iter()
+            .find(|(_, (i, _))| i == id)
+            .map(|(sequence, _)| *sequence)?;
+        let entry = inner.by_sequence.remove(&sequence)?;
+        let cursor = entry.1.clone();
+        inner.sequence += 1;
+        let latest = inner.sequence;
+        inner.by_sequence.insert(latest, entry);
+        Some(cursor)
     }
 }

@@ -373,3 +373,166 @@ async fn custom_children_nest_by_their_relationship_names() {
         }]}),
     );
 }
+
+/// Follows `nextRecordsUrl` from `first` (a query result) to the end; every record of every page, in order.
+async fn all_pages(server: &Server, first: &Value) -> Vec<Value> {
+    let mut records = first["records"].as_array().unwrap().clone();
+    let mut page = first.clone();
+    while page["done"] == false {
+        let next = page["nextRecordsUrl"].as_str().unwrap().to_owned();
+        let reply = server
+            .send(server.request(Method::GET, &server.url(&next)))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        page = reply.json();
+        records.extend(page["records"].as_array().unwrap().iter().cloned());
+    }
+    records
+}
+
+fn last_names(records: &[Value]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| r["LastName"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_large_child_set_comes_in_batches_through_its_own_next_records_url() {
+    let server = start().await;
+    let accounts = server.insert("Account", "Name\nAcme\n").await;
+    let mut csv = String::from("LastName,AccountId\n");
+    for i in 0..1_000 {
+        csv.push_str(&format!("c{i:04},{}\n", accounts[0]));
+    }
+    server.insert("Contact", &csv).await;
+    let body = query(
+        &server,
+        "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName DESC) FROM Account",
+    )
+    .await;
+    assert_eq!(body["done"], true);
+    let contacts = &body["records"][0]["Contacts"];
+    assert_eq!(contacts["totalSize"], 1_000);
+    assert_eq!(contacts["done"], false);
+    assert_eq!(contacts["records"].as_array().unwrap().len(), 200);
+    let next = contacts["nextRecordsUrl"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("/services/data/{V}/query/01g")) && next.ends_with("-200"),
+        "{next}"
+    );
+    let expected: Vec<String> = (0..1_000).rev().map(|i| format!("c{i:04}")).collect();
+    let every = all_pages(&server, contacts).await;
+    assert_eq!(last_names(&every), expected);
+    assert_eq!(every[999]["attributes"]["type"], "Contact");
+    // The subquery's own LIMIT and OFFSET still count within the parent across its batches.
+    let limited = query(
+        &server,
+        "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName DESC LIMIT 300 OFFSET 10) FROM Account LIMIT 1",
+    )
+    .await;
+    let contacts = &limited["records"][0]["Contacts"];
+    assert_eq!(contacts["totalSize"], 300);
+    assert_eq!(contacts["done"], false);
+    assert_eq!(
+        last_names(&all_pages(&server, contacts).await),
+        expected[10..310]
+    );
+}
+
+#[tokio::test]
+async fn a_page_with_subqueries_holds_200_parents_each_read_within_its_limit() {
+    let server = start().await;
+    let names: String = (0..250).map(|i| format!("A{i:03}\n")).collect();
+    let accounts = server.insert("Account", &format!("Name\n{names}")).await;
+    let mut csv = String::from("LastName,AccountId\n");
+    for (i, account) in accounts.iter().enumerate() {
+        for last in ["x", "z", "y"] {
+            csv.push_str(&format!("{last}{i:03},{account}\n"));
+        }
+    }
+    server.insert("Contact", &csv).await;
+    let body = query(
+        &server,
+        "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName DESC LIMIT 1) FROM Account ORDER BY Name",
+    )
+    .await;
+    assert_eq!(body["totalSize"], 250);
+    assert_eq!(body["done"], false);
+    assert_eq!(body["records"].as_array().unwrap().len(), 200);
+    let every = all_pages(&server, &body).await;
+    assert_eq!(every.len(), 250);
+    for (i, account) in every.iter().enumerate() {
+        assert_eq!(account["Name"], format!("A{i:03}"));
+        let contacts = &account["Contacts"];
+        assert_eq!(contacts["totalSize"], 1, "{account}");
+        assert_eq!(contacts["done"], true, "{account}");
+        assert_eq!(
+            last_names(contacts["records"].as_array().unwrap()),
+            [format!("z{i:03}")]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_writes_at_most_a_batch_of_child_records_inline() {
+    let server = start().await;
+    let names: String = (0..20).map(|i| format!("A{i:02}\n")).collect();
+    let accounts = server.insert("Account", &format!("Name\n{names}")).await;
+    let mut csv = String::from("LastName,AccountId\n");
+    for account in &accounts {
+        for i in 0..150 {
+            csv.push_str(&format!("c{i:03},{account}\n"));
+        }
+    }
+    server.insert("Contact", &csv).await;
+    let body = query(
+        &server,
+        "SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName) FROM Account ORDER BY Name",
+    )
+    .await;
+    let records = body["records"].as_array().unwrap();
+    assert_eq!(records.len(), 20);
+    let inline: usize = records
+        .iter()
+        .map(|r| r["Contacts"]["records"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(inline, 2_000);
+    let expected: Vec<String> = (0..150).map(|i| format!("c{i:03}")).collect();
+    for account in records {
+        let contacts = &account["Contacts"];
+        assert_eq!(contacts["totalSize"], 150);
+        assert_eq!(last_names(&all_pages(&server, contacts).await), expected);
+    }
+    // The first parents' child sets were written whole, the later ones are continued.
+    assert_eq!(records[0]["Contacts"]["done"], true);
+    assert_eq!(records[19]["Contacts"]["done"], false);
+}
+
+#[tokio::test]
+async fn a_nested_child_set_continues_through_its_own_cursor() {
+    let server = start().await;
+    let (_, contacts) = accounts_with_contacts(&server).await;
+    let mut csv = String::from("Subject,ContactId\n");
+    for i in 0..250 {
+        csv.push_str(&format!("s{i:03},{}\n", contacts[1]));
+    }
+    server.insert("Case", &csv).await;
+    let body = query(
+        &server,
+        "SELECT Name, (SELECT LastName, (SELECT Subject FROM Cases ORDER BY Subject) FROM Contacts ORDER BY LastName) FROM Account WHERE Name = 'Acme'",
+    )
+    .await;
+    let able = &body["records"][0]["Contacts"]["records"][0];
+    assert_eq!(able["LastName"], "Able");
+    let cases = &able["Cases"];
+    assert_eq!(cases["totalSize"], 250);
+    assert_eq!(cases["done"], false);
+    let subjects: Vec<String> = all_pages(&server, cases)
+        .await
+        .iter()
+        .map(|c| c["Subject"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..250).map(|i| format!("s{i:03}")).collect();
+    assert_eq!(subjects, expected);
+}

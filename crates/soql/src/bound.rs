@@ -236,6 +236,10 @@ pub struct Query {
     pub offset: Option<u64>,
     /// Parent-to-child subqueries (REST only): each runs apart from this statement, whose SQL ignores them.
     pub children: Vec<ChildQuery>,
+    /// Set on a child statement read for a page of parents: its LIMIT and OFFSET count within each value
+    /// of this lookup (each parent), not over the whole result, so the store never reads more than a
+    /// parent's share. The binder never sets it; see [`ChildQuery`].
+    pub per_parent: Option<Field>,
 }
 
 /// A parent-to-child subquery `(SELECT LastName FROM Contacts)`: a statement over the child object whose

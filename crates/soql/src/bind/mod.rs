@@ -176,6 +176,7 @@ impl Binder<'_> {
             limit,
             offset,
             children,
+            per_parent: None,
         })
     }
 }

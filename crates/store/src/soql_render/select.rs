@@ -1,9 +1,10 @@
 //! One SELECT: its columns, parent paths as LEFT JOINs, WHERE, GROUP BY, HAVING, ORDER BY and limits.
 
+use super::per_parent::PerParent;
+use super::polymorphic::reads_the_name_object;
 use super::{Dialect, Param, Rendered};
 use crate::{QueryOptions, Result};
 use bulkforce_core::schema::{FieldType, Storage};
-use super::polymorphic::reads_the_name_object;
 use bulkforce_soql::bound::{
     AggregateFunction, FieldPath, Hop, Literal, Operand, OrderKey, Query, SelectItem,
 };
@@ -79,6 +80,13 @@ impl<'a> Renderer<'a> {
             None => None,
         };
         let order: Vec<String> = query.order_by.iter().map(|k| self.order_key(k)).collect();
+        let per_parent = query.per_parent.as_ref().map(|lookup| {
+            let id = self.dialect.exact(&format!("{root}.\"Id\""));
+            PerParent::new(&root, &lookup.name, &order, format!("{id} ASC"))
+        });
+        if let Some(per_parent) = &per_parent {
+            columns.extend(per_parent.columns());
+        }
         let mut sql = format!(
             "SELECT {} FROM {} AS {root}{}",
             if columns.is_empty() {
@@ -101,7 +109,10 @@ impl<'a> Renderer<'a> {
             sql.push_str(" HAVING ");
             sql.push_str(&having);
         }
-        if !order.is_empty() {
+        if per_parent.is_some() {
+            // Order and limits apply per parent, in the window around this statement.
+            sql = PerParent::wrap(&sql, query.select.len(), query.limit, query.offset);
+        } else if !order.is_empty() {
             sql.push_str(" ORDER BY ");
             sql.push_str(&order.join(", "));
         } else if !query.is_aggregate() {
@@ -109,7 +120,9 @@ impl<'a> Renderer<'a> {
             let id = self.dialect.exact(&format!("{root}.\"Id\""));
             sql.push_str(&format!(" ORDER BY {id}"));
         }
-        sql.push_str(&self.dialect.limit_offset(query.limit, query.offset));
+        if per_parent.is_none() {
+            sql.push_str(&self.dialect.limit_offset(query.limit, query.offset));
+        }
         self.joins = saved_joins;
         self.join_sql = saved_join_sql;
         Ok(sql)

@@ -133,6 +133,7 @@ fn counting(object: &std::sync::Arc<SObject>, filter: Option<Condition>) -> Quer
         limit: None,
         offset: None,
         children: Vec::new(),
+        per_parent: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! `GET /query?q=…` and `/queryAll?q=…`: one function per query shape (`SELECT COUNT()`, aggregates,
 //! plain rows), and the cursors (`nextRecordsUrl`) that continue plain queries page by page.
 
-use super::children::NestedResults;
+use super::children::{NestedResults, Reading, child_statement};
 use super::columns::column_metadata;
 use super::json::{aggregate_record, record_json, with_reference_columns};
 use super::rows::{QueryRows, StoreRows};
@@ -20,6 +20,10 @@ use serde_json::{Map, Value as Json, json};
 
 /// Records per REST query page, as Salesforce's default batch size.
 const REST_BATCH: u64 = 2_000;
+
+/// Parent records per page of a statement with subqueries: their child records count toward the batch
+/// (Salesforce's Query Options header), so the page holds the smallest batch Salesforce allows.
+const REST_BATCH_WITH_CHILDREN: u64 = 200;
 
 /// `GET /query?q=…` and `/queryAll?q=…`, or a later page `GET /query/{cursor}-{offset}`.
 pub(super) async fn query(
@@ -121,6 +125,11 @@ fn compile(
         Mode::Rest,
         request.version,
     )?;
+    // A child set's cursor pages the subquery's statement over its one parent.
+    let bound = match &page.cursor.child {
+        Some(child) => child_statement(bound, child).ok_or_else(invalid_locator)?,
+        None => bound,
+    };
     if query_param(request.uri_query, "columns").as_deref() == Some("true") {
         // `columns=true` describes the result columns instead of running the query (`sf data query`).
         return Ok(Compiled::Columns(column_metadata(&bound)));
@@ -178,6 +187,7 @@ impl PageOf {
             soql,
             all_rows,
             now,
+            child: None,
         };
         Ok(PageOf {
             cursor_id: None,
@@ -253,12 +263,21 @@ fn record_rows(
         offset,
     } = page;
     let (augmented, extra) = with_reference_columns(&bound);
-    // Counted as run: the store reads compound fields through their parts, never by name.
-    let total = rows.count(&augmented, options)?;
+    // Counted as run (the store reads compound fields through their parts, never by name): the rows
+    // after the statement's OFFSET, at most its LIMIT (a count ignores OFFSET and honours LIMIT).
+    let skipped = bound.offset.unwrap_or(0);
+    let mut counted = augmented.clone();
+    counted.limit = bound.limit.map(|l| l.saturating_add(skipped));
+    let total = rows.count(&counted, options)?.saturating_sub(skipped);
+    let batch = if bound.children.is_empty() {
+        REST_BATCH
+    } else {
+        REST_BATCH_WITH_CHILDREN
+    };
     let mut window = augmented;
-    window.offset = Some(bound.offset.unwrap_or(0) + offset);
+    window.offset = Some(skipped + offset);
     let remaining_limit = bound.limit.map(|l| l.saturating_sub(offset));
-    window.limit = Some(remaining_limit.unwrap_or(REST_BATCH).min(REST_BATCH));
+    window.limit = Some(remaining_limit.unwrap_or(batch).min(batch));
     let page_rows = rows.rows(&window, options)?;
     let id_of = |row: &[Value]| match row.get(extra.root_id()) {
         Some(Value::Text(id)) => Some(id.clone()),
@@ -271,7 +290,8 @@ fn record_rows(
     } else {
         Vec::new()
     };
-    let mut nested = NestedResults::read(rows, &bound, &ids, options, version)?;
+    let mut reading = Reading::new(options, version, resource, cursors, &cursor);
+    let mut nested = NestedResults::read(rows, &bound, &ids, &mut reading)?;
     let records: Vec<Json> = page_rows
         .iter()
         .map(|row| {

@@ -274,6 +274,7 @@ fn record_query(
         limit: Some(limit.into()),
         offset: None,
         children: Vec::new(),
+        per_parent: None,
     }
 }
 
