@@ -443,7 +443,7 @@ async fn a_parent_lists_its_child_relationships_with_their_delete_rules() {
         ("Event", "WhatId", json!("Events"), true),
         ("Account", "ParentId", json!("ChildAccounts"), false),
         ("Asset", "AssetProvidedById", json!("ProvidedAssets"), false),
-        ("Invoice__c", "Account__c", Value::Null, false),
+        ("Invoice__c", "Account__c", json!("Invoices__r"), false),
     ];
     for (child, field, name, cascade) in expected {
         let relationship = find(child, field);

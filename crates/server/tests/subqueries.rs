@@ -536,3 +536,53 @@ async fn a_nested_child_set_continues_through_its_own_cursor() {
     let expected: Vec<String> = (0..250).map(|i| format!("s{i:03}")).collect();
     assert_eq!(subjects, expected);
 }
+
+/// Every relationship name a describe lists (the built-in objects' and custom objects', declared or
+/// derived) is one a subquery accepts, and an undeclared custom lookup is named as subqueries name it.
+#[tokio::test]
+async fn every_relationship_name_describe_lists_works_in_a_subquery() {
+    let schema = tempfile::TempDir::new().unwrap();
+    for (file, text) in CUSTOM_CHILDREN {
+        std::fs::write(schema.path().join(file), text).unwrap();
+    }
+    let dir = schema.path().to_path_buf();
+    let server = start_with(move |c| c.schema_dir = Some(dir)).await;
+    let global = server
+        .send(server.request(Method::GET, &server.api("/sobjects")))
+        .await
+        .json();
+    let mut named = 0;
+    for object in global["sobjects"].as_array().unwrap() {
+        let object = object["name"].as_str().unwrap();
+        let describe = server
+            .send(server.request(
+                Method::GET,
+                &server.api(&format!("/sobjects/{object}/describe")),
+            ))
+            .await;
+        assert_eq!(describe.status, 200, "{object}: {}", describe.text());
+        for relationship in describe.json()["childRelationships"].as_array().unwrap() {
+            let Some(name) = relationship["relationshipName"].as_str() else {
+                continue;
+            };
+            named += 1;
+            let statement = format!("SELECT Id, (SELECT Id FROM {name}) FROM {object} LIMIT 1");
+            let reply = query_at(&server, V, "query", &statement).await;
+            assert_eq!(reply.status, 200, "{statement}: {}", reply.text());
+        }
+    }
+    assert!(named > 20, "{named}");
+    let broker = server
+        .send(server.request(Method::GET, &server.api("/sobjects/Broker__c/describe")))
+        .await
+        .json();
+    let visits: Vec<&Value> = broker["childRelationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["childSObject"] == "Visit__c")
+        .collect();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0]["field"], "Broker__c");
+    assert_eq!(visits[0]["relationshipName"], "Visits__r");
+}

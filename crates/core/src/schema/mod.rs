@@ -245,10 +245,18 @@ impl Schema {
     }
 
     /// Every lookup of this schema's objects that points at `parent`: the ones its describe declares
-    /// (with their relationship names), then the lookups it does not declare (no name: a subquery cannot
-    /// use them). A declared entry's delete behaviour is the union of the declaration and the child
-    /// field's own `cascadeDelete` / `restrictedDelete`.
+    /// (with their relationship names), then the lookups it does not declare, named as subqueries and
+    /// trees name them ([`Schema::named_child_relationships`]; no name for a lookup that has none). A
+    /// declared entry's delete behaviour is the union of the declaration and the child field's own
+    /// `cascadeDelete` / `restrictedDelete`.
     pub fn child_relationships(&self, parent: &SObject) -> Vec<ChildRelationship> {
+        let named = self.named_child_relationships(parent);
+        let name_of = |child: &SObject, field: &Field| {
+            named
+                .iter()
+                .find(|r| r.child.name == child.name && r.field == field.name)
+                .map(|r| r.name.clone())
+        };
         let mut relationships: Vec<ChildRelationship> = parent.child_relationships.clone();
         for child in self.objects.values() {
             for field in child.fields() {
@@ -271,7 +279,7 @@ impl Schema {
                     None => relationships.push(ChildRelationship {
                         child_sobject: child.name.clone(),
                         field: field.name.clone(),
-                        relationship_name: None,
+                        relationship_name: name_of(child, field),
                         cascade_delete: field.traits.cascade_delete,
                         restricted_delete: field.traits.restricted_delete,
                     }),

@@ -87,8 +87,9 @@ pub(super) fn describe_in(
 }
 
 /// The describe body: the object's fields and relationships (the schema's) and its record types (the
-/// org's rows). `childRelationships` lists every lookup of the schema pointing at the object, the
-/// declared ones with their names and delete rules, so custom objects' lookups show up on their parents.
+/// org's rows). `childRelationships` lists every lookup of the schema pointing at the object, with the
+/// names subqueries and trees accept (declared, else derived) and delete rules, so custom objects'
+/// lookups show up on their parents.
 fn describe_body(
     schema: &Schema,
     object: &SObject,
