@@ -16,9 +16,21 @@ pub(super) struct ExtraColumns {
     root_id: usize,
     /// (relationship names of the path, column of the parent's id)
     parents: Vec<(Vec<String>, usize)>,
-    /// For each compound field selected (by SELECT item), its parts' keys, columns and fields: the store
-    /// reads the parts, never the compound.
-    compounds: Vec<(usize, Vec<(String, usize, Field)>)>,
+    /// Each compound field selected: the store reads the parts, never the compound.
+    compounds: Vec<CompoundColumns>,
+}
+
+/// A compound field of the SELECT list (`item`) and the hidden columns of its parts.
+struct CompoundColumns {
+    item: usize,
+    parts: Vec<PartColumn>,
+}
+
+/// One part of a compound field: its key in the compound's JSON object, its column and its field.
+struct PartColumn {
+    key: String,
+    column: usize,
+    field: Field,
 }
 
 impl ExtraColumns {
@@ -78,10 +90,7 @@ pub(super) fn with_reference_columns(query: &Query) -> (Query, ExtraColumns) {
 
 /// Each compound field of the SELECT list read through its parts: the item itself becomes a placeholder
 /// (the root `Id`) and the parts, reached by the same path, are appended as hidden columns.
-fn compound_columns(
-    augmented: &mut Query,
-    query: &Query,
-) -> Vec<(usize, Vec<(String, usize, Field)>)> {
+fn compound_columns(augmented: &mut Query, query: &Query) -> Vec<CompoundColumns> {
     let mut compounds = Vec::new();
     for (item, select) in query.select.iter().enumerate() {
         let SelectItem::Field(path) = select else {
@@ -91,10 +100,14 @@ fn compound_columns(
             continue;
         }
         let object = path.hops.last().map_or(&query.object, |hop| &hop.to);
-        let mut columns = Vec::new();
+        let mut parts = Vec::new();
         for part in compound_parts(object, &path.field) {
             let field = object.fields()[part.field].clone();
-            columns.push((part.key, augmented.select.len(), field.clone()));
+            parts.push(PartColumn {
+                key: part.key,
+                column: augmented.select.len(),
+                field: field.clone(),
+            });
             augmented.select.push(SelectItem::Field(FieldPath {
                 hops: path.hops.clone(),
                 field,
@@ -106,7 +119,7 @@ fn compound_columns(
                 field: id.clone(),
             });
         }
-        compounds.push((item, columns));
+        compounds.push(CompoundColumns { item, parts });
     }
     compounds
 }
@@ -167,12 +180,13 @@ pub(super) fn record_json(
                 .find(|(n, _)| n == names)
                 .and_then(|(_, col)| text(*col))
         });
-        let value = match extra.compounds.iter().find(|(item, _)| *item == i) {
-            Some((_, parts)) => compound::from_parts(
-                parts
-                    .iter()
-                    .map(|(key, col, field)| (key.as_str(), json_value(field, &row[*col]))),
-            ),
+        let value = match extra.compounds.iter().find(|c| c.item == i) {
+            Some(compound) => compound::from_parts(compound.parts.iter().map(|part| {
+                (
+                    part.key.as_str(),
+                    json_value(&part.field, &row[part.column]),
+                )
+            })),
             None => json_value(&path.field, &row[i]),
         };
         let value = answered.then_some(value);
