@@ -21,10 +21,18 @@ const ACCOUNT_RECORD_TYPES: &str = r#"{"name":"Account","fields":[
 
 const MASTER: &str = "012000000000000AAA";
 
-/// A server whose schema adds [`ACCOUNT_RECORD_TYPES`], and the folder of that file (kept as long as it).
+/// A custom object, as a describe file brings it, whose `Agency` record type is the default.
+const BROKER: &str = r#"{"name":"Broker__c","label":"Broker","labelPlural":"Brokers","custom":true,
+  "fields":[{"name":"Region__c","label":"Region","type":"string","length":40,"nillable":true,
+             "createable":true,"updateable":true}],
+  "recordTypeInfos":[{"developerName":"Agency","defaultRecordTypeMapping":true}]}"#;
+
+/// A server whose schema adds [`ACCOUNT_RECORD_TYPES`] and [`BROKER`], and the folder of those files (kept
+/// as long as it).
 async fn server() -> (Server, tempfile::TempDir) {
     let schema = tempfile::TempDir::new().unwrap();
     std::fs::write(schema.path().join("account.json"), ACCOUNT_RECORD_TYPES).unwrap();
+    std::fs::write(schema.path().join("broker.json"), BROKER).unwrap();
     let path = schema.path().to_path_buf();
     let server = start_with(move |c| c.schema_dir = Some(path)).await;
     (server, schema)
@@ -354,4 +362,148 @@ async fn rest_writes_follow_the_same_record_type_rules() {
         Some(types.retail.as_str()),
         "the default record type, as a bulk insert gets it"
     );
+}
+
+async fn post(server: &Server, path: &str, body: &Value) -> Reply {
+    server
+        .send(server.request(Method::POST, &server.api(path)).json(body))
+        .await
+}
+
+fn record_type_ids(describe: &Value) -> Vec<&str> {
+    describe["recordTypeInfos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["recordTypeId"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn custom_objects_have_record_types_as_standard_ones_do() {
+    let (s, _schema) = server().await;
+    let record_type = describe(&s, "RecordType").await;
+    let offered: Vec<&Value> = record_type["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "SobjectType")
+        .unwrap()["picklistValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["value"] == "Broker__c")
+        .collect();
+    assert_eq!(
+        offered.len(),
+        1,
+        "RecordType.SobjectType offers the custom object"
+    );
+    assert_eq!(offered[0]["label"], "Broker");
+
+    let make = |developer_name: &str| json!({"SobjectType": "Broker__c", "DeveloperName": developer_name, "Name": developer_name, "IsActive": true});
+    let agency = create_record_type(&s, make("Agency")).await;
+    let direct = create_record_type(&s, make("Direct")).await;
+    let account_retail = create_record_type(
+        &s,
+        json!({"SobjectType": "Account", "DeveloperName": "Retail", "Name": "Retail", "IsActive": true}),
+    )
+    .await;
+
+    let broker = describe(&s, "Broker__c").await;
+    let field = broker["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "RecordTypeId")
+        .expect("a custom object describes RecordTypeId");
+    for (key, expected) in [
+        ("type", json!("reference")),
+        ("referenceTo", json!(["RecordType"])),
+        ("relationshipName", json!("RecordType")),
+        ("createable", json!(true)),
+        ("updateable", json!(true)),
+        ("nillable", json!(true)),
+        ("custom", json!(false)),
+    ] {
+        assert_eq!(field[key], expected, "{key}");
+    }
+    assert_eq!(
+        record_type_ids(&broker),
+        [agency.as_str(), direct.as_str(), MASTER]
+    );
+    assert_eq!(
+        broker["recordTypeInfos"][0]["defaultRecordTypeMapping"],
+        true
+    );
+    assert_eq!(
+        broker["recordTypeInfos"][0]["urls"]["layout"],
+        format!("/services/data/v62.0/sobjects/Broker__c/describe/layouts/{agency}")
+    );
+
+    let reply = post(
+        &s,
+        "/sobjects/Broker__c",
+        &json!({"Name": "B1", "RecordTypeId": direct}),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let named = reply.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        s.field("Broker__c", &named, "RecordTypeId")
+            .await
+            .as_deref(),
+        Some(direct.as_str())
+    );
+    let reply = post(&s, "/sobjects/Broker__c", &json!({"Name": "B2"})).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let plain = reply.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        s.field("Broker__c", &plain, "RecordTypeId")
+            .await
+            .as_deref(),
+        Some(agency.as_str()),
+        "the describe file's default"
+    );
+    let reply = post(
+        &s,
+        "/sobjects/Broker__c",
+        &json!({"Name": "B3", "RecordTypeId": account_retail}),
+    )
+    .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()[0]["errorCode"], "INVALID_CROSS_REFERENCE_KEY");
+
+    let (info, results) = s
+        .run_complete(
+            &json!({"object": "Broker__c", "operation": "insert"}),
+            "Name,RecordType.DeveloperName\nB4,Direct\nB5,Retail\n",
+        )
+        .await;
+    assert_eq!(info["numberRecordsFailed"], 1, "{}", results.failed);
+    assert_eq!(
+        results.failed,
+        format!(
+            "\"sf__Id\",\"sf__Error\",Name,RecordType.DeveloperName\n{}",
+            row_error(&[
+                "",
+                "INVALID_FIELD:Foreign key external ID: Retail not found for field DeveloperName in entity RecordType:--",
+                "B5",
+                "Retail"
+            ])
+        ),
+        "Account's Retail is not the broker's"
+    );
+    let answer = query(
+        &s,
+        "SELECT Name, RecordType.DeveloperName FROM Broker__c WHERE RecordType.DeveloperName = 'Direct' ORDER BY Name",
+    )
+    .await;
+    let names: Vec<&str> = answer["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["B1", "B4"]);
 }

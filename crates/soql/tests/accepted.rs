@@ -149,10 +149,10 @@ const BULK: &[(&str, &str)] = &[
         "SELECT Account.Name FROM Contact ORDER BY LastName ASC NULLS FIRST",
     ),
     ("SELECT Id FROM Account acct", "SELECT Id FROM Account"),
-    // FIELDS(STANDARD) mixed with fields.
+    // FIELDS(STANDARD) mixed with fields (a custom object can have record types: RecordTypeId).
     (
         "SELECT Budget__c, FIELDS(STANDARD) FROM Project__c",
-        "SELECT Budget__c, Id, OwnerId, IsDeleted, Name, CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp FROM Project__c",
+        "SELECT Budget__c, Id, OwnerId, IsDeleted, Name, CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp, RecordTypeId FROM Project__c",
     ),
     // Comparison operators on text.
     (
@@ -944,7 +944,7 @@ const REST_ONLY: &[(&str, &str)] = &[
     ),
     (
         "SELECT FIELDS(ALL) FROM Project__c LIMIT 200",
-        "SELECT Account__c, Budget__c, Due__c, Id, OwnerId, IsDeleted, Name, CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp FROM Project__c LIMIT 200",
+        "SELECT Account__c, Budget__c, Due__c, Id, OwnerId, IsDeleted, Name, CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp, RecordTypeId FROM Project__c LIMIT 200",
     ),
     (
         "SELECT FIELDS(CUSTOM) FROM Project__c LIMIT 10",

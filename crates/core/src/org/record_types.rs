@@ -24,6 +24,9 @@ pub const MASTER_RECORD_TYPE_ID: &str = "012000000000000AAA";
 pub const RECORD_TYPE_OBJECT: &str = "RecordType";
 /// The lookup a record names its record type with.
 pub const RECORD_TYPE_FIELD: &str = "RecordTypeId";
+/// The `RecordType` field naming the object a record type is of: a restricted picklist of the objects
+/// that can have record types.
+pub const SOBJECT_TYPE_FIELD: &str = "SobjectType";
 /// The `RecordType` field a relationship column (`RecordType.DeveloperName`) may name a record type by.
 pub const DEVELOPER_NAME: &str = "DeveloperName";
 
@@ -324,7 +327,7 @@ impl ObjectRecordTypes {
 pub fn objects_with_record_types(schema: &Schema) -> Vec<String> {
     schema
         .object(RECORD_TYPE_OBJECT)
-        .and_then(|record_type| record_type.field("SobjectType"))
+        .and_then(|record_type| record_type.field(SOBJECT_TYPE_FIELD))
         .map(|field| {
             field
                 .picklist_values
@@ -333,6 +336,62 @@ pub fn objects_with_record_types(schema: &Schema) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Lets every custom object of `schema` have record types, as Salesforce lets any custom object have
+/// them: `RecordType.SobjectType` offers the object (its API name, labelled with its label), so a
+/// `RecordType` row can name it, and the object has [`record_type_field`] (unless its describe file
+/// declares its own), as every standard object that can have record types has it from the start.
+///
+/// Run after each describe file is merged, so the order of the files does not matter: a custom object
+/// merged after them, or a `RecordType` describe file merged after the custom objects, gets the same.
+pub(crate) fn allow_for_custom_objects(schema: &mut Schema) {
+    let custom: Vec<std::sync::Arc<SObject>> =
+        schema.objects().filter(|o| o.custom).cloned().collect();
+    let mut offered = Vec::with_capacity(custom.len());
+    for object in custom {
+        offered.push(PicklistValue {
+            active: true,
+            default_value: false,
+            label: Some(object.label.clone()),
+            value: object.name.clone(),
+        });
+        if object.field(RECORD_TYPE_FIELD).is_none() {
+            let mut object = (*object).clone();
+            object.upsert_field(record_type_field());
+            schema.replace_object(object);
+        }
+    }
+    offer_object_types(schema, offered);
+}
+
+/// Adds `offered` to `RecordType.SobjectType`'s values where missing, keeping them in name order.
+fn offer_object_types(schema: &mut Schema, offered: Vec<PicklistValue>) {
+    let Some(record_type) = schema.object(RECORD_TYPE_OBJECT) else {
+        return;
+    };
+    let Some(mut field) = record_type.field(SOBJECT_TYPE_FIELD).cloned() else {
+        return;
+    };
+    let before = field.picklist_values.len();
+    for value in offered {
+        if !field
+            .picklist_values
+            .iter()
+            .any(|p| p.value.eq_ignore_ascii_case(&value.value))
+        {
+            field.picklist_values.push(value);
+        }
+    }
+    if field.picklist_values.len() == before {
+        return;
+    }
+    field
+        .picklist_values
+        .sort_by_key(|p| p.value.to_ascii_lowercase());
+    let mut record_type = (**record_type).clone();
+    record_type.upsert_field(field);
+    schema.replace_object(record_type);
 }
 
 /// The `RecordTypeId` lookup of an object that can have record types, as describe shows it: optional,

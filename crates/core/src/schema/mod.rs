@@ -181,7 +181,8 @@ impl Schema {
     }
 
     /// Merges one describe document: a known object gains or replaces fields by name, a new name becomes a
-    /// custom object. Returns the merged object's name.
+    /// custom object (which, as every custom object, can have record types). Returns the merged object's
+    /// name.
     pub fn merge_describe(&mut self, text: &str) -> Result<String, SchemaError> {
         let next_prefix = KeyPrefix::custom(self.objects.values().filter(|o| o.custom).count());
         let incoming = parse_describe(text, Some(next_prefix))?;
@@ -220,6 +221,7 @@ impl Schema {
         };
         let name = merged.name.clone();
         self.objects.insert(key, Arc::new(merged));
+        crate::org::record_types::allow_for_custom_objects(self);
         Ok(name)
     }
 

@@ -233,3 +233,77 @@ fn rows_come_from_query_values() {
         "SELECT Id, SobjectType, DeveloperName, Name, IsActive FROM RecordType WHERE SobjectType = 'Thing__c'"
     );
 }
+
+#[test]
+fn custom_objects_can_have_record_types_in_any_file_order() {
+    let sobject_types = |schema: &Schema| -> Vec<(String, Option<String>)> {
+        schema
+            .object(RECORD_TYPE_OBJECT)
+            .unwrap()
+            .field(SOBJECT_TYPE_FIELD)
+            .unwrap()
+            .picklist_values
+            .iter()
+            .map(|p| (p.value.clone(), p.label.clone()))
+            .collect()
+    };
+    let mut schema = Schema::builtin();
+    let standard = sobject_types(&schema).len();
+    schema
+        .merge_describe(r#"{"name":"Broker__c","label":"Broker","custom":true,"fields":[]}"#)
+        .unwrap();
+    let types = sobject_types(&schema);
+    assert_eq!(types.len(), standard + 1);
+    assert!(types.contains(&("Broker__c".to_owned(), Some("Broker".to_owned()))));
+    assert!(
+        types
+            .windows(2)
+            .all(|w| w[0].0.to_lowercase() <= w[1].0.to_lowercase()),
+        "in name order: {types:?}"
+    );
+    let broker = schema.object("Broker__c").unwrap();
+    assert_eq!(broker.field(RECORD_TYPE_FIELD), Some(&record_type_field()));
+    assert!(objects_with_record_types(&schema).contains(&"Broker__c".to_owned()));
+
+    // A RecordType describe file merged after the custom object replaces the picklist; the custom
+    // object stays offered. A file merging fields into the custom object keeps its RecordTypeId.
+    schema
+        .merge_describe(
+            r#"{"name":"RecordType","fields":[{"name":"SobjectType","type":"picklist","restrictedPicklist":true,
+                "picklistValues":[{"value":"Account"}]}]}"#,
+        )
+        .unwrap();
+    assert_eq!(
+        sobject_types(&schema),
+        [
+            ("Account".to_owned(), None),
+            ("Broker__c".to_owned(), Some("Broker".to_owned()))
+        ]
+    );
+    schema
+        .merge_describe(r#"{"name":"Broker__c","fields":[{"name":"Region__c","type":"string"}]}"#)
+        .unwrap();
+    assert!(
+        schema
+            .object("Broker__c")
+            .unwrap()
+            .field(RECORD_TYPE_FIELD)
+            .is_some()
+    );
+    assert!(
+        schema
+            .object("Account")
+            .unwrap()
+            .field(RECORD_TYPE_FIELD)
+            .is_some(),
+        "standard objects keep theirs"
+    );
+    assert!(
+        schema
+            .object("User")
+            .unwrap()
+            .field(RECORD_TYPE_FIELD)
+            .is_none(),
+        "a standard object without record types gains none"
+    );
+}
