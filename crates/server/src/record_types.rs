@@ -1,15 +1,17 @@
 //! The org's record types of one object, read from its `RecordType` rows with an ordinary SOQL query, so
 //! both backends answer alike. Core decides what they mean ([`ObjectRecordTypes`]); this only reads them:
-//! once per ingest job, per REST record write and per describe.
+//! once per ingest job, per describe, and per object in a REST write unit ([`MemoizedUnit`]).
 
 use crate::soql::{FISCAL_YEAR_START_MONTH, Mode};
 use bulkforce_core::id::SfId;
-use bulkforce_core::org::record_types::{ObjectRecordTypes, RecordTypeRow};
+use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp};
+use bulkforce_core::org::record_types::{ObjectRecordTypes, RECORD_TYPE_OBJECT, RecordTypeRow};
 use bulkforce_core::schema::{SObject, Schema};
 use bulkforce_soql::bound::Query;
 use bulkforce_soql::{BindContext, compile};
-use bulkforce_store::{QueryOptions, RecordUnit, Store, StoreError};
+use bulkforce_store::{QueryOptions, RecordFields, RecordUnit, RowOutcome, Store, StoreError};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// `object`'s record types in `org`, read from the store.
@@ -29,12 +31,17 @@ pub fn from_store(
     Ok(Arc::new(ObjectRecordTypes::new(object, rows)))
 }
 
-/// `object`'s record types as an open REST write unit sees them (its own earlier writes included).
+/// `object`'s record types as an open REST write unit sees them (its own earlier writes included): read
+/// once per object in a [`MemoizedUnit`], at every call in a plain unit.
 pub fn from_unit(
     unit: &mut dyn RecordUnit,
     schema: &Schema,
     object: &SObject,
 ) -> Result<Arc<ObjectRecordTypes>, StoreError> {
+    let key = object.name.to_ascii_lowercase();
+    if let Some(known) = memo_of(unit).and_then(|memo| memo.get(&key)) {
+        return Ok(known.clone());
+    }
     let Some(query) = query_for(schema, object) else {
         return Ok(Arc::new(ObjectRecordTypes::new(object, [])));
     };
@@ -43,7 +50,79 @@ pub fn from_unit(
         rows.extend(RecordTypeRow::from_values(values));
         Ok(true)
     })?;
-    Ok(Arc::new(ObjectRecordTypes::new(object, rows)))
+    let read = Arc::new(ObjectRecordTypes::new(object, rows));
+    if let Some(memo) = memo_of(unit) {
+        memo.insert(key, read.clone());
+    }
+    Ok(read)
+}
+
+/// Each object's record types a [`MemoizedUnit`] has read, by lower-case object name.
+type Memo = HashMap<String, Arc<ObjectRecordTypes>>;
+
+fn memo_of(unit: &mut dyn RecordUnit) -> Option<&mut Memo> {
+    unit.memo()?.downcast_mut::<Memo>()
+}
+
+/// A write unit that remembers each object's record types once read, so that a collection of 200
+/// records, a tree or a composite request reads them once per object rather than once per record. A write
+/// of `RecordType` rows, or going back to a savepoint (which may undo one), forgets them all: the next
+/// read sees the unit as it now is.
+pub struct MemoizedUnit<'a> {
+    unit: &'a mut dyn RecordUnit,
+    memo: Memo,
+}
+
+impl<'a> MemoizedUnit<'a> {
+    pub fn new(unit: &'a mut dyn RecordUnit) -> Self {
+        MemoizedUnit {
+            unit,
+            memo: Memo::new(),
+        }
+    }
+}
+
+impl RecordUnit for MemoizedUnit<'_> {
+    fn apply(
+        &mut self,
+        plan: &IngestPlan,
+        rows: Vec<Result<RowOp, RowFailure>>,
+    ) -> Result<Vec<RowOutcome>, StoreError> {
+        if plan.object().name.eq_ignore_ascii_case(RECORD_TYPE_OBJECT) {
+            self.memo.clear();
+        }
+        self.unit.apply(plan, rows)
+    }
+
+    fn get_record(&mut self, object: &str, id: SfId) -> Result<Option<RecordFields>, StoreError> {
+        self.unit.get_record(object, id)
+    }
+
+    fn run_query(
+        &mut self,
+        query: &Query,
+        options: QueryOptions,
+        visit: &mut dyn FnMut(&[bulkforce_core::value::Value]) -> Result<bool, StoreError>,
+    ) -> Result<u64, StoreError> {
+        self.unit.run_query(query, options, visit)
+    }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.unit.savepoint()
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.memo.clear();
+        self.unit.rollback_to_savepoint()
+    }
+
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.unit.release_savepoint()
+    }
+
+    fn memo(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(&mut self.memo)
+    }
 }
 
 /// The query reading `object`'s record types; `None` when no read is needed: the object has no

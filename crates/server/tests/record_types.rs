@@ -507,3 +507,135 @@ async fn custom_objects_have_record_types_as_standard_ones_do() {
         .collect();
     assert_eq!(names, ["B1", "B4"]);
 }
+
+#[tokio::test]
+async fn a_collection_of_200_records_takes_each_ones_record_type() {
+    let (s, _schema) = server().await;
+    let types = record_types(&s).await;
+    let records: Vec<Value> = (0..200)
+        .map(|i| {
+            let mut record = json!({"attributes": {"type": "Account"}, "Name": format!("A{i:03}")});
+            if i == 199 {
+                record["RecordTypeId"] = json!(types.retired);
+            } else if i % 2 == 0 {
+                record["RecordTypeId"] = json!(types.wholesale);
+            }
+            record
+        })
+        .collect();
+    let reply = post(
+        &s,
+        "/composite/sobjects",
+        &json!({"allOrNone": false, "records": records}),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let results = reply.json();
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 200);
+    assert!(
+        results[..199].iter().all(|r| r["success"] == true),
+        "{results:?}"
+    );
+    assert_eq!(
+        results[199]["errors"],
+        json!([{
+            "statusCode": "INVALID_CROSS_REFERENCE_KEY",
+            "message": format!("Record Type ID: this ID value isn't valid for the user: {}", types.retired),
+            "fields": ["RecordTypeId"],
+        }])
+    );
+    let count = |developer_name: &str| {
+        let soql =
+            format!("SELECT Id FROM Account WHERE RecordType.DeveloperName = '{developer_name}'");
+        let s = &s;
+        async move { query(s, &soql).await["totalSize"].clone() }
+    };
+    assert_eq!(count("Wholesale").await, 100);
+    assert_eq!(count("Retail").await, 99, "the default, for the odd ones");
+}
+
+#[tokio::test]
+async fn a_composite_request_sees_the_record_types_its_own_subrequests_write() {
+    let (s, _schema) = server().await;
+    let types = record_types(&s).await;
+    let sub = |method: &str, path: &str, reference: &str, body: Option<Value>| {
+        let mut sub = json!({"method": method, "url": format!("/services/data/v62.0{path}"), "referenceId": reference});
+        if let Some(body) = body {
+            sub["body"] = body;
+        }
+        sub
+    };
+    let partner = json!({"SobjectType": "Account", "DeveloperName": "Partner", "Name": "Partner", "IsActive": true});
+    let doomed = json!({"attributes": {"type": "RecordType"}, "SobjectType": "Account", "DeveloperName": "Doomed", "Name": "Doomed", "IsActive": true});
+    let reply = post(
+        &s,
+        "/composite",
+        &json!({"allOrNone": false, "compositeRequest": [
+            sub("POST", "/sobjects/Account", "before", Some(json!({"Name": "Before"}))),
+            sub("POST", "/sobjects/RecordType", "rt", Some(partner)),
+            sub("GET", "/sobjects/Account/describe", "describe", None),
+            sub("POST", "/sobjects/Account", "after", Some(json!({"Name": "After", "RecordTypeId": "@{rt.id}"}))),
+            // A RecordType written and then undone (the collection's allOrNone fails on its nameless
+            // Account) is not seen afterwards.
+            sub("POST", "/composite/sobjects", "undone", Some(json!({"allOrNone": true, "records": [
+                doomed, {"attributes": {"type": "Account"}, "Name": "Doomed", "RecordType": {"DeveloperName": "Doomed"}},
+                {"attributes": {"type": "Account"}}]}))),
+            sub("POST", "/sobjects/Account", "late", Some(json!({"Name": "Late", "RecordType": {"DeveloperName": "Doomed"}}))),
+        ]}),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let replies = reply.json()["compositeResponse"].clone();
+    let replies = replies.as_array().unwrap();
+    let status: Vec<i64> = replies
+        .iter()
+        .map(|r| r["httpStatusCode"].as_i64().unwrap())
+        .collect();
+    let bodies: Vec<&Value> = replies
+        .iter()
+        .filter(|r| r["referenceId"] != "describe")
+        .map(|r| &r["body"])
+        .collect();
+    assert_eq!(status, [201, 201, 200, 201, 200, 400], "{bodies:?}");
+    let rt = replies[1]["body"]["id"].as_str().unwrap();
+    let described: Vec<&str> = record_type_ids(&replies[2]["body"]);
+    assert!(described.contains(&rt), "{described:?}");
+    let id_of = |k: usize| replies[k]["body"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        s.field("Account", &id_of(0), "RecordTypeId")
+            .await
+            .as_deref(),
+        Some(types.retail.as_str())
+    );
+    assert_eq!(
+        s.field("Account", &id_of(3), "RecordTypeId")
+            .await
+            .as_deref(),
+        Some(rt),
+        "the record type an earlier subrequest created"
+    );
+    assert!(
+        replies[4]["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["success"] == false),
+        "{}",
+        replies[4]
+    );
+    assert_eq!(
+        replies[5]["body"],
+        json!([{
+            "errorCode": "INVALID_FIELD",
+            "message": "Foreign key external ID: Doomed not found for field DeveloperName in entity RecordType",
+        }]),
+        "the record type the collection wrote was undone with it"
+    );
+    let answer = query(
+        &s,
+        "SELECT Id FROM RecordType WHERE DeveloperName = 'Doomed'",
+    )
+    .await;
+    assert_eq!(answer["totalSize"], 0);
+}

@@ -717,4 +717,11 @@ pub trait RecordUnit {
 
     /// Keeps everything applied since the latest savepoint, and forgets that savepoint.
     fn release_savepoint(&mut self) -> Result<()>;
+
+    /// Where the caller may keep what it derived from this unit's reads for the unit's life: a unit that
+    /// wraps another to remember such things (and forget them when a write could change them) answers
+    /// its memo; a plain unit keeps none, and the caller reads again each time.
+    fn memo(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
+    }
 }

@@ -144,6 +144,7 @@ where
             let mut work = Some(work);
             let mut answer: Option<Result<Json, ApiError>> = None;
             store.write_unit(org, user, &mut |unit| {
+                let unit = &mut crate::record_types::MemoizedUnit::new(unit);
                 let Some(work) = work.take() else {
                     return Ok(UnitEnd::Rollback);
                 };

@@ -57,6 +57,7 @@ pub(super) async fn tree(
             let schema = store.org_schema(org)?;
             let mut outcome = None;
             store.write_unit(org, user, &mut |unit| {
+                let unit = &mut crate::record_types::MemoizedUnit::new(unit);
                 let result = create_all(unit, &schema, version, &records);
                 let end = match &result {
                     Ok(Created::All(_)) => UnitEnd::Commit,

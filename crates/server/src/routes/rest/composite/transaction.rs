@@ -41,6 +41,7 @@ pub(super) fn run(
 ) -> Result<Vec<Reply>, StoreError> {
     let mut replies = Vec::new();
     store.write_unit(ctx.principal.org_id, ctx.principal.user_id, &mut |unit| {
+        let unit = &mut crate::record_types::MemoizedUnit::new(unit);
         let (done, end) = run_in(unit, ctx, version, request)?;
         replies = done;
         Ok(end)
