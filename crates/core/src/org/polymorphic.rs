@@ -3,7 +3,7 @@
 //!
 //! Which objects a lookup accepts is its describe `referenceTo`; an id of any other object is refused with
 //! Salesforce's `FIELD_INTEGRITY_EXCEPTION` (see [`RowError::incorrect_reference_type`]). Owners are users
-//! or queues: a `Group` id in `OwnerId` must be a group of type `Queue` ([`must_be_queue`]), which only the
+//! or queues: a `Group` id in `OwnerId` must be a group of type `Queue` ([`QueueOwner`]), which only the
 //! store can tell, so it asks this module.
 //!
 //! In SOQL a polymorphic relationship (`What`, `Who`, `Owner` of a Case) reaches the `Name` object, whose
@@ -11,7 +11,7 @@
 //! prefix of the id ([`type_value`]). `TYPEOF` reaches the targets' own fields instead.
 
 use crate::error::RowError;
-use crate::id::KeyPrefix;
+use crate::id::{KeyPrefix, SfId};
 use crate::schema::{Field, SObject, Schema, parse_describe};
 use std::sync::{Arc, LazyLock};
 
@@ -22,6 +22,8 @@ pub const TYPE_FIELD: &str = "Type";
 /// The object queues are records of, and the `Type` a group must have to own records.
 pub const GROUP_OBJECT: &str = "Group";
 pub const QUEUE_TYPE: &str = "Queue";
+/// The lookup naming a record's owner, the one field a queue may fill.
+pub const OWNER_FIELD: &str = "OwnerId";
 
 /// The `Name` object as the Object Reference describes it: the fields a polymorphic relationship can
 /// select. It is never stored: each field is read from the target record that has it.
@@ -81,12 +83,41 @@ pub fn is_polymorphic(schema: &Schema, field: &Field) -> bool {
         .is_some()
 }
 
-/// Whether a reference from `field` to a record of `target` must name a queue: owners are users or
-/// queues, never a public group or a role.
-pub fn must_be_queue(field: &Field, target: &SObject) -> bool {
-    field.name.eq_ignore_ascii_case("OwnerId")
-        && target.name.eq_ignore_ascii_case(GROUP_OBJECT)
-        && target.field(TYPE_FIELD).is_some()
+/// Where an object's records may be owned by a queue: its `OwnerId`, when that lookup accepts groups
+/// (owners are users or queues, never a public group or a role), and the key prefix of groups.
+///
+/// A writer decides it once for its rows, so checking a row costs an index and a key prefix compared
+/// rather than a look-up of every value's object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueOwner {
+    /// The index of the owner field among the object's fields.
+    pub field: usize,
+    group_prefix: KeyPrefix,
+}
+
+impl QueueOwner {
+    /// `object`'s queue owner: `None` when its `OwnerId` accepts no group (or the schema's `Group` has no
+    /// `Type` to tell queues from other groups).
+    pub fn of(schema: &Schema, object: &SObject) -> Option<QueueOwner> {
+        let group = schema
+            .object(GROUP_OBJECT)
+            .filter(|group| group.field(TYPE_FIELD).is_some())?;
+        let field = object.field_index(OWNER_FIELD)?;
+        object.fields()[field]
+            .reference_to
+            .iter()
+            .any(|target| target.eq_ignore_ascii_case(GROUP_OBJECT))
+            .then_some(QueueOwner {
+                field,
+                group_prefix: group.key_prefix,
+            })
+    }
+
+    /// Whether `value` of the field at `field` is a group's id, which must then be a queue's.
+    pub fn must_be_queue(&self, field: usize, value: &str) -> bool {
+        field == self.field
+            && SfId::parse(value).is_ok_and(|id| id.key_prefix() == self.group_prefix)
+    }
 }
 
 /// The row error of an owner that is a group but not a queue (`group_type`: the group's `Type`), or
@@ -210,5 +241,33 @@ mod tests {
             "FIELD_INTEGRITY_EXCEPTION:Owner ID: id value of incorrect type: 00G000000000001AAA:OwnerId --"
         );
         assert!(queue_owner_error(&owner, "00G000000000001AAA", Some("Queue")).is_none());
+    }
+
+    #[test]
+    fn only_an_owner_field_accepting_groups_is_checked_for_queues() {
+        let schema = Schema::builtin();
+        let case = schema.object("Case").unwrap();
+        let owner = QueueOwner::of(&schema, case).expect("a Case may be owned by a queue");
+        assert_eq!(owner.field, case.field_index("OwnerId").unwrap());
+        let group = SfId::parse("00G000000000001").unwrap();
+        assert!(owner.must_be_queue(owner.field, group.as_str()));
+        assert!(owner.must_be_queue(owner.field, "00G000000000001"));
+        assert!(
+            !owner.must_be_queue(owner.field, "005000000000001"),
+            "a user"
+        );
+        let account = case.field_index("AccountId").unwrap();
+        assert!(
+            !owner.must_be_queue(account, group.as_str()),
+            "another field"
+        );
+        assert!(!owner.must_be_queue(owner.field, "not an id"));
+        let account = schema.object("Account").unwrap();
+        assert!(
+            QueueOwner::of(&schema, account).is_none(),
+            "an Account's owner is a user"
+        );
+        let group = schema.object("Group").unwrap();
+        assert!(QueueOwner::of(&schema, group).is_none());
     }
 }

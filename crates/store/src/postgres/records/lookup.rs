@@ -9,8 +9,8 @@ use crate::rows::{self, RowProblem};
 use crate::{Result, StoreError};
 use bulkforce_core::error::RowError;
 use bulkforce_core::id::SfId;
-use bulkforce_core::org::polymorphic::{self, TYPE_FIELD};
-use bulkforce_core::schema::{Field, FieldType, Storage};
+use bulkforce_core::org::polymorphic::{self, GROUP_OBJECT, TYPE_FIELD};
+use bulkforce_core::schema::{FieldType, Storage};
 use bulkforce_core::value::Value;
 use std::collections::HashMap;
 
@@ -65,12 +65,15 @@ impl RowWriter<'_, '_> {
                 let state = references.get(text.as_str()).copied().unwrap_or(None);
                 let queue_error = group_types
                     .get(text.as_str())
-                    .filter(|_| self.must_be_queue(def, text))
+                    .filter(|_| {
+                        self.queue_owner
+                            .is_some_and(|owner| owner.must_be_queue(*field, text))
+                    })
                     .and_then(|group_type| {
                         polymorphic::queue_owner_error(def, text, group_type.as_deref())
                     });
-                if let Err(error) = rows::reference_target(state)
-                    .and_then(|()| queue_error.map_or(Ok(()), Err))
+                if let Err(error) =
+                    rows::reference_target(state).and_then(|()| queue_error.map_or(Ok(()), Err))
                 {
                     failed.push((k, error));
                     break;
@@ -133,47 +136,35 @@ impl RowWriter<'_, '_> {
         Ok(parents)
     }
 
-    /// Whether `id` in reference field `field` must be a queue's (an owner that is a group).
-    fn must_be_queue(&self, field: &Field, id: &str) -> bool {
-        SfId::parse(id)
-            .ok()
-            .and_then(|id| self.schema.object_by_prefix(id.key_prefix()))
-            .is_some_and(|target| polymorphic::must_be_queue(field, target))
-    }
-
-    /// The name of the object whose key prefix `id` starts with (empty when none is).
-    fn object_of(&self, id: &str) -> String {
-        SfId::parse(id)
-            .ok()
-            .and_then(|id| self.schema.object_by_prefix(id.key_prefix()))
-            .map(|o| o.name.clone())
-            .unwrap_or_default()
-    }
-
-    /// For each group id an owner field of `steps` holds (only queues may own records): the group's `Type`.
+    /// For each group id the owner field of `steps` holds (only queues may own records): the group's
+    /// `Type`. Only the owner field of an object whose owners may be queues is looked at.
     fn owner_group_types(&mut self, steps: &[Pending]) -> Result<HashMap<String, Option<String>>> {
-        let mut by_group: HashMap<String, Vec<&str>> = HashMap::new();
-        for values in steps.iter().filter_map(|p| p.step.values()) {
-            for (field, value) in &values.assignments {
-                let Value::Text(text) = value else { continue };
-                let def = &self.object.fields()[*field];
-                if self.must_be_queue(def, text) {
-                    by_group.entry(self.object_of(text)).or_default().push(text);
-                }
-            }
-        }
         let mut types = HashMap::new();
-        for (group, mut ids) in by_group {
-            ids.sort_unstable();
-            ids.dedup();
-            let sql = format!(
-                "SELECT \"Id\", \"{TYPE_FIELD}\" FROM {}.{} WHERE \"Id\" IN (SELECT unnest($1::text[]))",
-                quote(&self.org_schema),
-                quote(&group)
-            );
-            for row in self.tx.query(&sql, &[&ids])? {
-                types.insert(row.get::<_, String>(0), row.get::<_, Option<String>>(1));
-            }
+        let Some(owner) = self.queue_owner else {
+            return Ok(types);
+        };
+        let mut ids: Vec<&str> = steps
+            .iter()
+            .filter_map(|p| p.step.values())
+            .filter_map(|values| match values.get(owner.field) {
+                Some(Value::Text(text)) if owner.must_be_queue(owner.field, text) => {
+                    Some(text.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return Ok(types);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let sql = format!(
+            "SELECT \"Id\", \"{TYPE_FIELD}\" FROM {}.{} WHERE \"Id\" IN (SELECT unnest($1::text[]))",
+            quote(&self.org_schema),
+            quote(GROUP_OBJECT)
+        );
+        for row in self.tx.query(&sql, &[&ids])? {
+            types.insert(row.get::<_, String>(0), row.get::<_, Option<String>>(1));
         }
         Ok(types)
     }

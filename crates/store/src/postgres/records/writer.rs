@@ -14,6 +14,7 @@ use crate::rows;
 use crate::{Result, RowOutcome};
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
+use bulkforce_core::org::polymorphic::QueueOwner;
 use bulkforce_core::schema::{FieldType, SObject, Schema};
 use bulkforce_core::value::format_datetime;
 use chrono::{DateTime, Utc};
@@ -83,6 +84,8 @@ pub(super) struct RowWriter<'a, 'c> {
     pub(super) now: String,
     /// `OwnerId`, set to the writing user when a row does not set it.
     pub(super) owner: Option<usize>,
+    /// The owner field, where the object's owners may be queues (a group id there must be a queue's).
+    pub(super) queue_owner: Option<QueueOwner>,
     pub(super) system_fields: Vec<&'static str>,
     pub(super) audit_fields: Vec<&'static str>,
     /// The object's unique fields (a unique index each).
@@ -119,6 +122,7 @@ pub(crate) fn apply_rows(
         user: stamp.user.as_str().to_owned(),
         now: format_datetime(&stamp.now),
         owner: object.field_index("OwnerId"),
+        queue_owner: QueueOwner::of(schema, object),
         system_fields: rows::system_fields(object),
         audit_fields: rows::audit_fields(object),
         unique_fields: object

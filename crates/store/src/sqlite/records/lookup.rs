@@ -46,7 +46,10 @@ impl ChunkWriter<'_> {
                 .query_row([text.as_str()], |r| r.get(0))
                 .optional()?;
             crate::rows::reference_target(deleted.map(|d| d != 0)).map_err(RowProblem::Row)?;
-            if polymorphic::must_be_queue(def, target) {
+            if self
+                .queue_owner
+                .is_some_and(|owner| owner.must_be_queue(*field, text))
+            {
                 self.check_queue(def, text, target)?;
             }
         }

@@ -28,6 +28,7 @@ use crate::{Chunk, ChunkCommit, ChunkProgress, ChunkSource, Result, RowOutcome};
 use bind::FieldSlots;
 use bulkforce_core::id::SfId;
 use bulkforce_core::ingest::{IngestPlan, RowFailure, RowOp, RowValues};
+use bulkforce_core::org::polymorphic::QueueOwner;
 use bulkforce_core::job::Job;
 use bulkforce_core::schema::{SObject, Schema};
 use bulkforce_core::value::{Value, format_datetime};
@@ -55,6 +56,8 @@ struct ChunkWriter<'a> {
     audit_fields: Vec<&'static str>,
     /// `OwnerId`, set to the writing user (an ingest job's creator) when a row does not set it.
     owner: Option<usize>,
+    /// The owner field, where the object's owners may be queues (a group id there must be a queue's).
+    queue_owner: Option<QueueOwner>,
     /// Live records matching the chunk's text upsert keys (their Id and rowid), looked up in batches before the
     /// rows are applied.
     upsert_matches: Option<HashMap<String, Vec<(SfId, i64)>>>,
@@ -218,6 +221,7 @@ impl<'a> ChunkWriter<'a> {
             system_fields: rows::system_fields(object),
             audit_fields: rows::audit_fields(object),
             owner: object.field_index("OwnerId"),
+            queue_owner: QueueOwner::of(schema, object),
             insert_sql: HashMap::new(),
             update_sql: HashMap::new(),
             insert_columns: Vec::new(),
