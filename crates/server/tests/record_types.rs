@@ -639,3 +639,50 @@ async fn a_composite_request_sees_the_record_types_its_own_subrequests_write() {
     .await;
     assert_eq!(answer["totalSize"], 0);
 }
+
+/// A record type can be updated (deactivated) and a group deleted over REST, as Salesforce allows: both
+/// objects' rows go through the same write paths as any record (they once answered 500 for a missing
+/// `IsDeleted` column).
+#[tokio::test]
+async fn record_types_update_and_groups_delete_like_any_record() {
+    let (server, _schema) = server().await;
+    let types = record_types(&server).await;
+    let patch = server
+        .send(
+            server
+                .request(
+                    Method::PATCH,
+                    &server.api(&format!("/sobjects/RecordType/{}", types.wholesale)),
+                )
+                .json(&json!({"IsActive": false})),
+        )
+        .await;
+    assert_eq!(patch.status, 204, "{}", patch.text());
+    let active = query(
+        &server,
+        &format!(
+            "SELECT IsActive FROM RecordType WHERE Id = '{}'",
+            types.wholesale
+        ),
+    )
+    .await;
+    assert_eq!(active["records"][0]["IsActive"], false, "{active}");
+
+    let group = post(
+        &server,
+        "/sobjects/Group",
+        &json!({"Name": "Support", "DeveloperName": "Support", "Type": "Queue"}),
+    )
+    .await;
+    assert_eq!(group.status, 201, "{}", group.text());
+    let id = group.json()["id"].as_str().unwrap().to_owned();
+    let deleted = server
+        .send(server.request(
+            Method::DELETE,
+            &server.api(&format!("/sobjects/Group/{id}")),
+        ))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    let left = query(&server, &format!("SELECT Id FROM Group WHERE Id = '{id}'")).await;
+    assert_eq!(left["totalSize"], 0, "{left}");
+}

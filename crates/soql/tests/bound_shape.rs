@@ -74,7 +74,11 @@ fn hops_name_the_reference_field_and_both_objects() {
         [hop("Account", "Partner__c", "Partner__r", "Name")]
     );
     let polymorphic = field_path(&q, 0).hops[0].polymorphic.as_ref().unwrap();
-    let targets: Vec<&str> = polymorphic.targets.iter().map(|t| t.name.as_str()).collect();
+    let targets: Vec<&str> = polymorphic
+        .targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
     assert_eq!(targets, ["Account", "Contact"]);
     assert_eq!(polymorphic.branch, Branch::Name);
     let q = bulk("SELECT Assignee__r.Name FROM Ticket__c");

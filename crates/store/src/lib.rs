@@ -12,8 +12,8 @@
 
 mod auth;
 mod auto_fields;
-mod cascade;
 pub mod blob;
+mod cascade;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;

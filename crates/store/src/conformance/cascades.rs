@@ -422,7 +422,8 @@ pub fn a_cascade_reaching_100000_records_is_refused_as_too_large(
     Ok(())
 }
 
-/// Group has no `IsDeleted` (no recycle bin): a lookup from it is cleared, or restricts, all the same.
+/// A lookup from a Group (a queue) to a deleted record is cleared, or restricts, as any lookup does. (The
+/// statements also handle an object whose describe has no `IsDeleted`, which Group once was.)
 pub fn lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict(
     backend: &dyn Backend,
 ) -> Result<()> {

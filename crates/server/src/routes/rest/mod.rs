@@ -7,8 +7,8 @@
 mod children;
 mod collections;
 mod columns;
-mod compound;
 mod composite;
+mod compound;
 mod explain;
 mod json;
 mod parents;
