@@ -12,7 +12,8 @@ fn quote(name: &str) -> String {
 }
 
 /// The condition keeping a record of `object` (under `alias`, if any) live: `IsDeleted = 0`, or always
-/// true for an object without a recycle bin (Group, RecordType have no `IsDeleted`: every row is live).
+/// true for an object without a recycle bin (one whose describe has no `IsDeleted`, as Organization:
+/// every row is live).
 pub(crate) fn live_condition(object: &SObject, alias: Option<&str>) -> String {
     if object.field("IsDeleted").is_none() {
         return "1 = 1".to_owned();
@@ -111,15 +112,15 @@ mod tests {
             child: schema.object("Child__c").unwrap().clone(),
             field: "Account__c".into(),
         };
-        let group = ChildLookup {
-            child: schema.object("Group").unwrap().clone(),
-            field: "RelatedId".into(),
+        let organization = ChildLookup {
+            child: schema.object("Organization").unwrap().clone(),
+            field: "PrimaryContact".into(),
         };
-        let sql = PathSql::new(&[&child, &group], &|o| quote(&o.name));
+        let sql = PathSql::new(&[&child, &organization], &|o| quote(&o.name));
         assert_eq!(
             sql.count_reached("= ANY($1)"),
-            "SELECT t0.\"Account__c\", COUNT(*) FROM \"Child__c\" AS t0 JOIN \"Group\" AS t1 ON \
-             t1.\"RelatedId\" = t0.\"Id\" WHERE t0.\"Account__c\" = ANY($1) GROUP BY t0.\"Account__c\""
+            "SELECT t0.\"Account__c\", COUNT(*) FROM \"Child__c\" AS t0 JOIN \"Organization\" AS t1 ON \
+             t1.\"PrimaryContact\" = t0.\"Id\" WHERE t0.\"Account__c\" = ANY($1) GROUP BY t0.\"Account__c\""
         );
         let first = sql.first_reached("{last}.\"Name\"", "= ANY($1)", 10);
         assert!(
@@ -128,7 +129,7 @@ mod tests {
         );
         assert!(
             first.contains("AND t0.\"IsDeleted\" = 0 AND 1 = 1)"),
-            "Group has no IsDeleted: {first}"
+            "Organization has no IsDeleted: {first}"
         );
         assert!(first.ends_with("WHERE position <= 10 ORDER BY parent, id"));
     }
