@@ -10,6 +10,7 @@ pub mod error;
 pub mod id;
 pub mod ingest;
 pub mod job;
+pub mod project;
 pub mod org;
 pub mod rest_record;
 pub mod schema;

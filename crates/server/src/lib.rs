@@ -15,6 +15,7 @@ pub mod faults;
 pub mod fuzzing;
 pub mod observe;
 mod private_file;
+pub mod project;
 mod record_types;
 pub(crate) mod routes;
 pub mod seed;

@@ -24,6 +24,7 @@ mod org_schema;
 pub mod postgres;
 pub mod private_fs;
 mod rows;
+mod rules;
 pub mod s3;
 pub mod snapshot;
 mod soql_render;

@@ -9,4 +9,5 @@ pub mod compound;
 pub mod polymorphic;
 pub mod record_types;
 pub mod recycle_bin;
+pub mod rules;
 pub mod stages;

@@ -211,8 +211,14 @@ impl Field {
             "filterable": true,
             "sortable": self.ftype != FieldType::TextArea || self.length <= 255,
             "groupable": !matches!(self.ftype, FieldType::TextArea | FieldType::Double | FieldType::Currency | FieldType::Percent | FieldType::DateTime),
-            "calculated": self.traits.calculated,
-            "calculatedFormula": self.traits.calculated_formula,
+            "calculated": self.traits.calculated || self.traits.formula.is_some(),
+            "calculatedFormula": self
+                .traits
+                .formula
+                .as_ref()
+                .map(|f| f.source.as_str())
+                .or(self.traits.calculated_formula.as_deref()),
+            "defaultValueFormula": self.traits.default_formula,
             "autoNumber": self.traits.auto_number,
             "cascadeDelete": self.traits.cascade_delete,
             "restrictedDelete": self.traits.restricted_delete,

@@ -212,6 +212,22 @@ pub struct FieldTraits {
     pub compound_field_name: Option<String>,
     /// The field whose value controls this dependent picklist (describe `controllerName`).
     pub controller_name: Option<String>,
+    /// A formula field of the org's own metadata (sfdx `<formula>`): never stored, computed when read (the
+    /// store renders it as SQL), `calculated` in describe. Built-in derived fields have `calculated` without
+    /// a formula here: those are stored and derived when written (see [`crate::org::stages`]).
+    pub formula: Option<FormulaSpec>,
+    /// A default value formula (sfdx `<defaultValue>`, describe `defaultValueFormula`): evaluated on insert
+    /// when the row leaves the field out.
+    pub default_formula: Option<String>,
+}
+
+/// The formula of a formula field, as the metadata gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormulaSpec {
+    /// The formula text (`<formula>`).
+    pub source: String,
+    /// `<formulaTreatBlanksAs>BlankAsZero</formulaTreatBlanksAs>` (the default) rather than `BlankAsBlank`.
+    pub blanks_as_zero: bool,
 }
 
 impl Field {

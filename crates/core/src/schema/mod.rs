@@ -10,7 +10,7 @@ mod field;
 
 pub use child_names::NamedChildRelationship;
 pub use describe::{SchemaError, parse_describe};
-pub use field::{Field, FieldTraits, FieldType, PicklistValue, Storage};
+pub use field::{Field, FieldTraits, FieldType, FormulaSpec, PicklistValue, Storage};
 
 use crate::id::KeyPrefix;
 use std::collections::BTreeMap;
@@ -30,8 +30,25 @@ pub struct SObject {
     /// What the describe file's `recordTypeInfos` declare beyond the org's `RecordType` rows: the default
     /// record type and the picklist values of each (see [`crate::org::record_types`]).
     pub record_type_infos: Vec<crate::org::record_types::DeclaredRecordType>,
+    /// The org's validation rules on this object (sfdx `validationRules/`), in name order.
+    pub validation_rules: Vec<ValidationRule>,
     fields: Vec<Field>,
     by_lower_name: BTreeMap<String, usize>,
+}
+
+/// A validation rule (sfdx `validationRules/<Name>.validationRule-meta.xml`): when its condition is true for
+/// a row being saved, the row fails `FIELD_CUSTOM_VALIDATION_EXCEPTION:<message>:<display field> --`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationRule {
+    /// `fullName` (the file name without its suffix).
+    pub name: String,
+    pub active: bool,
+    /// `errorConditionFormula`.
+    pub condition: String,
+    /// `errorMessage`.
+    pub message: String,
+    /// `errorDisplayField`: the field the error is shown on (its API name), if any.
+    pub display_field: Option<String>,
 }
 
 /// One entry of describe's `childRelationships`: a lookup field of `child_sobject` pointing at the
@@ -65,6 +82,7 @@ impl SObject {
             custom,
             child_relationships: Vec::new(),
             record_type_infos: Vec::new(),
+            validation_rules: Vec::new(),
             fields: Vec::new(),
             by_lower_name: BTreeMap::new(),
         }
@@ -102,9 +120,9 @@ impl SObject {
     /// Fields whose values the object stores in a column: everything but compound and formula-like fields
     /// that are derived from others (such as the person `Name` on Contact, Lead and User).
     pub fn stored_fields(&self) -> impl Iterator<Item = &Field> {
-        self.fields
-            .iter()
-            .filter(|f| f.ftype.is_stored() && self.derived_name_parts(f).is_none())
+        self.fields.iter().filter(|f| {
+            f.ftype.is_stored() && f.traits.formula.is_none() && self.derived_name_parts(f).is_none()
+        })
     }
 
     /// For a person object's read-only `Name`, the fields it is built from (`FirstName`, `LastName`).

@@ -10,6 +10,7 @@
 
 mod conditions;
 mod dates;
+mod formula;
 mod per_parent;
 mod polymorphic;
 mod select;

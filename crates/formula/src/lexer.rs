@@ -1,0 +1,1 @@
+//! Formula text -> tokens with positions.

@@ -1,0 +1,1 @@
+//! Reading a Salesforce DX project from disk into the schema (being built).

@@ -1,0 +1,1 @@
+//! Validation rules and default values on the write path, shared by both backends (being built).

@@ -1,0 +1,1 @@
+//! Formula fields rendered as SQL expressions (being built).
