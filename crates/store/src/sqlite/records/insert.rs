@@ -18,7 +18,12 @@ impl ChunkWriter<'_> {
         &mut self,
         rows: &[Result<RowOp, RowFailure>],
     ) -> Result<()> {
-        let fields = crate::rows::insert_columns(self.plan, self.owner, rows);
+        let mut fields = crate::rows::insert_columns(self.plan, self.owner, rows);
+        if let Some(rules) = &self.rules {
+            fields.extend(rules.default_fields());
+            fields.sort_unstable();
+            fields.dedup();
+        }
         let mut columns: Vec<String> = vec![quote("Id")];
         let mut values: Vec<String> = vec!["?".into()];
         for name in &self.system_fields {
@@ -47,6 +52,7 @@ impl ChunkWriter<'_> {
 
     pub(super) fn insert(&mut self, mut values: RowValues) -> Result<RowOutcome, Failure> {
         self.resolve(&mut values).map_err(|e| e.on(None))?;
+        self.insert_rules(&mut values)?;
         let conn = self.conn;
         self.insert_fields
             .fill(&mut values, &mut |counter, count| {

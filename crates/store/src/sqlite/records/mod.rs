@@ -11,6 +11,7 @@ mod delete;
 mod failure;
 mod insert;
 mod lookup;
+mod rules;
 mod single;
 mod unit;
 mod update;
@@ -83,6 +84,8 @@ struct ChunkWriter<'a> {
     update_sql: HashMap<Vec<usize>, Rc<str>>,
     /// Auto-numbers and settable audit fields the chunk's inserts fill.
     insert_fields: InsertFields,
+    /// The object's validation rules and default value formulas (`None`: it has neither, decided once).
+    rules: Option<crate::rules::ChunkRules>,
 }
 
 /// Applies `first` and the chunks `source` hands over in one transaction, then commits it.
@@ -166,6 +169,7 @@ pub(super) fn apply_rows(
     writer.prepare_chunk_insert(&rows)?;
     writer.prepare_chunk_update(&rows)?;
     writer.find_upsert_matches(&rows)?;
+    writer.prefetch_rules(&rows)?;
     let deletes = writer.prepare_deletes(&rows)?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
@@ -232,6 +236,8 @@ impl<'a> ChunkWriter<'a> {
             spent: Vec::with_capacity(rows.len()),
             upsert_matches: None,
             insert_fields: InsertFields::new(object, now, user, rows.len()),
+            rules: crate::rules::WriteRules::for_object(schema, plan.object())
+                .map(|rules| rules.chunk(now, user)),
         })
     }
 

@@ -22,12 +22,16 @@ impl ChunkWriter<'_> {
         mut values: RowValues,
     ) -> Result<RowOutcome, Failure> {
         self.resolve(&mut values).map_err(|e| e.on(Some(id)))?;
+        self.update_rules(id, &values)?;
         if values
             .assignments
             .iter()
             .all(|(f, _)| self.update_columns.binary_search(f).is_ok())
         {
             let outcome = self.update_with_chunk_statement(id, rowid, &values);
+            if outcome.is_ok() {
+                self.rules_written(id, &values);
+            }
             self.spent.push(values);
             return outcome;
         }
@@ -53,6 +57,9 @@ impl ChunkWriter<'_> {
             Err(e) => Err(self.unique_violation(e, &values, Some(id))),
         };
         drop(stmt);
+        if outcome.is_ok() {
+            self.rules_written(id, &values);
+        }
         self.spent.push(values);
         outcome
     }
