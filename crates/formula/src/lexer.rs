@@ -233,7 +233,7 @@ fn text(cur: &mut Cursor<'_>) -> Result<Tok, FormulaError> {
     loop {
         let here = cur.span();
         match cur.bump() {
-            None | Some('\n') | Some('\r') => return Err(missing(start, &format!("'{quote}'"))),
+            None | Some('\n' | '\r') => return Err(missing(start, &format!("'{quote}'"))),
             Some(c) if c == quote => return Ok(Tok::Text(value)),
             Some('\\') => match cur.bump() {
                 Some('n') => value.push('\n'),
@@ -254,9 +254,8 @@ fn operator(cur: &mut Cursor<'_>, span: Span) -> Result<Tok, FormulaError> {
     let (tok, two) = match (c, next) {
         ('=', Some('=')) => (Tok::Eq, true),
         ('=', _) => (Tok::Eq, false),
-        ('!', Some('=')) => (Tok::Ne, true),
+        ('!', Some('=')) | ('<', Some('>')) => (Tok::Ne, true),
         ('!', _) => (Tok::Bang, false),
-        ('<', Some('>')) => (Tok::Ne, true),
         ('<', Some('=')) => (Tok::Le, true),
         ('<', _) => (Tok::Lt, false),
         ('>', Some('=')) => (Tok::Ge, true),

@@ -58,7 +58,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -229,14 +229,11 @@ impl Parser {
                 let (arg, d) = self.expression(nesting + 1)?;
                 depth = depth.max(d);
                 args.push(arg);
-                match self.peek().tok {
-                    Tok::Comma => {
-                        self.advance();
-                    }
-                    _ => {
-                        self.expect_close()?;
-                        break;
-                    }
+                if self.peek().tok == Tok::Comma {
+                    self.advance();
+                } else {
+                    self.expect_close()?;
+                    break;
                 }
             }
         }
