@@ -28,11 +28,13 @@ pub const MAX_STRING_CHARS: usize = 4_000;
 pub const MAX_NESTING: usize = 50;
 
 /// The deepest a bound WHERE or HAVING condition may be, counted as a tree of binary operators: a chain
-/// of `n` conditions joined by AND or OR counts `n - 1` levels, each NOT one, each comparison one, the
+/// of `n` conditions joined by AND or OR counts `ceil(log2 n)` levels (the store renders a chain as a
+/// balanced tree of halves, so a thousand ORed conditions run, as they do in Salesforce), each NOT one, each comparison one, the
 /// null and date-literal values of an IN list one more each (each becomes an OR), INCLUDES sets their ORs
 /// and ANDs, and a semi-join the depth of its subquery's filter. The store's SQL for a condition of depth
 /// `d` is at most about `2 d + 30` levels deep (NOT renders as two, a chain as `n - 1`, and a comparison
-/// through a date function about a dozen), which 400 keeps well inside SQLite's 1,000.
+/// through a date function about a dozen), which 400 keeps well inside SQLite's 1,000. Salesforce's own
+/// `QUERY_TOO_COMPLICATED` comes from its internal expansion (formula fields), not from a number of terms.
 pub const MAX_FILTER_DEPTH: usize = 400;
 
 /// The most values a statement may compare with (literals in comparisons, LIKE, IN and INCLUDES lists;
@@ -91,7 +93,7 @@ pub fn query_depth(query: &Query) -> usize {
 pub fn depth(condition: &Condition) -> usize {
     match condition {
         Condition::And(parts) | Condition::Or(parts) => {
-            parts.iter().map(depth).max().unwrap_or(0) + parts.len().saturating_sub(1)
+            parts.iter().map(depth).max().unwrap_or(0) + chain_levels(parts.len())
         }
         Condition::Not(inner) => depth(inner) + 1,
         Condition::Compare { .. } | Condition::Like { .. } => 1,
@@ -108,6 +110,11 @@ pub fn depth(condition: &Condition) -> usize {
         }
         Condition::InSubquery { subquery, .. } => 1 + query_depth(subquery),
     }
+}
+
+/// The levels a balanced tree over a chain of `n` terms adds: `ceil(log2 n)`.
+fn chain_levels(n: usize) -> usize {
+    n.max(1).next_power_of_two().trailing_zeros() as usize
 }
 
 /// How many values a query's WHERE and HAVING compare with (see [`MAX_FILTER_VALUES`]).

@@ -141,6 +141,9 @@ impl Renderer<'_> {
         }
     }
 
+    /// A chain of conditions joined by one operator, as a balanced tree of parenthesized halves: SQL
+    /// engines parse `a OR b OR c …` as a left-deep tree one level per term (SQLite refuses 1,000 levels),
+    /// while halves keep a chain of `n` terms `log2(n)` levels deep, so a thousand ORed conditions run.
     fn join_conditions(&mut self, parts: &[Condition], separator: &str) -> Result<String> {
         let rendered = parts
             .iter()
@@ -149,7 +152,7 @@ impl Renderer<'_> {
         if rendered.is_empty() {
             return Err(StoreError::Invalid("empty condition".into()));
         }
-        Ok(format!("({})", rendered.join(separator)))
+        Ok(balanced(&rendered, separator))
     }
 
     fn compare(
@@ -208,6 +211,22 @@ impl Renderer<'_> {
             ComparisonOp::Le => format!("({e} < {})", self.bind(&range.end)),
             ComparisonOp::Gt => format!("({e} >= {})", self.bind(&range.end)),
             ComparisonOp::Ge => format!("({e} >= {})", self.bind(&range.start)),
+        }
+    }
+}
+
+/// `parts` joined by `separator` as a balanced tree of parenthesized halves (see `join_conditions`).
+fn balanced(parts: &[String], separator: &str) -> String {
+    match parts {
+        [one] => format!("({one})"),
+        [a, b] => format!("({a}{separator}{b})"),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            format!(
+                "({}{separator}{})",
+                balanced(left, separator),
+                balanced(right, separator)
+            )
         }
     }
 }
