@@ -15,6 +15,8 @@ mod per_parent;
 mod polymorphic;
 mod select;
 
+pub(crate) use formula::FormulaEnv;
+
 use crate::{QueryOptions, Result};
 use bulkforce_core::schema::Storage;
 use bulkforce_soql::bound::Query;
@@ -72,15 +74,45 @@ pub(crate) trait Dialect {
     fn avg(&self, expr: &str) -> String;
     /// The LIMIT / OFFSET clause, with its leading space ("" when neither is given).
     fn limit_offset(&self, limit: Option<u64>, offset: Option<u64>) -> String;
+
+    // Formula fields (see `formula`): numbers are the engine's real type, dates ISO text.
+    /// `expr` as a real number.
+    fn real(&self, expr: &str) -> String;
+    /// A real `expr` truncated toward zero, as an integer (what `substr` takes).
+    fn to_int(&self, expr: &str) -> String;
+    /// A real `expr` truncated toward zero, as a real.
+    fn trunc(&self, expr: &str) -> String;
+    /// `expr` rounded half away from zero to `digits` (an integer expression; negative: left of the point).
+    fn round(&self, expr: &str, digits: &str) -> String;
+    /// `base` raised to `exponent`, a real.
+    fn power(&self, base: &str, exponent: &str) -> String;
+    /// The 1-based position of `needle` in `haystack`, 0 when absent.
+    fn position(&self, haystack: &str, needle: &str) -> String;
+    /// Whether `text` matches the (anchored) regular expression `pattern`.
+    fn regex(&self, text: &str, pattern: &str) -> String;
+    /// A date (`datetime` false) or dateTime as ISO text moved by `days` (a real; whole for a date).
+    fn add_days(&self, expr: &str, days: &str, datetime: bool) -> String;
+    /// The days from `b` to `a` (both dates or both dateTimes), a real.
+    fn days_between(&self, a: &str, b: &str) -> String;
+    /// The date (`YYYY-MM-DD`) of real year, month and day, NULL when there is none (2011-02-29).
+    fn make_date(&self, year: &str, month: &str, day: &str) -> String;
+    /// A date moved by `months` (an integer expression), Salesforce's `ADDMONTHS`: the last day of a month
+    /// goes to the last day of the target month, any other day is clamped to the target month's length.
+    fn add_months(&self, date: &str, months: &str) -> String;
+    /// A real as plain decimal text without trailing zeros (`3`, `2.5`).
+    fn number_text(&self, expr: &str) -> String;
+    /// The greatest (`max`) or least of non-null values.
+    fn greatest(&self, exprs: &[String], max: bool) -> String;
 }
 
-/// Renders `query` in `dialect`.
+/// Renders `query` in `dialect`; formula fields need `formulas` (the schema and the query's now).
 pub(crate) fn render(
     query: &Query,
     options: &QueryOptions,
     dialect: &dyn Dialect,
+    formulas: Option<FormulaEnv<'_>>,
 ) -> Result<Rendered> {
-    select::Renderer::new(options, dialect).render(query)
+    select::Renderer::new(options, dialect, formulas).render(query)
 }
 
 /// The query whose rows a count counts: its OFFSET is ignored (its LIMIT is honoured) and its order

@@ -1,5 +1,6 @@
 //! One SELECT: its columns, parent paths as LEFT JOINs, WHERE, GROUP BY, HAVING, ORDER BY and limits.
 
+use super::formula::{FormulaCache, FormulaEnv};
 use super::per_parent::PerParent;
 use super::polymorphic::reads_the_name_object;
 use super::{Dialect, Param, Rendered};
@@ -23,10 +24,19 @@ pub(crate) struct Renderer<'a> {
     /// Joined parent paths: (relationship names from the root, alias).
     joins: Vec<(Vec<String>, String)>,
     join_sql: String,
+    /// What formula fields are rendered with, and the formulas compiled for this render.
+    pub(super) env: Option<FormulaEnv<'a>>,
+    pub(super) formulas: FormulaCache,
+    /// The FROM object of the statement being rendered (a formula field's own object at depth 0).
+    object: String,
 }
 
 impl<'a> Renderer<'a> {
-    pub(super) fn new(options: &'a QueryOptions, dialect: &'a dyn Dialect) -> Renderer<'a> {
+    pub(super) fn new(
+        options: &'a QueryOptions,
+        dialect: &'a dyn Dialect,
+        env: Option<FormulaEnv<'a>>,
+    ) -> Renderer<'a> {
         Renderer {
             options,
             dialect,
@@ -34,11 +44,17 @@ impl<'a> Renderer<'a> {
             depth: 0,
             joins: Vec::new(),
             join_sql: String::new(),
+            env,
+            formulas: FormulaCache::default(),
+            object: String::new(),
         }
     }
 
     pub(super) fn render(mut self, query: &Query) -> Result<Rendered> {
         let sql = self.select(query, self.options.include_deleted)?;
+        if let Some(error) = self.formulas.error.take() {
+            return Err(crate::StoreError::Invalid(error));
+        }
         Ok(Rendered {
             sql,
             params: self.params,
@@ -52,6 +68,7 @@ impl<'a> Renderer<'a> {
     pub(super) fn select(&mut self, query: &Query, include_deleted: bool) -> Result<String> {
         let saved_joins = std::mem::take(&mut self.joins);
         let saved_join_sql = std::mem::take(&mut self.join_sql);
+        let saved_object = std::mem::replace(&mut self.object, query.object.name.clone());
         let root = self.root_alias();
         let mut columns = Vec::with_capacity(query.select.len());
         for (i, item) in query.select.iter().enumerate() {
@@ -125,6 +142,7 @@ impl<'a> Renderer<'a> {
         }
         self.joins = saved_joins;
         self.join_sql = saved_join_sql;
+        self.object = saved_object;
         Ok(sql)
     }
 
@@ -182,7 +200,11 @@ impl<'a> Renderer<'a> {
         {
             return self.name_field(before, last, &path.field);
         }
-        let (table, _) = self.table_of(&path.hops);
+        let (table, names) = self.table_of(&path.hops);
+        if path.field.traits.formula.is_some() {
+            let object = path.hops.last().map_or(self.object.clone(), |h| h.to.name.clone());
+            return self.formula_column(&table, &names, &object, &path.field);
+        }
         format!("{table}.{}", quote(&path.field.name))
     }
 

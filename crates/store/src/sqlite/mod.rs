@@ -9,10 +9,11 @@
 mod auth;
 mod data_ops;
 mod ddl;
+pub(crate) mod functions;
 use crate::hold_requests;
 mod holds;
 mod jobs;
-mod query;
+pub(crate) mod query;
 mod records;
 mod recycle_bin;
 mod reset;
@@ -95,6 +96,7 @@ fn open_connection(path: &Path, cache_kib: i64) -> Result<Connection> {
     crate::private_fs::create_private_file_if_missing(path)?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    functions::register(&conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -cache_kib)?;
@@ -477,7 +479,7 @@ impl Store for SqliteStore {
         visit: &mut dyn FnMut(&[bulkforce_core::value::Value]) -> Result<bool>,
     ) -> Result<u64> {
         self.org(org)?
-            .read(|conn| query::run(conn, query, &options, visit))
+            .read(|conn| query::run(conn, self.formula_env(), query, &options, visit))
     }
 
     fn count_query(
@@ -487,7 +489,7 @@ impl Store for SqliteStore {
         options: QueryOptions,
     ) -> Result<u64> {
         self.org(org)?
-            .read(|conn| query::count(conn, query, &options))
+            .read(|conn| query::count(conn, self.formula_env(), query, &options))
     }
 
     fn checkpoint(&self, org: SfId, id: SfId) -> Result<Option<Checkpoint>> {

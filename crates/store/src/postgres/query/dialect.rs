@@ -95,4 +95,97 @@ impl Dialect for Postgres {
         }
         clause
     }
+
+    fn real(&self, expr: &str) -> String {
+        format!("CAST({expr} AS double precision)")
+    }
+
+    fn to_int(&self, expr: &str) -> String {
+        // Clamped: a cast out of integer's range fails the statement.
+        format!("CAST(LEAST(GREATEST(trunc({expr}), -2147483648), 2147483647) AS integer)")
+    }
+
+    fn trunc(&self, expr: &str) -> String {
+        format!("trunc({expr})")
+    }
+
+    fn round(&self, expr: &str, digits: &str) -> String {
+        // round(numeric, n) rounds half away from zero, n < 0 left of the point.
+        format!("CAST(round(CAST({expr} AS numeric), {digits}) AS double precision)")
+    }
+
+    fn power(&self, base: &str, exponent: &str) -> String {
+        // A negative base to a fractional power fails in PostgreSQL: no value instead.
+        format!(
+            "(CASE WHEN {base} < 0 AND {exponent} <> trunc({exponent}) THEN NULL \
+             ELSE power({base}, {exponent}) END)"
+        )
+    }
+
+    fn position(&self, haystack: &str, needle: &str) -> String {
+        format!("strpos({haystack}, {needle})")
+    }
+
+    fn regex(&self, text: &str, pattern: &str) -> String {
+        format!("({text} ~ {pattern})")
+    }
+
+    fn add_days(&self, expr: &str, days: &str, datetime: bool) -> String {
+        if datetime {
+            format!(
+                "to_char(CAST({expr} AS timestamp) + {days} * interval '1 day', \
+                 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+            )
+        } else {
+            format!("to_char(CAST({expr} AS date) + CAST({days} AS integer), 'YYYY-MM-DD')")
+        }
+    }
+
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!(
+            "CAST(EXTRACT(EPOCH FROM (CAST({a} AS timestamp) - CAST({b} AS timestamp))) / 86400 \
+             AS double precision)"
+        )
+    }
+
+    fn make_date(&self, year: &str, month: &str, day: &str) -> String {
+        // make_date fails on a date that does not exist, and a constant one fails while planning, inside
+        // a CASE arm or not: the parts are clamped to a date that exists, which is kept only when it
+        // reads back as the parts.
+        let clamp = |e: &str, hi: u32| {
+            format!("CAST(LEAST(GREATEST(trunc({e}), 1), {hi}) AS integer)")
+        };
+        let date = format!(
+            "(make_date({}, {}, 1) + ({} - 1))",
+            clamp(year, 9999),
+            clamp(month, 12),
+            clamp(day, 31)
+        );
+        format!(
+            "(CASE WHEN EXTRACT(YEAR FROM {date}) = {year} AND EXTRACT(MONTH FROM {date}) = {month} \
+             AND EXTRACT(DAY FROM {date}) = {day} THEN to_char({date}, 'YYYY-MM-DD') END)"
+        )
+    }
+
+    fn add_months(&self, date: &str, months: &str) -> String {
+        let d = format!("CAST({date} AS date)");
+        format!(
+            "(CASE WHEN EXTRACT(DAY FROM {d} + 1) = 1 THEN to_char(date_trunc('month', {d}) \
+             + make_interval(months => {months} + 1) - interval '1 day', 'YYYY-MM-DD') \
+             ELSE to_char({d} + make_interval(months => {months}), 'YYYY-MM-DD') END)"
+        )
+    }
+
+    fn number_text(&self, expr: &str) -> String {
+        // A double's text is its shortest exact form without trailing zeros (3, 2.5).
+        format!("CAST({expr} AS text)")
+    }
+
+    fn greatest(&self, exprs: &[String], max: bool) -> String {
+        format!(
+            "{}({})",
+            if max { "GREATEST" } else { "LEAST" },
+            exprs.join(", ")
+        )
+    }
 }

@@ -8,7 +8,7 @@ mod dialect;
 mod tests;
 
 use super::PgStore;
-use crate::soql_render::{self, Param, Rendered};
+use crate::soql_render::{self, FormulaEnv, Param, Rendered};
 use crate::{QueryOptions, Result};
 use bulkforce_core::id::SfId;
 use bulkforce_core::value::Value;
@@ -32,7 +32,7 @@ impl PgStore {
     ) -> Result<u64> {
         self.org(org)?;
         let mut conn = self.conn()?;
-        run_in(&mut *conn, org, query, options, visit)
+        run_in_with(&mut *conn, Some(self.formula_env()), org, query, options, visit)
     }
 
     pub(super) fn pg_count_query(
@@ -43,13 +43,32 @@ impl PgStore {
     ) -> Result<u64> {
         self.org(org)?;
         let mut conn = self.conn()?;
-        count_in(&mut *conn, org, query, options)
+        count_in_with(&mut *conn, Some(self.formula_env()), org, query, options)
+    }
+
+    /// What a query's formula fields are rendered with: the store's schema and clock.
+    fn formula_env(&self) -> FormulaEnv<'_> {
+        FormulaEnv {
+            schema: &self.schema,
+            now: self.clock.now(),
+        }
     }
 }
 
 /// `query` as PostgreSQL SQL over `org`'s schema.
+#[cfg(test)]
 pub(crate) fn render(query: &Query, org: SfId, options: &QueryOptions) -> Result<Rendered> {
-    soql_render::render(query, options, &dialect::Postgres::new(org))
+    render_with(query, org, options, None)
+}
+
+/// `query` as PostgreSQL SQL over `org`'s schema, formula fields rendered with `formulas`.
+pub(crate) fn render_with(
+    query: &Query,
+    org: SfId,
+    options: &QueryOptions,
+    formulas: Option<FormulaEnv<'_>>,
+) -> Result<Rendered> {
+    soql_render::render(query, options, &dialect::Postgres::new(org), formulas)
 }
 
 /// Runs `query` over `org`'s records on `client` (a pooled connection, or a REST write unit's open
@@ -58,6 +77,7 @@ pub(crate) fn render(query: &Query, org: SfId, options: &QueryOptions) -> Result
 ///
 /// The rows come from a portal in a transaction of their own (a savepoint inside an open one), fetched
 /// [`FETCH_ROWS`] at a time.
+#[cfg(test)]
 pub(crate) fn run_in(
     client: &mut impl GenericClient,
     org: SfId,
@@ -65,7 +85,19 @@ pub(crate) fn run_in(
     options: QueryOptions,
     visit: &mut dyn FnMut(&[Value]) -> Result<bool>,
 ) -> Result<u64> {
-    let rendered = render(query, org, &options)?;
+    run_in_with(client, None, org, query, options, visit)
+}
+
+/// Runs `query` as [`run_in`] does, formula fields rendered with `formulas`.
+pub(crate) fn run_in_with(
+    client: &mut impl GenericClient,
+    formulas: Option<FormulaEnv<'_>>,
+    org: SfId,
+    query: &Query,
+    options: QueryOptions,
+    visit: &mut dyn FnMut(&[Value]) -> Result<bool>,
+) -> Result<u64> {
+    let rendered = render_with(query, org, &options, formulas)?;
     let mut tx = client.transaction()?;
     let statement = tx.prepare(&rendered.sql)?;
     let cells = statement
@@ -100,13 +132,25 @@ pub(crate) fn run_in(
 }
 
 /// The number of rows `query` returns over `org`'s records (ignoring its OFFSET, honouring its LIMIT).
+#[cfg(test)]
 pub(crate) fn count_in(
     client: &mut impl GenericClient,
     org: SfId,
     query: &Query,
     options: QueryOptions,
 ) -> Result<u64> {
-    let rendered = render(&soql_render::counted(query), org, &options)?;
+    count_in_with(client, None, org, query, options)
+}
+
+/// Counts as [`count_in`] does, formula fields rendered with `formulas`.
+pub(crate) fn count_in_with(
+    client: &mut impl GenericClient,
+    formulas: Option<FormulaEnv<'_>>,
+    org: SfId,
+    query: &Query,
+    options: QueryOptions,
+) -> Result<u64> {
+    let rendered = render_with(&soql_render::counted(query), org, &options, formulas)?;
     let sql = format!("SELECT COUNT(*) FROM ({}) AS counted", rendered.sql);
     let row = client.query_one(&sql, &sql_param_refs(&rendered.params))?;
     let n: i64 = row.try_get(0)?;

@@ -96,7 +96,11 @@ impl RecordUnit for PgUnit<'_, '_> {
         options: QueryOptions,
         visit: &mut dyn FnMut(&[Value]) -> Result<bool>,
     ) -> Result<u64> {
-        query::run_in(&mut self.tx, self.org, query, options, visit)
+        let formulas = crate::soql_render::FormulaEnv {
+            schema: self.schema,
+            now: self.clock.now(),
+        };
+        query::run_in_with(&mut self.tx, Some(formulas), self.org, query, options, visit)
     }
 
     fn savepoint(&mut self) -> Result<()> {

@@ -77,7 +77,11 @@ impl RecordUnit for SqliteUnit<'_> {
         options: QueryOptions,
         visit: &mut dyn FnMut(&[Value]) -> Result<bool>,
     ) -> Result<u64> {
-        query::run(self.conn, query, &options, visit)
+        let formulas = crate::soql_render::FormulaEnv {
+            schema: self.schema,
+            now: self.db.clock.now(),
+        };
+        query::run(self.conn, formulas, query, &options, visit)
     }
 
     fn savepoint(&mut self) -> Result<()> {
