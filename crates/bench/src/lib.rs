@@ -7,6 +7,8 @@
 //! - **insert**: create → upload → close → JobComplete → the three result files downloaded;
 //! - **export**: a query job of all rows → JobComplete → every results page downloaded;
 //! - **upsert** on the external id, half the rows matching existing records, the other half new;
+//! - **insert with rules**: the same insert on a server given a small sfdx project (`--project`) with five
+//!   validation rules and two formula fields on Account ([`rules`]), its rows/s compared with the plain insert;
 //!
 //! then the reference: the same CSV into an equivalent SQLite table (same columns, a unique index on the external
 //! id) with `.import`, out again with `.mode csv`, and the upsert CSV merged into it (`.import` into a staging
@@ -27,6 +29,7 @@ mod measure;
 pub mod postgres;
 pub mod process;
 pub mod reference;
+mod rules;
 pub mod soak;
 mod table;
 
@@ -109,6 +112,8 @@ impl Config {
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     Insert,
+    /// The insert on a server with five validation rules and two formula fields on Account.
+    InsertWithRules,
     Upsert,
     Export,
     SqliteImport,
@@ -126,6 +131,7 @@ impl Operation {
     pub fn label(self) -> &'static str {
         match self {
             Operation::Insert => "insert",
+            Operation::InsertWithRules => "insert, 5 rules + 2 formulas",
             Operation::Upsert => "upsert (external id)",
             Operation::Export => "export (query job)",
             Operation::SqliteImport => "sqlite3 .import",
@@ -152,7 +158,9 @@ impl Operation {
     /// The references an operation may be compared with (one per backend; a run measures one of them).
     pub fn references(self) -> &'static [Operation] {
         match self {
-            Operation::Insert => &[Operation::SqliteImport, Operation::PgCopyIn],
+            Operation::Insert | Operation::InsertWithRules => {
+                &[Operation::SqliteImport, Operation::PgCopyIn]
+            }
             Operation::Export => &[Operation::SqliteExport, Operation::PgCopyOut],
             Operation::Upsert => &[Operation::SqliteUpsert, Operation::PgUpsert],
             _ => &[],
@@ -378,7 +386,9 @@ pub fn run(config: &Config) -> anyhow::Result<Report> {
         if !config.keep {
             std::fs::remove_dir_all(&dir).ok();
         }
-        report.sizes.push(median_runs(runs));
+        let size = median_runs(runs);
+        report.notes.extend(rules::note(&size));
+        report.sizes.push(size);
     }
     Ok(report)
 }
