@@ -42,6 +42,15 @@ pub struct AdminArgs {
         help_heading = DATA_DIR_HEADING
     )]
     schema_dir: Option<PathBuf>,
+    /// Salesforce DX projects the server loads (`serve --project`), for the same objects; repeatable.
+    #[arg(
+        long = "project",
+        env = "BULKFORCE_PROJECT_DIR",
+        global = true,
+        value_name = "DIR",
+        help_heading = DATA_DIR_HEADING
+    )]
+    project_dirs: Vec<PathBuf>,
     /// The PostgreSQL database of servers started with --database-url (instead of the data directory).
     #[arg(
         long,
@@ -92,6 +101,7 @@ pub enum Admin {
 pub struct DataDirArgs {
     data_dir: PathBuf,
     schema_dir: Option<PathBuf>,
+    project_dirs: Vec<PathBuf>,
     database_url: Option<String>,
     json: bool,
     command: DataDirCommand,
@@ -104,6 +114,7 @@ impl AdminArgs {
             AdminCommand::DataDir(command) => Admin::DataDir(DataDirArgs {
                 data_dir: self.data_dir,
                 schema_dir: self.schema_dir,
+                project_dirs: self.project_dirs,
                 database_url: self.database_url,
                 json: self.json,
                 command,
@@ -214,7 +225,10 @@ fn org_id(text: &str) -> anyhow::Result<SfId> {
 /// `bulkforce admin`: opens the data directory or the database (creating the default org if needed) and runs
 /// one subcommand.
 pub fn run(args: DataDirArgs) -> anyhow::Result<()> {
-    let schema = Arc::new(bulkforce_server::load_schema(args.schema_dir.as_deref())?);
+    let schema = Arc::new(bulkforce_server::project::load_schema(
+        args.schema_dir.as_deref(),
+        &args.project_dirs,
+    )?);
     let store = open_store(&args, schema)?;
     let store = store.as_ref();
     store.ensure_default_org()?;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod commands;
+mod schema_check;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,9 @@ enum Command {
     /// or an access token); list, refresh and forget saved logins.
     #[command(after_help = commands::EXIT_CODES_HELP)]
     Login(commands::LoginArgs),
+    /// Check Salesforce DX projects as `serve --project` reads them: what is read, what is not supported,
+    /// every error with its file, line and column.
+    Schema(schema_check::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Export(args) => command_exit(runtime.block_on(commands::export(args))),
         Command::Jobs(args) => command_exit(runtime.block_on(commands::jobs(args))),
         Command::Login(args) => command_exit(runtime.block_on(commands::login(args))),
+        Command::Schema(args) => schema_check::run(args),
     }
 }
 

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Directory of sObject describe files (JSON, one object per file) adding fields or custom objects.
     #[arg(long = "schema", env = "BULKFORCE_SCHEMA_DIR")]
     schema_dir: Option<PathBuf>,
+    /// A Salesforce DX project (its sfdx-project.json's package directories, or the directory itself)
+    /// whose objects, fields, record types, validation rules and value sets the schema gains; repeatable.
+    #[arg(long = "project", env = "BULKFORCE_PROJECT_DIR", value_name = "DIR")]
+    project_dirs: Vec<PathBuf>,
     /// Largest upload accepted for one job, in bytes (of a gzip or deflate upload: once decompressed).
     #[arg(long, env = "BULKFORCE_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES)]
     max_upload_bytes: u64,
@@ -247,6 +251,7 @@ fn config(args: ServeArgs) -> ServerConfig {
         data_dir: args.data_dir,
         access_token: args.access_token,
         schema_dir: args.schema_dir,
+        project_dirs: args.project_dirs,
         max_upload_bytes: args.max_upload_bytes,
         chunk_rows: args.chunk_rows,
         workers: args.workers,

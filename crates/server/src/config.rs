@@ -111,6 +111,8 @@ pub struct ServerConfig {
     pub access_token: Option<String>,
     /// Extra describe files (one object per file).
     pub schema_dir: Option<PathBuf>,
+    /// Salesforce DX projects whose objects, fields, record types and rules the schema gains (`--project`).
+    pub project_dirs: Vec<PathBuf>,
     /// Largest upload of one job, counted on the bytes as stored (after any gzip or deflate decoding).
     pub max_upload_bytes: u64,
     /// Rows per processing chunk (one transaction, one result part).
@@ -170,6 +172,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("bulkforce-data"),
             access_token: None,
             schema_dir: None,
+            project_dirs: Vec::new(),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             chunk_rows: DEFAULT_CHUNK_ROWS,
             workers: 2,

@@ -151,7 +151,10 @@ pub fn load_schema(dir: Option<&Path>) -> anyhow::Result<Schema> {
 
 /// Opens the store, makes sure the default org and its token exist, binds and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
-    let schema = Arc::new(load_schema(config.schema_dir.as_deref())?);
+    let schema = Arc::new(project::load_schema(
+        config.schema_dir.as_deref(),
+        &config.project_dirs,
+    )?);
     let fault_rules = read_fault_rules(config.faults_file.as_deref())?;
     let mut tls_cert = None;
     let data_dir = config.data_dir.clone();

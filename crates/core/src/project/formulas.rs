@@ -64,9 +64,30 @@ impl FormulaSite {
     }
 }
 
-/// Compiles every site's formula against `schema`, reporting each error at its file position.
+/// Checks every site's formula, reporting each error at its file position.
 pub(super) fn check(schema: &Schema, sites: &[FormulaSite], report: &mut Report) {
-    // TODO(F1): compile with bulkforce_formula::compile and core's org::rules::resolver::SchemaResolver once
-    // they land; until then formulas are kept unchecked.
-    let _ = (schema, sites, report);
+    for site in sites {
+        // TODO(F1): compile with bulkforce_formula::compile and core's org::rules::resolver::SchemaResolver
+        // (types and names) once they land; until then the syntax is checked.
+        let _ = schema;
+        if let Err(error) = bulkforce_formula::parse(&site.source) {
+            let position = site.file_position(error.line, error.column);
+            report.error(
+                &site.path,
+                position,
+                format!("{}: {}", site.what(), error.message),
+            );
+        }
+    }
+}
+
+impl FormulaSite {
+    /// What the formula is, for its error.
+    fn what(&self) -> String {
+        match &self.purpose {
+            Purpose::Rule => "validation rule condition".to_owned(),
+            Purpose::Field { field } => format!("formula of {}.{field}", self.object),
+            Purpose::Default { field } => format!("default value of {}.{field}", self.object),
+        }
+    }
 }

@@ -497,3 +497,23 @@ fn formula_positions_map_to_the_file() {
     // Past the end: after the last character.
     assert_eq!(site.file_position(9, 9), Position { line: 5, column: 7 });
 }
+
+#[test]
+fn a_malformed_formula_is_an_error_at_its_place_in_the_file() {
+    let files = vec![file(
+        &format!(
+            "{}/validationRules/Bad.validationRule-meta.xml",
+            obj("Account")
+        ),
+        "<ValidationRule NS>\n    <active>true</active>\n    <errorConditionFormula>AND(\n        Name = &quot;x&quot;,\n        ))</errorConditionFormula>\n    <errorMessage>m</errorMessage>\n</ValidationRule>",
+    )];
+    let loaded = load(Schema::builtin(), &files);
+    let errors: Vec<String> = loaded.report.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "force-app/main/default/objects/Account/validationRules/Bad.validationRule-meta.xml:5:9: validation rule condition: "
+        ),
+        "{errors:?}"
+    );
+}
