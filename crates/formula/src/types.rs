@@ -34,3 +34,28 @@ pub enum FValue {
     DateTime(DateTime<Utc>),
     Time(NaiveTime),
 }
+
+impl FValue {
+    /// Whether the value is blank: null or empty text (the two are one value in formulas, §3.2).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            FValue::Null => true,
+            FValue::Text(t) => t.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as `TEXT()` renders it: numbers as plain decimals (`1.5`, `1234567890`), dates
+    /// `YYYY-MM-DD`, date/times `YYYY-MM-DD HH:MM:SSZ` (GMT), times `HH:MM:SS.mmm`, booleans
+    /// `true`/`false`; `None` when blank.
+    pub fn to_text(&self) -> Option<String> {
+        crate::eval::render(self)
+    }
+
+    /// Stored field text read as a value of `ty`: numbers in decimal or exponent form, booleans
+    /// `true`/`false`/`1`/`0`, dates `YYYY-MM-DD`, date/times ISO 8601 with `Z` or an offset (or
+    /// `YYYY-MM-DD HH:MM:SS` as GMT), times `HH:MM:SS[.mmm][Z]`; text as it is. Empty text is `Null`.
+    pub fn from_text(ty: FType, text: &str) -> Result<FValue, crate::EvalError> {
+        crate::eval::parse_value(ty, text)
+    }
+}
