@@ -56,6 +56,13 @@ pub trait Resolver {
     /// A global variable's field (`$User.Email`): its type, and the names as the resolver spells them;
     /// `None` when unknown.
     fn global(&self, variable: &str, field: &str) -> Option<(String, String, FType)>;
+    /// Why `path` does not resolve when the reason is a formula field that refers to itself, directly or
+    /// through other formula fields: the chain of fields (`Account.A__c -> Account.B__c -> Account.A__c`),
+    /// for Salesforce's message. `None` otherwise (the default: a resolver without formula fields).
+    fn self_reference(&self, path: &[String]) -> Option<String> {
+        let _ = path;
+        None
+    }
 }
 
 /// Parses and type-checks `source` for an object whose names `resolver` knows.
@@ -183,7 +190,16 @@ impl Checker<'_> {
             .all(|p| !p.is_empty())
             .then(|| self.resolver.field(path))
             .flatten()
-            .ok_or_else(|| unknown_field(span, &written))?;
+            .ok_or_else(|| match self.resolver.self_reference(path) {
+                Some(chain) => FormulaError::at(
+                    span,
+                    format!(
+                        "Formula cannot use another formula field that directly or indirectly refers \
+                         to itself. {chain}"
+                    ),
+                ),
+                None => unknown_field(span, &written),
+            })?;
         let field = FieldRef {
             hops: resolved.hops,
             object: resolved.object,
