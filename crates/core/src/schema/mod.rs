@@ -245,7 +245,7 @@ impl Schema {
 
     /// Puts `object` in place of the one of the same name (or adds it): how an org's view of the schema
     /// (such as [`crate::org::audit_fields`]) is derived from the loaded one.
-    pub(crate) fn replace_object(&mut self, object: SObject) {
+    pub fn replace_object(&mut self, object: SObject) {
         self.objects
             .insert(object.name.to_ascii_lowercase(), Arc::new(object));
     }

@@ -33,6 +33,7 @@ pub mod queries;
 pub mod reset;
 pub mod row_order;
 pub mod rows;
+pub mod rules;
 pub mod seed;
 pub mod snapshots;
 pub mod units;
@@ -209,6 +210,15 @@ macro_rules! store_conformance_tests {
                 lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict,
                 a_cascade_reaching_100000_records_is_refused_as_too_large,
                 the_purge_of_every_org_empties_only_what_is_due,
+            }
+            rules {
+                a_rule_fails_an_insert_with_its_message,
+                an_update_is_checked_on_the_merged_record,
+                prior_values_are_the_stored_ones,
+                a_rule_reads_the_parent_through_a_lookup,
+                an_inactive_rule_is_ignored,
+                a_default_formula_fills_a_field_left_out_on_insert,
+                a_row_failing_mid_chunk_leaves_the_others_applied,
             }
         );
     };

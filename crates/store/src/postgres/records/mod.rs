@@ -18,6 +18,7 @@ mod failure;
 mod insert;
 mod lookup;
 pub(in crate::postgres) mod recycle_bin;
+mod rules;
 mod segment;
 mod stage;
 mod unit;

@@ -98,6 +98,8 @@ pub(super) struct RowWriter<'a, 'c> {
     pub(super) spent: Vec<RowValues>,
     /// Auto-numbers and settable audit fields the inserts fill.
     pub(super) insert_fields: InsertFields,
+    /// The object's validation rules and default value formulas (`None`: it has neither, decided once).
+    pub(super) rules: Option<std::sync::Arc<crate::rules::WriteRules>>,
 }
 
 /// Applies `rows` of `plan` in order inside `tx`, stamped with `stamp`. A failed row is not applied and
@@ -137,6 +139,7 @@ pub(crate) fn apply_rows(
         outcomes: vec![None; rows.len()],
         spent: Vec::with_capacity(rows.len()),
         insert_fields: InsertFields::new(object, stamp.now, stamp.user, rows.len()),
+        rules: crate::rules::WriteRules::for_object(schema, plan.object()),
     };
     let steps = writer.steps(rows)?;
     for part in segment::split(&writer, steps) {
@@ -174,6 +177,7 @@ impl RowWriter<'_, '_> {
     fn apply_segment(&mut self, mut steps: Vec<Pending>) -> Result<()> {
         self.resolve_lookups(&mut steps)?;
         self.check_targets(&mut steps)?;
+        self.check_rules(&mut steps)?;
         self.check_unique_values(&mut steps, false)?;
         let (mut inserts, mut updates, mut deletes, mut hard) = (vec![], vec![], vec![], vec![]);
         for pending in steps {
