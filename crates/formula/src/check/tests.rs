@@ -512,3 +512,10 @@ fn random_formulas_never_panic() {
     }
     assert!(compiled > 100, "only {compiled} compiled");
 }
+
+#[test]
+fn the_deepest_tree_compiles_within_a_test_threads_stack() {
+    let chain = ["1"; 300].join("+");
+    let deepest = format!("{}{chain}{}", "ABS(".repeat(99), ")".repeat(99));
+    assert_eq!(ty(&deepest), FType::Number);
+}
