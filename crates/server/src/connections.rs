@@ -9,7 +9,8 @@
 //!   for its next request, so it bounds idle keep-alive connections too. A TLS handshake must finish within
 //!   it as well.
 //! - A connection on which no byte moves either way for `idle_timeout` is closed: a stalled upload body, a
-//!   response nobody reads. Small bodies (job control, logins) must arrive in full within 30 s
+//!   response nobody reads. Time the server spends in the store working out an answer (a long synchronous
+//!   query before its first byte) is not quiet time ([`server_busy`]): the clock starts again after it. Small bodies (job control, logins) must arrive in full within 30 s
 //!   (`wire::read_small_body`), so trickling one byte now and then holds nothing for long.
 //! - HTTP/1.1 only (TLS offers no `h2`): see [`serve`].
 //! - A graceful stop ([`crate::Running::shutdown`]) closes the listener, then lets every connection finish
@@ -122,7 +123,11 @@ impl Connection {
             activity: activity.clone(),
         };
         let hangup = Arc::new(Notify::new());
-        let service = TowerToHyperService::new(hanging_up(self.router, hangup.clone()));
+        let service = TowerToHyperService::new(hanging_up(
+            self.router,
+            hangup.clone(),
+            activity.clone(),
+        ));
         let limits = self.limits;
         let (http, watcher) = (self.http, self.watcher);
         let served = async move {
@@ -163,37 +168,71 @@ impl Connection {
 }
 
 /// The router, except that a [`Hangup`] response is held back (its future never resolves) and `hangup` is
-/// told, so that the connection is dropped with nothing written.
+/// told, so that the connection is dropped with nothing written. While a handler works out its answer the
+/// handler's store work counts as busy, not idle ([`server_busy`]).
 fn hanging_up(
     router: Router,
     hangup: Arc<Notify>,
+    activity: Arc<Activity>,
 ) -> MapFuture<Router, impl FnMut(RouteFuture<Infallible>) -> HangingUp + Clone> {
     MapFuture::new(
         router,
         move |answer: RouteFuture<Infallible>| -> HangingUp {
             let hangup = hangup.clone();
-            Box::pin(async move {
+            Box::pin(WORKING_FOR.scope(activity.clone(), async move {
                 let response = answer.await?;
                 if response.extensions().get::<Hangup>().is_some() {
                     hangup.notify_one();
                     std::future::pending::<()>().await;
                 }
                 Ok(response)
-            })
+            }))
         },
     )
+}
+
+tokio::task_local! {
+    /// The activity of the connection whose request the current task is answering.
+    static WORKING_FOR: Arc<Activity>;
+}
+
+/// Marks the connection whose request is being answered as busy until the guard drops: the server is
+/// working (a store call), so the connection is not idle however long that takes. `None` outside a
+/// connection's request (workers, tests calling handlers directly).
+pub(crate) fn server_busy() -> Option<Busy> {
+    WORKING_FOR.try_with(|activity| Busy::start(activity.clone())).ok()
 }
 
 /// The future of [`hanging_up`]'s answers.
 type HangingUp = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 /// When bytes last moved on a connection.
-struct Activity {
+pub(crate) struct Activity {
     started: Instant,
     /// Milliseconds since `started` of the last byte read or written.
     last_ms: AtomicU64,
     /// Bytes read so far (only whether it is zero matters).
     read: AtomicU64,
+    /// Handlers working out an answer right now: the connection is waiting for the server, not stalled.
+    busy: AtomicU64,
+}
+
+/// One handler at work on a connection ([`Activity::busy`]); when it ends (answered, or dropped with its
+/// request) the quiet time starts afresh.
+pub(crate) struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn start(activity: Arc<Activity>) -> Busy {
+        activity.busy.fetch_add(1, Ordering::Relaxed);
+        Busy(activity)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.busy.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Activity {
@@ -202,6 +241,7 @@ impl Activity {
             started: Instant::now(),
             last_ms: AtomicU64::new(0),
             read: AtomicU64::new(0),
+            busy: AtomicU64::new(0),
         }
     }
 
@@ -219,6 +259,12 @@ impl Activity {
             } else {
                 limits.idle_timeout
             };
+            if self.busy.load(Ordering::Relaxed) > 0 {
+                // The server is working out an answer: not quiet time.
+                self.touch();
+                tokio::time::sleep(limit).await;
+                continue;
+            }
             let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
             let quiet = self.started.elapsed().saturating_sub(last);
             if quiet >= limit {

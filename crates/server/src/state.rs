@@ -43,6 +43,8 @@ impl AppState {
         T: Send + 'static,
     {
         let store = self.store.clone();
+        // The connection waits for the server meanwhile, it is not idle.
+        let _busy = crate::connections::server_busy();
         match tokio::task::spawn_blocking(move || work(&*store)).await {
             Ok(result) => result.map_err(wire::store_error),
             Err(e) => Err(wire::internal_error(&e)),

@@ -140,3 +140,48 @@ async fn past_the_cap_connections_wait_in_the_backlog_until_a_slot_frees() {
         opened.elapsed()
     );
 }
+
+/// The idle timeout counts only time in which the client, not the server, holds things up: a request the
+/// server takes longer than the idle timeout to answer (here a fault's latency, as a long query would) is
+/// answered, while a body that stops arriving is still cut off (issue 14).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_work_past_the_idle_timeout_is_answered_and_a_stalled_body_is_not() {
+    let s = start_with(|c| {
+        c.connections = ConnectionLimits {
+            max_connections: 16,
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(1),
+        }
+    })
+    .await;
+    let rule = serde_json::json!({
+        "kind": "http", "method": "get", "path": "/services/data/*/limits", "latencyMs": 2500
+    });
+    let added = s
+        .client
+        .post(s.url("/_bulkforce/faults"))
+        .bearer_auth(s.token())
+        .body(rule.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status().as_u16(), 201);
+    let reply = s.get(&s.api("/limits")).await;
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text());
+
+    // An upload body that stops after a few bytes: closed once the idle timeout passes.
+    let job = s
+        .create_id(&serde_json::json!({"object": "Account", "operation": "insert"}))
+        .await;
+    let mut stream = TcpStream::connect(s.running.addr).await.unwrap();
+    let head = format!(
+        "PUT /services/data/v62.0/jobs/ingest/{job}/batches HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nName\n",
+        s.token()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    assert!(
+        closed_within(&mut stream, Duration::from_secs(10)).await,
+        "a stalled upload body is cut off"
+    );
+}

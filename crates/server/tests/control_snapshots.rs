@@ -215,7 +215,7 @@ async fn snapshots_are_named_plainly_listed_oldest_first_and_deleted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_in_progress_in_a_snapshot_finishes_after_the_restore_with_every_row_once() {
-    const ROWS: usize = 300;
+    const ROWS: usize = 1000;
     let server = start_with(|c| {
         c.chunk_rows = 10;
         c.chunk_delay_ms = 40;
@@ -224,19 +224,22 @@ async fn a_job_in_progress_in_a_snapshot_finishes_after_the_restore_with_every_r
     let id = server.create_id(&insert_job()).await;
     server.upload_ok(&id, accounts("Row", ROWS)).await;
     server.close(&id).await;
-    // Some chunks in: the snapshot holds part of the job.
-    let at_snapshot = processed_at_least(&server, &id, 30).await;
+    // Some chunks in: the snapshot holds part of the job, somewhere between what was processed before it was
+    // asked for and what is processed once it has answered (the worker does not wait for it).
+    let before_snapshot = processed_at_least(&server, &id, 30).await;
     snapshot(&server, "midway").await;
+    let after_snapshot = processed_at_least(&server, &id, before_snapshot).await;
     // The worker goes on past the snapshot before the restore: the restored job is at an earlier chunk
     // than the worker holding it, which must let go so that the job resumes from the snapshot.
-    processed_at_least(&server, &id, at_snapshot + 30).await;
+    processed_at_least(&server, &id, after_snapshot + 30).await;
     restore(&server, "midway").await;
     let restored = server.info(&id).await;
     assert_eq!(restored["state"], "InProgress", "{restored}");
     let back_to = restored["numberRecordsProcessed"].as_u64().unwrap_or(0);
     assert!(
-        (at_snapshot..at_snapshot + 30).contains(&back_to),
-        "the restored job is back at the snapshot: {back_to}, snapshot taken at {at_snapshot}+"
+        (before_snapshot..=after_snapshot).contains(&back_to),
+        "the restored job is back at the snapshot: {back_to}, snapshot taken between {before_snapshot} and \
+         {after_snapshot}"
     );
     let info = server.wait(&id).await;
     assert_eq!(info["state"], "JobComplete", "{info}");

@@ -214,8 +214,9 @@ async fn nesting_at_the_bound_still_runs() {
 async fn a_thousand_ored_conditions_run() {
     let server = start().await;
     three_accounts(&server).await;
+    assert_eq!(names(&server, &ored(1_000)).await, ["A", "B"]);
+    // 3,000 terms (84 KB) are too long for a URL, not for a query job.
     for terms in [1_000, 3_000] {
-        assert_eq!(names(&server, &ored(terms)).await, ["A", "B"], "{terms} terms");
         let info = run_job(&server, &ored(terms)).await;
         assert_eq!(info["state"], "JobComplete", "{info}");
         assert_eq!(info["numberRecordsProcessed"], 2);

@@ -23,6 +23,7 @@ pub(super) async fn handle(state: &AppState, org: Option<String>, request: Reque
         Some(None) => return unknown_org(org.as_deref().unwrap_or_default()),
     };
     let (store, blobs) = (state.store.clone(), state.blobs.clone());
+    let _busy = crate::connections::server_busy();
     let reset = tokio::task::spawn_blocking(move || match target {
         None => store.reset_all(&*blobs).map(|()| true),
         Some(org) => store.reset_org(org, &*blobs),

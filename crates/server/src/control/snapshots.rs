@@ -112,6 +112,7 @@ where
     T: Send + 'static,
 {
     let (store, blobs) = (state.store.clone(), state.blobs.clone());
+    let _busy = crate::connections::server_busy();
     match tokio::task::spawn_blocking(move || work(&*store, &*blobs)).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(store_failure(e)),

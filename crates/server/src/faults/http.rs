@@ -16,6 +16,8 @@ pub async fn intercept(faults: &Faults, method: &str, path: &str) -> Option<Resp
     let fault = hit.fault;
     tracing::info!(fault = %hit.id, %method, %path, "fault injected");
     if let Some(ms) = fault.latency_ms {
+        // A slow server, not an idle connection: the idle timeout does not run meanwhile.
+        let _busy = connections::server_busy();
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
     if fault.disconnect {

@@ -171,11 +171,19 @@ pub async fn upload(
         return Err(too_large());
     }
     let org = principal.org_id;
-    match state
-        .with_store(move |store| store.begin_upload(org, id))
-        .await?
-        .ok_or_else(ApiError::not_found)?
-    {
+    // If this request is dropped while the store reserves the upload, the guard releases what the store
+    // reserved after all, so the job never stays reserved by an upload nobody sends.
+    let (begun, begun_rx) = tokio::sync::oneshot::channel::<bool>();
+    let pending = PendingReservation::new(state, org, id, begun_rx);
+    let start = state
+        .with_store(move |store| {
+            let start = store.begin_upload(org, id);
+            let _ = begun.send(matches!(start, Ok(Some(UploadStart::Started))));
+            start
+        })
+        .await;
+    pending.disarm();
+    match start?.ok_or_else(ApiError::not_found)? {
         UploadStart::Started => {}
         UploadStart::AlreadyUploaded => {
             return Err(ApiError::new(
@@ -193,8 +201,15 @@ pub async fn upload(
             )));
         }
     }
-    let reservation = Reservation::new(state, org, id);
-    let result = receive_upload(state, org, id, request.into_body(), encoding, limit).await;
+    let mut reservation = Reservation::new(state, org, id);
+    let result = receive_upload(
+        state,
+        &mut reservation,
+        request.into_body(),
+        encoding,
+        limit,
+    )
+    .await;
     let recorded = reservation.end(result.as_ref().ok().copied()).await?;
     match result {
         Ok(_) if recorded => Ok(wire::empty(StatusCode::CREATED)),
@@ -210,6 +225,9 @@ pub async fn upload(
     }
 }
 
+/// What a blocking thread writing an upload's blob ends with.
+type BlobWriter = tokio::task::JoinHandle<Result<u64, StoreBodyError>>;
+
 /// A job's upload reservation, released if the upload does not end normally: when the request is dropped
 /// mid-upload (its connection closed or timed out), the job must stay uploadable rather than refuse every
 /// new upload. (A crash is covered at start, by `Store::release_claims`.)
@@ -218,6 +236,9 @@ struct Reservation {
     org: SfId,
     id: SfId,
     ended: bool,
+    /// The thread writing the blob, while it may still commit: a dropped request releases the reservation
+    /// only after it has finished, so a late commit can never land after a new upload's.
+    writer: Option<BlobWriter>,
 }
 
 impl Reservation {
@@ -227,7 +248,20 @@ impl Reservation {
             org,
             id,
             ended: false,
+            writer: None,
         }
+    }
+
+    /// Waits for the blob writer started with this reservation.
+    async fn writer_result(&mut self) -> Result<Result<u64, StoreBodyError>, tokio::task::JoinError> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(Err(StoreBodyError::Store(
+                bulkforce_store::StoreError::Invalid("no upload writer".into()),
+            )));
+        };
+        let result = writer.await;
+        self.writer = None;
+        result
     }
 
     /// Records the upload of `size` bytes, or (`None`) releases the reservation; whether the reservation
@@ -247,10 +281,66 @@ impl Drop for Reservation {
             return;
         }
         let (store, org, id) = (self.state.store.clone(), self.org, self.id);
+        let writer = self.writer.take();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn_blocking(move || {
-                if let Err(e) = store.end_upload(org, id, None) {
-                    tracing::warn!(error = %e, job = %id, "releasing an interrupted upload failed");
+            runtime.spawn(async move {
+                if let Some(writer) = writer {
+                    let _ = writer.await;
+                }
+                release_upload(store, org, id).await;
+            });
+        }
+    }
+}
+
+/// Releases a job's upload reservation nobody will end (its request is gone).
+async fn release_upload(store: std::sync::Arc<dyn bulkforce_store::Store>, org: SfId, id: SfId) {
+    let released = tokio::task::spawn_blocking(move || store.end_upload(org, id, None)).await;
+    if let Ok(Err(e)) = released {
+        tracing::warn!(error = %e, job = %id, "releasing an interrupted upload failed");
+    }
+}
+
+/// The reservation a request is asking the store for: if the request is dropped before the store answers,
+/// what the store reserved is released once it has answered.
+struct PendingReservation {
+    state: AppState,
+    org: SfId,
+    id: SfId,
+    begun: Option<tokio::sync::oneshot::Receiver<bool>>,
+}
+
+impl PendingReservation {
+    fn new(
+        state: &AppState,
+        org: SfId,
+        id: SfId,
+        begun: tokio::sync::oneshot::Receiver<bool>,
+    ) -> PendingReservation {
+        PendingReservation {
+            state: state.clone(),
+            org,
+            id,
+            begun: Some(begun),
+        }
+    }
+
+    /// The request got the store's answer: it takes care of the reservation itself.
+    fn disarm(mut self) {
+        self.begun = None;
+    }
+}
+
+impl Drop for PendingReservation {
+    fn drop(&mut self) {
+        let Some(begun) = self.begun.take() else {
+            return;
+        };
+        let (store, org, id) = (self.state.store.clone(), self.org, self.id);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if begun.await == Ok(true) {
+                    release_upload(store, org, id).await;
                 }
             });
         }
@@ -266,15 +356,15 @@ enum UploadError {
 /// it, and stops (so the rest is not read) past `limit` decoded bytes.
 async fn receive_upload(
     state: &AppState,
-    org: SfId,
-    id: SfId,
+    reservation: &mut Reservation,
     body: Body,
     encoding: BodyEncoding,
     limit: u64,
 ) -> Result<u64, UploadError> {
+    let (org, id) = (reservation.org, reservation.id);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let blobs = state.blobs.clone();
-    let writer = tokio::task::spawn_blocking(move || -> Result<u64, StoreBodyError> {
+    reservation.writer = Some(tokio::task::spawn_blocking(move || -> Result<u64, StoreBodyError> {
         let blob = blobs
             .create(&keys::upload(org, id))
             .map_err(StoreBodyError::Store)?;
@@ -288,7 +378,7 @@ async fn receive_upload(
         Err(StoreBodyError::Store(bulkforce_store::StoreError::Invalid(
             "upload interrupted".into(),
         )))
-    });
+    }));
     let mut stream = body.into_data_stream();
     let mut failure = None;
     while let Some(chunk) = stream.next().await {
@@ -313,7 +403,8 @@ async fn receive_upload(
         let _ = tx.send(Bytes::new()).await;
     }
     drop(tx);
-    let written = writer
+    let written = reservation
+        .writer_result()
         .await
         .map_err(|e| UploadError::Api(wire::internal_error(&e)))?;
     if let Some(failure) = failure {
