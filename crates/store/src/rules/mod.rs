@@ -25,10 +25,11 @@ pub(crate) use state::{ChunkRules, Target};
 
 use bulkforce_core::id::SfId;
 use bulkforce_core::org::rules::defaults::DefaultValues;
+use bulkforce_core::org::rules::resolver::SchemaResolver;
 use bulkforce_core::org::rules::validation::ObjectRules;
 use bulkforce_core::schema::{SObject, Schema};
 use bulkforce_core::value::Value;
-use bulkforce_formula::{Blanks, CompileOptions, Formula, Resolver, compile};
+use bulkforce_formula::{Blanks, CompileOptions, Formula, compile};
 use chrono::{DateTime, Utc};
 use plan::{ReadPlan, Slots};
 use std::sync::Arc;
@@ -50,6 +51,12 @@ pub(crate) trait RecordFetcher {
         object: &SObject,
         fields: &[usize],
     ) -> crate::Result<Option<(SfId, Vec<Value>)>>;
+
+    /// How many ids one [`RecordFetcher::fetch`] may be given: a backend that binds one parameter per id
+    /// keeps under its limit; one that binds an array (PostgreSQL) takes a segment's ids in one query.
+    fn batch_size(&self) -> usize {
+        state::FETCH_BATCH
+    }
 }
 
 /// An object's rules and defaults compiled for one writer, with what they read.
@@ -76,8 +83,8 @@ impl WriteRules {
         if !has_rules && !has_defaults {
             return None;
         }
-        let resolver = resolver_for(schema, object);
-        let resolver = resolver.as_ref();
+        let resolver = SchemaResolver::new(schema, object);
+        let resolver = &resolver;
         let rules = ObjectRules::compile(object, resolver);
         let defaults = DefaultValues::compile(object, resolver);
         if rules.is_empty() && defaults.is_empty() {
@@ -129,20 +136,5 @@ impl WriteRules {
     }
 }
 
-/// The names `object`'s formulas may use (core's `SchemaResolver`, being built: until it lands nothing
-/// resolves, so every formula that names a field is left out as broken).
-fn resolver_for<'a>(schema: &'a Schema, object: &'a SObject) -> Box<dyn Resolver + 'a> {
-    let _ = (schema, object);
-    Box::new(NoNames)
-}
-
-struct NoNames;
-
-impl Resolver for NoNames {
-    fn field(&self, _: &[String]) -> Option<bulkforce_formula::ResolvedField> {
-        None
-    }
-    fn global(&self, _: &str, _: &str) -> Option<(String, String, bulkforce_formula::FType)> {
-        None
-    }
-}
+#[cfg(test)]
+mod tests;
