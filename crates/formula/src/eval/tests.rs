@@ -6,6 +6,7 @@ mod dates;
 mod logic;
 mod math;
 mod operators;
+mod robust;
 mod text;
 mod values;
 
