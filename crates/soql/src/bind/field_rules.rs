@@ -48,6 +48,9 @@ fn groupable(field: &Field) -> bool {
             field.ftype,
             FieldType::DateTime | FieldType::EncryptedString
         )
+        // Of formula fields, only checkbox and date formulas group (describe `groupable`).
+        && (field.traits.formula.is_none()
+            || matches!(field.ftype, FieldType::Boolean | FieldType::Date))
 }
 
 /// `LIKE` works on string fields only.
@@ -81,5 +84,23 @@ mod tests {
         assert!(!filterable(description) && !sortable(description) && !groupable(description));
         assert!(filterable(street) && sortable(street) && groupable(street));
         assert!(compile("SELECT Description FROM Account", Mode::BulkQuery).is_ok());
+    }
+
+    #[test]
+    fn formula_fields_filter_and_sort_and_only_checkbox_and_date_ones_group() {
+        let schema = Schema::builtin();
+        let account = schema.object("Account").unwrap();
+        let formula = |name: &str| {
+            let mut field = account.field(name).unwrap().clone();
+            field.traits.formula = Some(bulkforce_core::schema::FormulaSpec {
+                source: "1".into(),
+                blanks_as_zero: true,
+            });
+            field
+        };
+        let text = formula("Site");
+        assert!(filterable(&text) && sortable(&text) && !groupable(&text));
+        assert!(!groupable(&formula("AnnualRevenue")));
+        assert!(groupable(&formula("IsDeleted")));
     }
 }

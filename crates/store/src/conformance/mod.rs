@@ -25,6 +25,7 @@ pub mod cascades;
 pub mod chunks;
 pub mod claims;
 pub mod clock;
+pub mod formula_fields;
 pub mod holds;
 pub mod isolation;
 pub mod jobs;
@@ -210,6 +211,12 @@ macro_rules! store_conformance_tests {
                 lookups_from_objects_without_a_recycle_bin_are_cleared_or_restrict,
                 a_cascade_reaching_100000_records_is_refused_as_too_large,
                 the_purge_of_every_org_empties_only_what_is_due,
+            }
+            formula_fields {
+                formula_fields_are_computed_when_read,
+                formula_fields_filter_and_sort,
+                a_formula_reads_the_parent_through_a_lookup,
+                a_formula_field_is_not_written,
             }
             rules {
                 a_rule_fails_an_insert_with_its_message,

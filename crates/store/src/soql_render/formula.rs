@@ -80,7 +80,13 @@ impl Renderer<'_> {
             depth: 0,
         };
         let inner = self.fx(&scope, &formula.expr);
-        self.stored_form(&inner, formula.return_type, field)
+        let value = self.stored_form(&inner, formula.return_type, field);
+        if names.is_empty() {
+            value
+        } else {
+            // Read through a lookup: no parent, no value (not the formula of a row of blanks).
+            format!("(CASE WHEN {alias}.\"Id\" IS NULL THEN NULL ELSE {value} END)")
+        }
     }
 
     /// `field`'s formula compiled for `object`, from the cache; `None` (and the error noted) when it does
