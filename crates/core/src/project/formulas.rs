@@ -3,7 +3,11 @@
 
 use super::report::Report;
 use super::xml::{Element, Position};
+use crate::org::rules::defaults::DEFAULT_OPTIONS;
+use crate::org::rules::resolver::{SchemaResolver, ftype};
+use crate::org::rules::validation::RULE_OPTIONS;
 use crate::schema::Schema;
+use bulkforce_formula::{Blanks, CompileOptions, FType, compile};
 
 /// What a formula is for: it decides the type it must have and whether prior values are allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,13 +68,42 @@ impl FormulaSite {
     }
 }
 
-/// Checks every site's formula, reporting each error at its file position.
+/// Compiles every site's formula against `schema` as the write and read paths will (a rule's condition
+/// as a Boolean with prior values allowed, a formula field as its return type with its blank setting, a
+/// default value as its field's type), reporting each error at its file position.
 pub(super) fn check(schema: &Schema, sites: &[FormulaSite], report: &mut Report) {
     for site in sites {
-        // TODO(F1): compile with bulkforce_formula::compile and core's org::rules::resolver::SchemaResolver
-        // (types and names) once they land; until then the syntax is checked.
-        let _ = schema;
-        if let Err(error) = bulkforce_formula::parse(&site.source) {
+        let Some(object) = schema.object(&site.object) else {
+            continue;
+        };
+        let options = match &site.purpose {
+            Purpose::Rule => RULE_OPTIONS,
+            Purpose::Field { field } => {
+                let Some(field) = object.field(field) else {
+                    continue;
+                };
+                CompileOptions {
+                    blanks: match &field.traits.formula {
+                        Some(spec) if !spec.blanks_as_zero => Blanks::AsBlank,
+                        _ => Blanks::AsZero,
+                    },
+                    expected: ftype(field.ftype),
+                    allow_prior: false,
+                }
+            }
+            Purpose::Default { field } => {
+                let Some(field) = object.field(field) else {
+                    continue;
+                };
+                CompileOptions {
+                    expected: ftype(field.ftype)
+                        .filter(|t| !matches!(t, FType::Picklist | FType::MultiPicklist)),
+                    ..DEFAULT_OPTIONS
+                }
+            }
+        };
+        let resolver = SchemaResolver::new(schema, object);
+        if let Err(error) = compile(&site.source, &resolver, options) {
             let position = site.file_position(error.line, error.column);
             report.error(
                 &site.path,

@@ -517,3 +517,55 @@ fn a_malformed_formula_is_an_error_at_its_place_in_the_file() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn formulas_are_type_checked_against_the_merged_schema() {
+    let rule = |name: &str, condition: &str| {
+        file(
+            &format!(
+                "{}/validationRules/{name}.validationRule-meta.xml",
+                obj("Account")
+            ),
+            &format!(
+                "<ValidationRule NS>\n<active>true</active>\n<errorConditionFormula>{condition}</errorConditionFormula>\n<errorMessage>m</errorMessage></ValidationRule>"
+            ),
+        )
+    };
+    let files = vec![
+        file(
+            &format!("{}/fields/Tier__c.field-meta.xml", obj("Account")),
+            "<CustomField NS><label>Tier</label><type>Number</type><precision>3</precision><scale>0</scale></CustomField>",
+        ),
+        file(
+            &format!("{}/fields/Double_Tier__c.field-meta.xml", obj("Account")),
+            "<CustomField NS><label>Double</label><type>Number</type><formula>Tier__c * 2</formula></CustomField>",
+        ),
+        rule(
+            "Good",
+            "AND(ISCHANGED(Tier__c), Double_Tier__c &gt; 4, Owner.Email = $User.Email)",
+        ),
+        rule("Not_Boolean", "Tier__c + 1"),
+        rule("Unknown", "Tier__c &gt; 1 &amp;&amp; Nope__c = 2"),
+        file(
+            &format!("{}/fields/Prior__c.field-meta.xml", obj("Account")),
+            "<CustomField NS><label>Prior</label><type>Checkbox</type><formula>ISCHANGED(Tier__c)</formula></CustomField>",
+        ),
+    ];
+    let loaded = load(Schema::builtin(), &files);
+    let errors: Vec<String> = loaded.report.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    let at = |file: &str| errors.iter().find(|e| e.contains(file)).unwrap().clone();
+    assert!(
+        at("Not_Boolean").contains("Not_Boolean.validationRule-meta.xml:3:"),
+        "{errors:?}"
+    );
+    // `Nope__c` is after the opening tag (23 characters) and `Tier__c &gt; 1 &amp;&amp; ` (26 in the file).
+    assert!(
+        at("Unknown").contains("Unknown.validationRule-meta.xml:3:50: validation rule condition: "),
+        "{errors:?}"
+    );
+    assert!(
+        at("Prior__c").contains("formula of Account.Prior__c: "),
+        "{errors:?}"
+    );
+}
