@@ -226,6 +226,7 @@ macro_rules! store_conformance_tests {
                 an_inactive_rule_is_ignored,
                 a_default_formula_fills_a_field_left_out_on_insert,
                 a_row_failing_mid_chunk_leaves_the_others_applied,
+                a_large_chunk_reads_every_stored_record,
             }
         );
     };

@@ -557,3 +557,37 @@ pub fn a_row_failing_mid_chunk_leaves_the_others_applied(backend: &dyn Backend) 
     assert_eq!(f.store.count_records(f.org(), "Account", true)?, 5);
     Ok(())
 }
+
+pub fn a_large_chunk_reads_every_stored_record(backend: &dyn Backend) -> Result<()> {
+    let f = open(backend)?;
+    // More updates than one fetch of ids may take on SQLite: every stored record is still read.
+    let count = 1_200;
+    let names: Vec<String> = (0..count).map(|k| format!("Acct {k}")).collect();
+    let employees = |k: usize| if k.is_multiple_of(3) { "5000" } else { "10" };
+    let cells: Vec<[&str; 3]> = (0..count)
+        .map(|k| [names[k].as_str(), employees(k), "HQ"])
+        .collect();
+    let rows: Vec<&[&str]> = cells.iter().map(|c| &c[..]).collect();
+    let seeded = ids(&run(
+        &f,
+        Operation::Insert,
+        "Account",
+        &["Name", "NumberOfEmployees", "Site"],
+        &rows,
+    )?);
+    let cells: Vec<[&str; 2]> = seeded.iter().map(|id| [id.as_str(), "#N/A"]).collect();
+    let rows: Vec<&[&str]> = cells.iter().map(|c| &c[..]).collect();
+    let outcomes = run(&f, Operation::Update, "Account", &["Id", "Site"], &rows)?;
+    for (k, (outcome, id)) in outcomes.iter().zip(&seeded).enumerate() {
+        if k.is_multiple_of(3) {
+            assert_eq!(
+                failure(outcome),
+                (Some(*id), NEEDS_SITE.to_owned()),
+                "row {k}"
+            );
+        } else {
+            assert_eq!(*outcome, RowOutcome::Updated(*id), "row {k}");
+        }
+    }
+    Ok(())
+}

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// How many ids one fetch asks for (well under both backends' parameter limits).
-const FETCH_BATCH: usize = 500;
+/// How many ids one fetch asks for by default (well under SQLite's parameter limit).
+pub(super) const FETCH_BATCH: usize = 500;
 
 /// What a row does to its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +239,7 @@ impl ChunkRules {
         ids.retain(|id| !self.records[node].contains_key(id));
         let rules = Arc::clone(&self.rules);
         let plan_node = &rules.plan.nodes[node];
-        for batch in ids.chunks(FETCH_BATCH) {
+        for batch in ids.chunks(fetcher.batch_size().max(1)) {
             let found = fetcher.fetch(&plan_node.object, batch, &plan_node.fields)?;
             let fetched = &mut self.records[node];
             for id in batch {

@@ -101,6 +101,11 @@ impl RecordFetcher for PgFetcher<'_, '_> {
             .map(read_row)
             .transpose()
     }
+
+    /// The ids are one array parameter: a segment's ids of one record kind go in one query.
+    fn batch_size(&self) -> usize {
+        usize::MAX
+    }
 }
 
 impl RowWriter<'_, '_> {
@@ -110,6 +115,10 @@ impl RowWriter<'_, '_> {
         let Some(rules) = &self.rules else {
             return Ok(());
         };
+        // Rules do not run on deletes: a segment of deletes fetches nothing.
+        if steps.iter().all(|p| p.step.values().is_none()) {
+            return Ok(());
+        }
         let mut chunk = rules.chunk(self.stamp.now, self.stamp.user);
         let mut fetcher = PgFetcher {
             tx: &mut *self.tx,
