@@ -42,10 +42,9 @@ impl Renderer<'_> {
             }
             Func::Not => format!("(NOT ({}))", a(0)),
             Func::IsBlank if is_text(t(0)) => format!("(COALESCE({}, '') = '')", a(0)),
-            Func::IsBlank => format!("({} IS NULL)", a(0)),
             // Text is never null to ISNULL / NULLVALUE.
             Func::IsNull if is_text(t(0)) => "FALSE".into(),
-            Func::IsNull => format!("({} IS NULL)", a(0)),
+            Func::IsBlank | Func::IsNull => format!("({} IS NULL)", a(0)),
             Func::BlankValue | Func::NullValue if !is_text(t(0)) => {
                 format!("COALESCE({}, {})", a(0), a(1))
             }
@@ -54,7 +53,6 @@ impl Renderer<'_> {
                 a(1),
                 x = a(0)
             ),
-            Func::NullValue => a(0),
             Func::IsPickval => format!("(COALESCE({}, '') = COALESCE({}, ''))", a(0), a(1)),
             Func::Text => self.to_text(&a(0), t(0)),
             Func::Value => match lit(0).as_ref().and_then(literal_text) {
@@ -74,6 +72,62 @@ impl Renderer<'_> {
                     d.regex(&a(0), &text_literal(NUMBER_PATTERN))
                 ),
             },
+            Func::Date => d.make_date(&a(0), &a(1), &a(2)),
+            Func::DateValue => self.date_value(&a(0), t(0), lit(0).as_ref()),
+            Func::DateTimeValue => self.datetime_value(&a(0), t(0), lit(0).as_ref()),
+            Func::Today => self.now_literal(true),
+            Func::Now => self.now_literal(false),
+            Func::Year => d.real(&d.date_part(super::super::DatePart::Year, &a(0))),
+            Func::Month => d.real(&d.date_part(super::super::DatePart::Month, &a(0))),
+            Func::Day => d.real(&d.date_part(super::super::DatePart::DayOfMonth, &a(0))),
+            Func::AddMonths => {
+                let n = d.to_int(&a(1));
+                if t(0) == FType::DateTime {
+                    let x = a(0);
+                    format!(
+                        "({} || substr({x}, 11))",
+                        d.add_months(&format!("substr({x}, 1, 10)"), &n)
+                    )
+                } else {
+                    d.add_months(&a(0), &n)
+                }
+            }
+            Func::Abs => format!("abs({})", a(0)),
+            Func::Round => d.round(&a(0), &d.to_int(&a(1))),
+            // FLOOR and CEILING go toward and away from zero (FLOOR(-2.5) = -2, CEILING(-0.4) = -1).
+            Func::Floor => d.trunc(&a(0)),
+            Func::Ceiling => format!(
+                "(CASE WHEN {x} = {t} THEN {x} WHEN {x} > 0 THEN {t} + 1 ELSE {t} - 1 END)",
+                x = a(0),
+                t = d.trunc(&a(0))
+            ),
+            // The remainder takes the sign of the dividend; MOD(x, 0) has no value.
+            Func::Mod => {
+                let (x, y) = (a(0), a(1));
+                format!(
+                    "({x} - {y} * {})",
+                    d.trunc(&format!("({x} / NULLIF({y}, 0))"))
+                )
+            }
+            Func::Max | Func::Min => self.extreme(&sql, func == Func::Max),
+            // Not allowed in formula fields (the compiler refuses them); the values they give on a stored
+            // record that is not being saved.
+            Func::IsNew | Func::IsChanged => "FALSE".into(),
+            // NULLVALUE of text: text is never null.
+            Func::NullValue | Func::PriorValue => a(0),
+            _ => self.text_function(func, &sql, args),
+        }
+    }
+
+    /// The text functions (`LEN` … `INCLUDES`); `NULL` for any other.
+    fn text_function(&self, func: Func, sql: &[String], args: &[TExpr]) -> String {
+        let a = |i: usize| sql.get(i).cloned().unwrap_or_else(|| "NULL".into());
+        let lit = |i: usize| match args.get(i).map(|e| &e.kind) {
+            Some(TKind::Literal(v)) => Some(v.clone()),
+            _ => None,
+        };
+        let d = self.dialect;
+        match func {
             Func::Len => d.real(&format!("COALESCE(length({}), 0)", a(0))),
             Func::Left => format!(
                 "(CASE WHEN {n} <= 0 THEN NULL ELSE substr({}, 1, {}) END)",
@@ -125,56 +179,18 @@ impl Renderer<'_> {
                     &format!("(';' || {} || ';')", a(1))
                 )
             ),
-            Func::Date => d.make_date(&a(0), &a(1), &a(2)),
-            Func::DateValue => self.date_value(&a(0), t(0), lit(0).as_ref()),
-            Func::DateTimeValue => self.datetime_value(&a(0), t(0), lit(0).as_ref()),
-            Func::Today => self.now_literal(true),
-            Func::Now => self.now_literal(false),
-            Func::Year => d.real(&d.date_part(super::super::DatePart::Year, &a(0))),
-            Func::Month => d.real(&d.date_part(super::super::DatePart::Month, &a(0))),
-            Func::Day => d.real(&d.date_part(super::super::DatePart::DayOfMonth, &a(0))),
-            Func::AddMonths => {
-                let n = d.to_int(&a(1));
-                if t(0) == FType::DateTime {
-                    let x = a(0);
-                    format!(
-                        "({} || substr({x}, 11))",
-                        d.add_months(&format!("substr({x}, 1, 10)"), &n)
-                    )
-                } else {
-                    d.add_months(&a(0), &n)
-                }
-            }
-            Func::Abs => format!("abs({})", a(0)),
-            Func::Round => d.round(&a(0), &d.to_int(&a(1))),
-            // FLOOR and CEILING go toward and away from zero (FLOOR(-2.5) = -2, CEILING(-0.4) = -1).
-            Func::Floor => d.trunc(&a(0)),
-            Func::Ceiling => format!(
-                "(CASE WHEN {x} = {t} THEN {x} WHEN {x} > 0 THEN {t} + 1 ELSE {t} - 1 END)",
-                x = a(0),
-                t = d.trunc(&a(0))
-            ),
-            // The remainder takes the sign of the dividend; MOD(x, 0) has no value.
-            Func::Mod => {
-                let (x, y) = (a(0), a(1));
-                format!(
-                    "({x} - {y} * {})",
-                    d.trunc(&format!("({x} / NULLIF({y}, 0))"))
-                )
-            }
-            Func::Max | Func::Min => {
-                let nulls: Vec<String> = sql.iter().map(|s| format!("{s} IS NULL")).collect();
-                format!(
-                    "(CASE WHEN {} THEN NULL ELSE {} END)",
-                    nulls.join(" OR "),
-                    d.greatest(&sql, func == Func::Max)
-                )
-            }
-            // Not allowed in formula fields (the compiler refuses them); the values they give on a stored
-            // record that is not being saved.
-            Func::IsNew | Func::IsChanged => "FALSE".into(),
-            Func::PriorValue => a(0),
+            _ => "NULL".into(),
         }
+    }
+
+    /// `MAX`/`MIN`: any null argument gives null.
+    fn extreme(&self, sql: &[String], max: bool) -> String {
+        let nulls: Vec<String> = sql.iter().map(|s| format!("{s} IS NULL")).collect();
+        format!(
+            "(CASE WHEN {} THEN NULL ELSE {} END)",
+            nulls.join(" OR "),
+            self.dialect.greatest(sql, max)
+        )
     }
 
     /// `CASE(e, v1, r1, …, else)`: the first value equal to `e` (text blank equal to `""`) picks its result.

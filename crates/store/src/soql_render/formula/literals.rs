@@ -12,9 +12,8 @@ impl Renderer<'_> {
     /// expression to PostgreSQL).
     pub(super) fn literal(&self, value: &FValue) -> String {
         match value {
-            FValue::Null => "NULL".into(),
             FValue::Number(n) if n.is_finite() => self.dialect.real(&format!("{n:?}")),
-            FValue::Number(_) => "NULL".into(),
+            FValue::Null | FValue::Number(_) => "NULL".into(),
             FValue::Text(s) => text_literal(s),
             FValue::Boolean(b) => if *b { "TRUE" } else { "FALSE" }.into(),
             FValue::Date(d) => text_literal(&d.format("%Y-%m-%d").to_string()),
