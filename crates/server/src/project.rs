@@ -99,7 +99,7 @@ pub fn load(schema: Schema, dirs: &[PathBuf]) -> anyhow::Result<Loaded> {
         tracing::warn!("project: {warning}");
     }
     if !report.errors.is_empty() {
-        let lines: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
+        let lines: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
         anyhow::bail!(
             "the project has {} error(s):\n{}",
             lines.len(),

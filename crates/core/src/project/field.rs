@@ -112,24 +112,7 @@ pub(super) fn parse(root: &Element, name: &str) -> Result<FieldFile, Problem> {
         "Date" => set_type(&mut field, FieldType::Date, 0),
         "DateTime" => set_type(&mut field, FieldType::DateTime, 0),
         "Time" => set_type(&mut field, FieldType::Time, 0),
-        "Number" | "Currency" | "Percent" => {
-            field.ftype = match type_name {
-                "Number" => FieldType::Double,
-                "Currency" => FieldType::Currency,
-                _ => FieldType::Percent,
-            };
-            field.precision = number(root, "precision")?.unwrap_or(18);
-            field.scale = number(root, "scale")?.unwrap_or(0);
-            if field.scale > field.precision || field.precision > 18 {
-                return Err(problem(
-                    root,
-                    format!(
-                        "precision {} and scale {} of {name}: at most 18 digits, scale at most the precision",
-                        field.precision, field.scale
-                    ),
-                ));
-            }
-        }
+        "Number" | "Currency" | "Percent" => numeric(root, &mut field, type_name)?,
         "Checkbox" => {
             set_type(&mut field, FieldType::Boolean, 0);
             field.nillable = false;
@@ -177,6 +160,27 @@ pub(super) fn parse(root: &Element, name: &str) -> Result<FieldFile, Problem> {
         child_relationship,
         root: root.clone(),
     })))
+}
+
+/// A number, currency or percent: its digits.
+fn numeric(root: &Element, field: &mut Field, type_name: &str) -> Result<(), Problem> {
+    field.ftype = match type_name {
+        "Number" => FieldType::Double,
+        "Currency" => FieldType::Currency,
+        _ => FieldType::Percent,
+    };
+    field.precision = number(root, "precision")?.unwrap_or(18);
+    field.scale = number(root, "scale")?.unwrap_or(0);
+    if field.scale > field.precision || field.precision > 18 {
+        return Err(problem(
+            root,
+            format!(
+                "precision {} and scale {} of {}: at most 18 digits, scale at most the precision",
+                field.precision, field.scale, field.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn set_type(field: &mut Field, ftype: FieldType, length: u32) {

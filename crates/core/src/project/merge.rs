@@ -157,22 +157,20 @@ fn merge_object(
     for entry in files.fields {
         let mut field = entry.decl.field;
         if let Some(set) = &entry.decl.value_set_name {
-            match globals.get(&set.to_ascii_lowercase()) {
-                Some(values) => field.picklist_values = values.clone(),
-                None => {
-                    let at = entry
-                        .decl
-                        .root
-                        .child("valueSet")
-                        .unwrap_or(&entry.decl.root);
-                    report.error(
-                        &entry.path,
-                        at.position,
-                        format!("the global value set {set} is not in the project"),
-                    );
-                    continue;
-                }
-            }
+            let Some(values) = globals.get(&set.to_ascii_lowercase()) else {
+                let at = entry
+                    .decl
+                    .root
+                    .child("valueSet")
+                    .unwrap_or(&entry.decl.root);
+                report.error(
+                    &entry.path,
+                    at.position,
+                    format!("the global value set {set} is not in the project"),
+                );
+                continue;
+            };
+            field.picklist_values = values.clone();
         }
         if !field.reference_to.is_empty() {
             let at = entry
@@ -192,8 +190,34 @@ fn merge_object(
         merged.sites.extend(entry.sites);
         fields += 1;
     }
-    let mut record_type_names = Vec::new();
-    for (path, declared) in files.record_types {
+    let record_type_names = merge_record_types(merged, &mut sobject, files.record_types, report);
+    let rules = files.rules.len();
+    for (_, rule, site) in files.rules {
+        sobject.validation_rules.retain(|r| r.name != rule.name);
+        sobject.validation_rules.push(rule);
+        merged.sites.push(site);
+    }
+    sobject.validation_rules.sort_by(|a, b| a.name.cmp(&b.name));
+    report.read.push(Read::Object {
+        name: sobject.name.clone(),
+        new,
+        key_prefix: sobject.key_prefix.to_string(),
+        fields,
+        record_types: record_type_names,
+        validation_rules: rules,
+    });
+    merged.schema.replace_object(sobject);
+}
+
+/// The object's record types: the picklist values each offers, and the `RecordType` rows they are.
+fn merge_record_types(
+    merged: &mut Merged,
+    sobject: &mut SObject,
+    record_types: Vec<(String, super::record_type::RecordTypeDecl)>,
+    report: &mut Report,
+) -> Vec<String> {
+    let mut names = Vec::new();
+    for (path, declared) in record_types {
         let mut picklists = Vec::new();
         for block in &declared.picklists {
             let Some(field) = sobject.field(&block.picklist) else {
@@ -217,7 +241,7 @@ fn merge_object(
                 .is_some_and(|n| n.eq_ignore_ascii_case(&declared.developer_name))
         });
         sobject.record_type_infos.push(info);
-        record_type_names.push(declared.developer_name.clone());
+        names.push(declared.developer_name.clone());
         merged.record_types.push(ProjectRecordType {
             object: sobject.name.clone(),
             developer_name: declared.developer_name,
@@ -226,22 +250,7 @@ fn merge_object(
             description: declared.description,
         });
     }
-    let rules = files.rules.len();
-    for (_, rule, site) in files.rules {
-        sobject.validation_rules.retain(|r| r.name != rule.name);
-        sobject.validation_rules.push(rule);
-        merged.sites.push(site);
-    }
-    sobject.validation_rules.sort_by(|a, b| a.name.cmp(&b.name));
-    report.read.push(Read::Object {
-        name: sobject.name.clone(),
-        new,
-        key_prefix: sobject.key_prefix.to_string(),
-        fields,
-        record_types: record_type_names,
-        validation_rules: rules,
-    });
-    merged.schema.replace_object(sobject);
+    names
 }
 
 /// A custom object the project defines: its object file's labels and name field, the system fields

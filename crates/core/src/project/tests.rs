@@ -181,6 +181,17 @@ fn a_custom_object_and_every_field_kind() {
     assert_eq!(code.length, 20);
     let notes = invoice.field("Notes__c").unwrap();
     assert_eq!((notes.ftype, notes.length), (FieldType::TextArea, 5000));
+}
+
+#[test]
+fn rules_record_types_relationships_and_the_report() {
+    let loaded = load(Schema::builtin(), &invoice_files());
+    assert!(
+        loaded.report.errors.is_empty(),
+        "{:?}",
+        loaded.report.errors
+    );
+    let invoice = loaded.schema.object("Invoice__c").unwrap();
     let rule = &invoice.validation_rules[0];
     assert_eq!(
         (rule.name.as_str(), rule.condition.as_str(), rule.active),
@@ -228,11 +239,11 @@ fn a_custom_object_and_every_field_kind() {
         .report
         .warnings
         .iter()
-        .map(|w| w.to_string())
+        .map(ToString::to_string)
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("listViews/All.listView-meta.xml: not supported"));
-    let read: Vec<String> = loaded.report.read.iter().map(|r| r.to_string()).collect();
+    let read: Vec<String> = loaded.report.read.iter().map(ToString::to_string).collect();
     assert!(
         read.contains(&"global value set Regions: 2 values".to_owned()),
         "{read:?}"
@@ -317,7 +328,7 @@ fn standard_objects_are_extended_and_standard_value_sets_applied() {
         .report
         .warnings
         .iter()
-        .map(|w| w.to_string())
+        .map(ToString::to_string)
         .collect();
     assert!(
         warnings
@@ -386,7 +397,7 @@ fn unsupported_files_are_warnings_with_their_paths() {
         .report
         .warnings
         .iter()
-        .map(|w| w.to_string())
+        .map(ToString::to_string)
         .collect();
     let expect = [
         "force-app/main/default/triggers/T.trigger-meta.xml: not supported: an Apex trigger",
@@ -444,7 +455,12 @@ fn errors_name_file_line_and_column() {
         ),
     ];
     let loaded = load(Schema::builtin(), &files);
-    let errors: Vec<String> = loaded.report.errors.iter().map(|e| e.to_string()).collect();
+    let errors: Vec<String> = loaded
+        .report
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let expect = [
         "Bad__c.field-meta.xml:3:",
         "Flag__c.field-meta.xml:3:3: <required> must be true or false",
@@ -508,7 +524,12 @@ fn a_malformed_formula_is_an_error_at_its_place_in_the_file() {
         "<ValidationRule NS>\n    <active>true</active>\n    <errorConditionFormula>AND(\n        Name = &quot;x&quot;,\n        ))</errorConditionFormula>\n    <errorMessage>m</errorMessage>\n</ValidationRule>",
     )];
     let loaded = load(Schema::builtin(), &files);
-    let errors: Vec<String> = loaded.report.errors.iter().map(|e| e.to_string()).collect();
+    let errors: Vec<String> = loaded
+        .report
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].starts_with(
@@ -552,7 +573,12 @@ fn formulas_are_type_checked_against_the_merged_schema() {
         ),
     ];
     let loaded = load(Schema::builtin(), &files);
-    let errors: Vec<String> = loaded.report.errors.iter().map(|e| e.to_string()).collect();
+    let errors: Vec<String> = loaded
+        .report
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
     let at = |file: &str| errors.iter().find(|e| e.contains(file)).unwrap().clone();
     assert!(
