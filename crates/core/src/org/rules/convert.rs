@@ -57,15 +57,12 @@ pub fn to_stored(value: &FValue, field: &Field) -> Option<Value> {
             Value::Real(*n)
         }
         (FValue::Number(n), FieldType::Boolean) => Value::Integer(i64::from(*n != 0.0)),
-        (FValue::Date(d), FieldType::Date) => Value::Text(d.format("%Y-%m-%d").to_string()),
         (FValue::Date(d), FieldType::DateTime) => {
             Value::Text(format!("{}T00:00:00.000Z", d.format("%Y-%m-%d")))
         }
-        (FValue::DateTime(d), FieldType::DateTime) => Value::Text(format_datetime(d)),
         (FValue::DateTime(d), FieldType::Date) => {
             Value::Text(d.date_naive().format("%Y-%m-%d").to_string())
         }
-        (FValue::Time(t), FieldType::Time) => Value::Text(t.format("%H:%M:%S%.3fZ").to_string()),
         (FValue::Text(t), FieldType::Int | FieldType::Long) => {
             Value::Integer(t.trim().parse().ok()?)
         }

@@ -103,11 +103,13 @@ impl ChunkWriter<'_> {
         let mut updates: Vec<SfId> = Vec::new();
         for row in rows {
             match row {
-                Ok(RowOp::Update { id, .. })
-                | Ok(RowOp::Upsert {
-                    key: UpsertKey::Id(Some(id)),
-                    ..
-                }) => updates.push(*id),
+                Ok(
+                    RowOp::Update { id, .. }
+                    | RowOp::Upsert {
+                        key: UpsertKey::Id(Some(id)),
+                        ..
+                    },
+                ) => updates.push(*id),
                 Ok(RowOp::Upsert {
                     key:
                         UpsertKey::External {
@@ -129,9 +131,9 @@ impl ChunkWriter<'_> {
             }
         }
         let values = rows.iter().filter_map(|row| match row {
-            Ok(RowOp::Insert(values))
-            | Ok(RowOp::Update { values, .. })
-            | Ok(RowOp::Upsert { values, .. }) => Some(values),
+            Ok(
+                RowOp::Insert(values) | RowOp::Update { values, .. } | RowOp::Upsert { values, .. },
+            ) => Some(values),
             _ => None,
         });
         rules.prefetch(&mut SqliteFetcher(self.conn), &updates, values)
