@@ -19,11 +19,11 @@
 
 mod functions;
 mod literals;
-mod resolve;
 #[cfg(test)]
 mod tests;
 
 use super::select::{Renderer, quote};
+use bulkforce_core::org::rules::resolver::SchemaResolver;
 use bulkforce_core::schema::{Field, FieldType, Schema, Storage};
 use bulkforce_formula::ast::{BinaryOp, UnaryOp};
 use bulkforce_formula::typed::{FieldRef, Formula, TExpr, TKind};
@@ -124,10 +124,7 @@ impl Renderer<'_> {
             .schema
             .object(object)
             .ok_or_else(|| format!("no object {object} for formula field {}", field.name))?;
-        let resolver = resolve::QueryResolver {
-            schema: env.schema,
-            object: sobject,
-        };
+        let resolver = SchemaResolver::new(env.schema, sobject);
         let options = CompileOptions {
             blanks: if spec.blanks_as_zero {
                 Blanks::AsZero
