@@ -94,6 +94,10 @@ pub struct RowError {
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<String>,
+    /// Further errors of the same row, in order (every failing validation rule after the first). REST
+    /// answers one entry per error (spec §4.1); Bulk's `sf__Error` shows only this first one, so
+    /// `Display` leaves these out.
+    pub also: Vec<RowError>,
 }
 
 impl RowError {
@@ -102,7 +106,26 @@ impl RowError {
             code,
             message: message.into(),
             fields,
+            also: Vec::new(),
         }
+    }
+
+    /// The first of `errors` carrying the rest as [`RowError::also`]; `None` when there are none.
+    pub fn first_of(errors: Vec<RowError>) -> Option<RowError> {
+        let mut errors = errors.into_iter();
+        let first = errors.next()?;
+        Some(first.with_also(errors.collect()))
+    }
+
+    /// This error with `also` appended to its further errors.
+    pub fn with_also(mut self, also: Vec<RowError>) -> Self {
+        self.also.extend(also);
+        self
+    }
+
+    /// This error and its further errors, in order (each entry's own `also` is not followed).
+    pub fn all(&self) -> impl Iterator<Item = &RowError> {
+        std::iter::once(self).chain(&self.also)
     }
 
     fn on(code: &'static str, message: impl Into<String>, field: &str) -> Self {
@@ -290,5 +313,20 @@ mod tests {
             RowError::deserialize(3, "2003-04-987", "xsd:date", "CloseDate").to_string(),
             "INVALID_FIELD:Failed to deserialize field at col 3. Due to, '2003-04-987' is not a valid value for the type xsd:date:CloseDate --"
         );
+    }
+
+    #[test]
+    fn further_errors_stay_out_of_sf_error() {
+        let first = RowError::new("FIELD_CUSTOM_VALIDATION_EXCEPTION", "A", vec!["X".into()]);
+        let second = RowError::new("FIELD_CUSTOM_VALIDATION_EXCEPTION", "B", Vec::new());
+        let both = RowError::first_of(vec![first.clone(), second.clone()]);
+        let Some(both) = both else {
+            panic!("two errors give a first");
+        };
+        assert_eq!(both.to_string(), "FIELD_CUSTOM_VALIDATION_EXCEPTION:A:X --");
+        let messages: Vec<&str> = both.all().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, ["A", "B"]);
+        assert_eq!(RowError::first_of(Vec::new()), None);
+        assert_eq!(RowError::first_of(vec![second.clone()]), Some(second));
     }
 }

@@ -121,8 +121,9 @@ impl ChunkRules {
         Ok(())
     }
 
-    /// The first active rule (in name order) that fails the row, as its row error; `None` when the row
-    /// passes. An update of a record that is not there (or deleted) is not checked: its write fails as
+    /// The first active rule (in name order) that fails the row, as its row error carrying every later
+    /// failing rule's error in [`RowError::also`] (REST answers them all, Bulk's `sf__Error` the first);
+    /// `None` when the row passes. An update of a record that is not there (or deleted) is not checked: its write fails as
     /// it would without rules.
     pub fn check(
         &mut self,
@@ -144,13 +145,14 @@ impl ChunkRules {
                 None => Some(&[][..]),
             },
         };
+        let mut failures = Vec::new();
         for (rule, slots) in rules.rules.rules().iter().zip(&rules.rule_slots) {
             let view = RowView::new(self, values, prior, slots);
             if rule.fires(&view) {
-                return Ok(Some(rule.error.clone()));
+                failures.push(rule.error.clone());
             }
         }
-        Ok(None)
+        Ok(RowError::first_of(failures))
     }
 
     /// Records that the row `values` was written to record `id`, so later rows of the chunk read the

@@ -235,3 +235,42 @@ fn a_second_update_of_a_record_in_one_chunk_sees_the_first() {
         Some("N1")
     );
 }
+
+#[test]
+fn a_failed_row_carries_every_failing_rule_in_name_order_and_shows_the_first() {
+    let schema = schema_with(
+        "Account",
+        vec![
+            rule(
+                "B_Revenue",
+                true,
+                "AnnualRevenue < 0",
+                Some("AnnualRevenue"),
+            ),
+            rule("C_Passes", true, "ISBLANK(Name)", None),
+            rule("A_Number", true, "ISBLANK(AccountNumber)", None),
+        ],
+        &[],
+    );
+    let (_dir, store, admin) = store(schema);
+    let outcomes = apply(
+        &store,
+        &admin,
+        Operation::Insert,
+        "Account",
+        &["Name", "AnnualRevenue"],
+        &[&["A", "-1"]],
+    );
+    match &outcomes[0] {
+        RowOutcome::Failed { id: None, error } => {
+            assert_eq!(
+                error.to_string(),
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION:A_Number failed.:--",
+                "Bulk's sf__Error shows the first rule only"
+            );
+            let messages: Vec<&str> = error.all().map(|e| e.message.as_str()).collect();
+            assert_eq!(messages, ["A_Number failed.", "B_Revenue failed."]);
+        }
+        other => panic!("the insert fails, got {other:?}"),
+    }
+}

@@ -55,11 +55,7 @@ impl Answer {
         message: &str,
         fields: Option<&[String]>,
     ) -> Answer {
-        let mut error = json!({ "errorCode": code, "message": message });
-        if let Some(fields) = fields {
-            error["fields"] = json!(fields);
-        }
-        Answer::new(status, json!([error]))
+        Answer::new(status, json!([error_entry(code, message, fields)]))
     }
 
     /// 404 `NOT_FOUND` `The requested resource does not exist` (no `fields`, as Salesforce).
@@ -82,18 +78,22 @@ impl Answer {
         )
     }
 
-    /// A row refused by the row rules: 404 for a deleted record, 400 otherwise; `fields` as Salesforce
-    /// gives them (left out of `INVALID_FIELD` and `JSON_PARSER_ERROR` errors that name none).
+    /// A row refused by the row rules: 404 for a deleted record, 400 otherwise; one entry per error of
+    /// the row (every failing validation rule, in name order, spec §4.1), `fields` as Salesforce gives
+    /// them (left out of `INVALID_FIELD` and `JSON_PARSER_ERROR` errors that name none).
     pub fn row_error(error: &RowError) -> Answer {
         let status = match error.code {
             "ENTITY_IS_DELETED" => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         };
-        let fields = match error.code {
-            "INVALID_FIELD" | "JSON_PARSER_ERROR" if error.fields.is_empty() => None,
-            _ => Some(error.fields.as_slice()),
-        };
-        Answer::refused(status, error.code, &error.message, fields)
+        let entries = error.all().map(|e| {
+            let fields = match e.code {
+                "INVALID_FIELD" | "JSON_PARSER_ERROR" if e.fields.is_empty() => None,
+                _ => Some(e.fields.as_slice()),
+            };
+            error_entry(e.code, &e.message, fields)
+        });
+        Answer::new(status, Json::Array(entries.collect()))
     }
 
     /// 201 for a created record: `{"id","success":true,"errors":[]}` (with `created: true` when asked),
@@ -122,6 +122,15 @@ impl Answer {
         }
         response
     }
+}
+
+/// One entry of the REST error envelope: `{"errorCode","message"}`, with `fields` when given.
+fn error_entry(code: &str, message: &str, fields: Option<&[String]>) -> Json {
+    let mut error = json!({ "errorCode": code, "message": message });
+    if let Some(fields) = fields {
+        error["fields"] = json!(fields);
+    }
+    error
 }
 
 /// A successful save: `{"id","success":true,"errors":[]}`.
