@@ -188,6 +188,8 @@ impl IngestPlan {
             .iter()
             .enumerate()
             .filter(|(_, f)| f.createable && f.ftype.is_stored())
+            // A field's default value formula is its default (filled by the writer, which evaluates it).
+            .filter(|(_, f)| f.traits.default_formula.is_none())
             .filter_map(|(i, f)| match f.ftype {
                 FieldType::Boolean => Some((i, Value::Integer(0))),
                 FieldType::Picklist => f
@@ -436,6 +438,10 @@ impl IngestPlan {
 
     /// Fills insert defaults and checks required fields; used for inserts and for upserts that insert.
     pub fn complete_insert(&self, values: &mut RowValues) -> Result<(), RowError> {
+        // The record type's picklist defaults first: they win over the fields' own.
+        if let Some(record_types) = &self.record_types {
+            record_types.fill_picklist_defaults(&self.object, values);
+        }
         for (field, default) in &self.insert_defaults {
             if values.get(*field).is_none() {
                 values.set(*field, default.clone());

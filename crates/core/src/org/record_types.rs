@@ -283,6 +283,49 @@ impl ObjectRecordTypes {
         Ok(())
     }
 
+    /// Gives each picklist an insert leaves out the default value the row's record type declares for it
+    /// (Salesforce's record-type default comes before the field's own). The row's record type is the one
+    /// its `RecordTypeId` names (already resolved by [`ObjectRecordTypes::apply`]), else the default one;
+    /// the master record type declares no defaults. A multi-select picklist gets all its defaults.
+    pub fn fill_picklist_defaults(&self, object: &SObject, values: &mut RowValues) {
+        let Some(field) = self.field else {
+            return;
+        };
+        let record_type = match values.get(field) {
+            Some(Value::Text(text)) => SfId::parse(text.trim()).ok(),
+            Some(_) => None,
+            None => self.default,
+        };
+        let Some(declared) = record_type
+            .and_then(|id| self.types.iter().find(|t| t.row.id == id))
+            .and_then(|t| t.declared.as_ref())
+        else {
+            return;
+        };
+        for picklist in &declared.picklists_for_record_type {
+            let Some(index) = object.field_index(&picklist.picklist_name) else {
+                continue;
+            };
+            if values.get(index).is_some() {
+                continue;
+            }
+            let mut defaults = picklist
+                .picklist_values
+                .iter()
+                .filter(|p| p.active && p.default_value)
+                .map(|p| p.value.as_str());
+            let default = match object.fields()[index].ftype {
+                FieldType::MultiPicklist => {
+                    Some(defaults.collect::<Vec<_>>().join(";")).filter(|joined| !joined.is_empty())
+                }
+                _ => defaults.next().map(str::to_owned),
+            };
+            if let Some(default) = default {
+                values.set(index, Value::Text(default));
+            }
+        }
+    }
+
     /// Describe's `recordTypeInfos`: the object's record types by name, then the master record type,
     /// which is the default when no active record type is.
     pub fn describe_infos(&self, version: &str) -> Json {

@@ -12,8 +12,8 @@ const THING: &str = r#"{"name":"Thing__c","keyPrefix":"a07","fields":[
     {"name":"Note__c","label":"Note","type":"picklist","picklistValues":[{"value":"x"}]}],
   "recordTypeInfos":[
     {"developerName":"Retail","defaultRecordTypeMapping":true,"picklistsForRecordType":[
-        {"picklistName":"Stage__c","picklistValues":[{"value":"New"},{"value":"Won"}]},
-        {"picklistName":"Tags__c","picklistValues":[{"value":"a"}]},
+        {"picklistName":"Stage__c","picklistValues":[{"value":"New"},{"value":"Won","defaultValue":true}]},
+        {"picklistName":"Tags__c","picklistValues":[{"value":"a","defaultValue":true}]},
         {"picklistName":"Note__c","picklistValues":[{"value":"x"}]}]},
     {"developerName":"Master","defaultRecordTypeMapping":false}]}"#;
 
@@ -185,6 +185,42 @@ fn restricted_picklists_offer_only_the_record_types_values() {
     types.apply(&object, &mut wholesale, true).unwrap();
     let mut unrestricted = values_with(&object, &[("Note__c", "free text")]);
     types.apply(&object, &mut unrestricted, true).unwrap();
+}
+
+#[test]
+fn an_insert_gets_its_record_types_picklist_defaults_for_what_it_leaves_out() {
+    let object = thing();
+    let types = types();
+    let stage = object.field_index("Stage__c").unwrap();
+    let tags = object.field_index("Tags__c").unwrap();
+    let mut unnamed = RowValues::default();
+    types.fill_picklist_defaults(&object, &mut unnamed);
+    assert_eq!(
+        (unnamed.get(stage), unnamed.get(tags)),
+        (
+            Some(&Value::Text("Won".into())),
+            Some(&Value::Text("a".into()))
+        ),
+        "the default record type's defaults"
+    );
+    let mut given = values_with(&object, &[("Stage__c", "New")]);
+    types.fill_picklist_defaults(&object, &mut given);
+    assert_eq!(
+        given.get(stage),
+        Some(&Value::Text("New".into())),
+        "a value given wins"
+    );
+    let mut wholesale = values_with(&object, &[("RecordTypeId", "012000000000002")]);
+    types.fill_picklist_defaults(&object, &mut wholesale);
+    assert_eq!(wholesale.get(stage), None, "Wholesale declares no defaults");
+    let mut master = RowValues::default();
+    master.set(object.field_index("RecordTypeId").unwrap(), Value::Null);
+    types.fill_picklist_defaults(&object, &mut master);
+    assert_eq!(
+        master.get(stage),
+        None,
+        "the master record type declares none"
+    );
 }
 
 #[test]
