@@ -246,6 +246,21 @@ async fn a_rest_row_reports_every_failing_rule_in_name_order() {
              "fields": ["Reference__c"]}
         ])
     );
+    let record = json!({"attributes": {"type": "Invoice__c"}, "Ledger__c": org.ledger,
+                        "Amount__c": -5, "Reference__c": "nope"});
+    let body = json!({"allOrNone": false, "records": [record]});
+    let reply = call(&s, Method::POST, "/composite/sobjects", Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(
+        reply.json()[0]["errors"],
+        json!([
+            {"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "Amount must be positive.",
+             "fields": ["Amount__c"]},
+            {"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+             "message": "Reference must look like ABC-1234.", "fields": ["Reference__c"]}
+        ]),
+        "collections give the record one error per failing rule too"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
