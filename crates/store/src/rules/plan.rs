@@ -33,12 +33,11 @@ pub(crate) struct Node {
 impl Node {
     /// The position of field `field` in [`Node::fields`], added when new.
     fn position(&mut self, field: usize) -> usize {
-        match self.fields.iter().position(|f| *f == field) {
-            Some(pos) => pos,
-            None => {
-                self.fields.push(field);
-                self.fields.len() - 1
-            }
+        if let Some(pos) = self.fields.iter().position(|f| *f == field) {
+            pos
+        } else {
+            self.fields.push(field);
+            self.fields.len() - 1
         }
     }
 }
