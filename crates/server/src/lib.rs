@@ -180,6 +180,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
                 bulkforce_store::private_fs::tighten(path, &mut |_| Ok(false))?;
             }
             let principal = store.ensure_default_org()?;
+            record_types::create_project_rows(&*store)?;
             let token = match requested {
                 Some(flag) => {
                     forget_stored_flag_token(&*store, &token_file, &flag)?;

@@ -84,6 +84,42 @@ pub struct DeclaredRecordType {
     pub default_record_type_mapping: bool,
     /// The picklist values this record type offers, in describeLayout's `recordTypeMappings` shape.
     pub picklists_for_record_type: Vec<PicklistForRecordType>,
+    /// The label and `active` flag of the `RecordType` row a project declares for it: the server creates
+    /// that row in every org lacking it ([`missing_project_rows`]). `None` for a describe file's entry.
+    #[serde(skip)]
+    pub project_row: Option<(String, bool)>,
+}
+
+/// A `RecordType` row to create: what a project declares of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRow {
+    pub sobject_type: String,
+    pub developer_name: String,
+    pub label: String,
+    pub active: bool,
+}
+
+/// The record types a project declares for `object` that none of `rows` is (matched by developer name,
+/// ignoring case): the `RecordType` rows an org needs so that the project's record types apply there.
+pub fn missing_project_rows(object: &SObject, rows: &[RecordTypeRow]) -> Vec<ProjectRow> {
+    object
+        .record_type_infos
+        .iter()
+        .filter_map(|declared| {
+            let (label, active) = declared.project_row.as_ref()?;
+            let name = declared.developer_name.as_deref()?;
+            let present = rows.iter().any(|r| {
+                r.sobject_type.eq_ignore_ascii_case(&object.name)
+                    && r.developer_name.eq_ignore_ascii_case(name)
+            });
+            (!present).then(|| ProjectRow {
+                sobject_type: object.name.clone(),
+                developer_name: name.to_owned(),
+                label: label.clone(),
+                active: *active,
+            })
+        })
+        .collect()
 }
 
 /// The values one picklist offers under one record type (describeLayout's `picklistsForRecordType`).

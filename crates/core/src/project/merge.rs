@@ -234,6 +234,7 @@ fn merge_record_types(
             developer_name: Some(declared.developer_name.clone()),
             default_record_type_mapping: false,
             picklists_for_record_type: picklists,
+            project_row: Some((declared.label.clone(), declared.active)),
         };
         sobject.record_type_infos.retain(|d| {
             !d.developer_name
