@@ -10,7 +10,8 @@ use crate::{Operation, SizeReport};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
-/// The validation rules: (name, condition, message, display field). Each condition is false for every row
+/// The validation rules: (name, condition, message, display field), as written in the formula editor (the
+/// files get them XML-escaped). Each condition is false for every row
 /// `data::account_row` writes (employees 1..250,000, revenue below 5,000,010,000, account numbers
 /// `AC` + 8 digits, https websites, 5-digit postal codes), and blank-safe.
 const RULES: [(&str, &str, &str, Option<&str>); 5] = [
@@ -40,7 +41,7 @@ const RULES: [(&str, &str, &str, Option<&str>); 5] = [
     ),
     (
         "Postal_Code_Length",
-        "AND(NOT(ISBLANK(BillingPostalCode)), LEN(BillingPostalCode) &lt; 5)",
+        "AND(NOT(ISBLANK(BillingPostalCode)), LEN(BillingPostalCode) < 5)",
         "A postal code has at least 5 characters.",
         Some("BillingPostalCode"),
     ),
@@ -57,7 +58,7 @@ const FORMULAS: [(&str, &str, &str, &str); 2] = [
     (
         "Display_Name__c",
         "Text",
-        "Name &amp; &quot; (&quot; &amp; BillingCity &amp; &quot;)&quot;",
+        "Name & \" (\" & BillingCity & \")\"",
         "",
     ),
 ];
@@ -89,8 +90,10 @@ pub(crate) fn write_project(dir: &Path) -> anyhow::Result<PathBuf> {
             account.join(format!("validationRules/{name}.validationRule-meta.xml")),
             format!(
                 "{XML_HEAD}<ValidationRule xmlns=\"{NS}\">\n    <fullName>{name}</fullName>\n    \
-                 <active>true</active>\n    <errorConditionFormula>{condition}</errorConditionFormula>\n\
-                 {display}    <errorMessage>{message}</errorMessage>\n</ValidationRule>\n"
+                 <active>true</active>\n    <errorConditionFormula>{}</errorConditionFormula>\n\
+                 {display}    <errorMessage>{}</errorMessage>\n</ValidationRule>\n",
+                xml_text(condition),
+                xml_text(message)
             ),
         )?;
     }
@@ -99,12 +102,21 @@ pub(crate) fn write_project(dir: &Path) -> anyhow::Result<PathBuf> {
             account.join(format!("fields/{name}.field-meta.xml")),
             format!(
                 "{XML_HEAD}<CustomField xmlns=\"{NS}\">\n    <fullName>{name}</fullName>\n    \
-                 <formula>{formula}</formula>\n    <formulaTreatBlanksAs>BlankAsZero</formulaTreatBlanksAs>\n    \
-                 <label>{name}</label>\n{extra}    <type>{return_type}</type>\n</CustomField>\n"
+                 <formula>{}</formula>\n    <formulaTreatBlanksAs>BlankAsZero</formulaTreatBlanksAs>\n    \
+                 <label>{name}</label>\n{extra}    <type>{return_type}</type>\n</CustomField>\n",
+                xml_text(formula)
             ),
         )?;
     }
     Ok(dir.to_path_buf())
+}
+
+/// `text` as XML element content, as `sf project retrieve` writes formulas (`&lt;`, `&amp;`, `&quot;`).
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The note comparing the insert with rules to the plain insert of the same size, when both were measured.
@@ -144,5 +156,31 @@ mod tests {
         .unwrap();
         assert!(rule.starts_with(XML_HEAD), "{rule}");
         assert!(rule.contains("LEN(BillingPostalCode) &lt; 5"), "{rule}");
+    }
+
+    /// The project loads as `serve --project` loads it: no error, every rule and formula field there.
+    #[test]
+    fn the_project_loads_without_errors() {
+        use bulkforce_core::project::{SourceFile, load};
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = write_project(dir.path()).unwrap();
+        let mut files = Vec::new();
+        for sub in ["validationRules", "fields"] {
+            let folder = root.join("force-app/main/default/objects/Account").join(sub);
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                files.push(SourceFile {
+                    path: path.display().to_string(),
+                    text: std::fs::read_to_string(&path).unwrap(),
+                });
+            }
+        }
+        let loaded = load(bulkforce_core::schema::Schema::builtin(), &files);
+        assert!(loaded.report.errors.is_empty(), "{:?}", loaded.report.errors);
+        let account = loaded.schema.object("Account").unwrap();
+        assert_eq!(account.validation_rules.len(), 5);
+        for (name, ..) in FORMULAS {
+            assert!(account.field(name).unwrap().traits.formula.is_some(), "{name}");
+        }
     }
 }
