@@ -166,7 +166,9 @@ mod tests {
         let root = write_project(dir.path()).unwrap();
         let mut files = Vec::new();
         for sub in ["validationRules", "fields"] {
-            let folder = root.join("force-app/main/default/objects/Account").join(sub);
+            let folder = root
+                .join("force-app/main/default/objects/Account")
+                .join(sub);
             for entry in std::fs::read_dir(folder).unwrap() {
                 let path = entry.unwrap().path();
                 files.push(SourceFile {
@@ -176,11 +178,18 @@ mod tests {
             }
         }
         let loaded = load(bulkforce_core::schema::Schema::builtin(), &files);
-        assert!(loaded.report.errors.is_empty(), "{:?}", loaded.report.errors);
+        assert!(
+            loaded.report.errors.is_empty(),
+            "{:?}",
+            loaded.report.errors
+        );
         let account = loaded.schema.object("Account").unwrap();
         assert_eq!(account.validation_rules.len(), 5);
         for (name, ..) in FORMULAS {
-            assert!(account.field(name).unwrap().traits.formula.is_some(), "{name}");
+            assert!(
+                account.field(name).unwrap().traits.formula.is_some(),
+                "{name}"
+            );
         }
     }
 }

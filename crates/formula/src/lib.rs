@@ -22,7 +22,7 @@ mod parser;
 pub mod typed;
 mod types;
 
-pub use check::{Blanks, CompileOptions, Resolver, ResolvedField, compile};
+pub use check::{Blanks, CompileOptions, ResolvedField, Resolver, compile};
 pub use error::{EvalError, FormulaError};
 pub use eval::RowSource;
 pub use parser::parse;

@@ -123,11 +123,8 @@ impl Connection {
             activity: activity.clone(),
         };
         let hangup = Arc::new(Notify::new());
-        let service = TowerToHyperService::new(hanging_up(
-            self.router,
-            hangup.clone(),
-            activity.clone(),
-        ));
+        let service =
+            TowerToHyperService::new(hanging_up(self.router, hangup.clone(), activity.clone()));
         let limits = self.limits;
         let (http, watcher) = (self.http, self.watcher);
         let served = async move {
@@ -200,7 +197,9 @@ tokio::task_local! {
 /// working (a store call), so the connection is not idle however long that takes. `None` outside a
 /// connection's request (workers, tests calling handlers directly).
 pub(crate) fn server_busy() -> Option<Busy> {
-    WORKING_FOR.try_with(|activity| Busy::start(activity.clone())).ok()
+    WORKING_FOR
+        .try_with(|activity| Busy::start(activity.clone()))
+        .ok()
 }
 
 /// The future of [`hanging_up`]'s answers.

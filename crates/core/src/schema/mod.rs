@@ -121,7 +121,9 @@ impl SObject {
     /// that are derived from others (such as the person `Name` on Contact, Lead and User).
     pub fn stored_fields(&self) -> impl Iterator<Item = &Field> {
         self.fields.iter().filter(|f| {
-            f.ftype.is_stored() && f.traits.formula.is_none() && self.derived_name_parts(f).is_none()
+            f.ftype.is_stored()
+                && f.traits.formula.is_none()
+                && self.derived_name_parts(f).is_none()
         })
     }
 

@@ -253,7 +253,9 @@ impl Reservation {
     }
 
     /// Waits for the blob writer started with this reservation.
-    async fn writer_result(&mut self) -> Result<Result<u64, StoreBodyError>, tokio::task::JoinError> {
+    async fn writer_result(
+        &mut self,
+    ) -> Result<Result<u64, StoreBodyError>, tokio::task::JoinError> {
         let Some(writer) = self.writer.as_mut() else {
             return Ok(Err(StoreBodyError::Store(
                 bulkforce_store::StoreError::Invalid("no upload writer".into()),
@@ -364,21 +366,23 @@ async fn receive_upload(
     let (org, id) = (reservation.org, reservation.id);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let blobs = state.blobs.clone();
-    reservation.writer = Some(tokio::task::spawn_blocking(move || -> Result<u64, StoreBodyError> {
-        let blob = blobs
-            .create(&keys::upload(org, id))
-            .map_err(StoreBodyError::Store)?;
-        let mut sink = BodySink::new(blob, encoding, limit);
-        while let Some(chunk) = rx.blocking_recv() {
-            if chunk.is_empty() {
-                return sink.commit();
+    reservation.writer = Some(tokio::task::spawn_blocking(
+        move || -> Result<u64, StoreBodyError> {
+            let blob = blobs
+                .create(&keys::upload(org, id))
+                .map_err(StoreBodyError::Store)?;
+            let mut sink = BodySink::new(blob, encoding, limit);
+            while let Some(chunk) = rx.blocking_recv() {
+                if chunk.is_empty() {
+                    return sink.commit();
+                }
+                sink.write(&chunk)?;
             }
-            sink.write(&chunk)?;
-        }
-        Err(StoreBodyError::Store(bulkforce_store::StoreError::Invalid(
-            "upload interrupted".into(),
-        )))
-    }));
+            Err(StoreBodyError::Store(bulkforce_store::StoreError::Invalid(
+                "upload interrupted".into(),
+            )))
+        },
+    ));
     let mut stream = body.into_data_stream();
     let mut failure = None;
     while let Some(chunk) = stream.next().await {

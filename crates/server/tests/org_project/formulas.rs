@@ -54,7 +54,10 @@ async fn a_rest_query_computes_every_formula_field() {
         [Some(30.0), None, Some(9.0)],
         "date minus date in days; BlankAsBlank keeps the blank due date blank"
     );
-    assert_eq!(numbers("Line_Total__c"), [Some(600.0), Some(100.0), Some(500.0)]);
+    assert_eq!(
+        numbers("Line_Total__c"),
+        [Some(600.0), Some(100.0), Some(500.0)]
+    );
     let rest: Vec<Value> = records
         .iter()
         .map(|r| {

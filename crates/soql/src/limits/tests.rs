@@ -228,9 +228,21 @@ fn string_literals_are_counted_after_escapes() {
 #[test]
 fn chains_are_as_deep_as_a_balanced_tree_of_their_terms() {
     for joiner in [" OR ", " AND "] {
-        for (terms, levels) in [(1, 0), (2, 1), (3, 2), (4, 2), (5, 3), (1_000, 10), (3_000, 12)] {
+        for (terms, levels) in [
+            (1, 0),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 3),
+            (1_000, 10),
+            (3_000, 12),
+        ] {
             let q = compile(&chain(terms, joiner)).unwrap();
-            assert_eq!(query_depth(&q), 1 + levels, "{terms} terms joined by{joiner}");
+            assert_eq!(
+                query_depth(&q),
+                1 + levels,
+                "{terms} terms joined by{joiner}"
+            );
         }
     }
 }

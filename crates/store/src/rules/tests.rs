@@ -86,7 +86,10 @@ fn a_plan_reaches_parents_the_user_and_the_profile_once_each() {
     // so `$Profile.Name` reads blank rather than failing.
     assert_eq!(nodes.len(), 4, "{nodes:?}");
     assert_eq!(nodes[0], ("Contact", Source::Row));
-    assert!(matches!(nodes[1], ("Account", Source::Lookup { from: 0, .. })));
+    assert!(matches!(
+        nodes[1],
+        ("Account", Source::Lookup { from: 0, .. })
+    ));
     assert!(matches!(nodes[2], ("User", Source::Lookup { from: 1, .. })));
     assert!(nodes.contains(&("User", Source::User)));
     assert_eq!(rules.rule_slots[1].globals, vec![Slot::Blank]);

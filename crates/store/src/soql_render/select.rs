@@ -202,7 +202,10 @@ impl<'a> Renderer<'a> {
         }
         let (table, names) = self.table_of(&path.hops);
         if path.field.traits.formula.is_some() {
-            let object = path.hops.last().map_or(self.object.clone(), |h| h.to.name.clone());
+            let object = path
+                .hops
+                .last()
+                .map_or(self.object.clone(), |h| h.to.name.clone());
             return self.formula_column(&table, &names, &object, &path.field);
         }
         format!("{table}.{}", quote(&path.field.name))

@@ -133,9 +133,7 @@ impl Dialect for Sqlite {
         // date() accepts days up to 31 in any month and moves them on: a date that reads back
         // differently does not exist.
         let text = format!("printf('%04d-%02d-%02d', {year}, {month}, {day})");
-        format!(
-            "(CASE WHEN {year} BETWEEN 1 AND 9999 AND date({text}) = {text} THEN {text} END)"
-        )
+        format!("(CASE WHEN {year} BETWEEN 1 AND 9999 AND date({text}) = {text} THEN {text} END)")
     }
 
     fn add_months(&self, date: &str, months: &str) -> String {

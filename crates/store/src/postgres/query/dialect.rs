@@ -152,9 +152,8 @@ impl Dialect for Postgres {
         // make_date fails on a date that does not exist, and a constant one fails while planning, inside
         // a CASE arm or not: the parts are clamped to a date that exists, which is kept only when it
         // reads back as the parts.
-        let clamp = |e: &str, hi: u32| {
-            format!("CAST(LEAST(GREATEST(trunc({e}), 1), {hi}) AS integer)")
-        };
+        let clamp =
+            |e: &str, hi: u32| format!("CAST(LEAST(GREATEST(trunc({e}), 1), {hi}) AS integer)");
         let date = format!(
             "(make_date({}, {}, 1) + ({} - 1))",
             clamp(year, 9999),

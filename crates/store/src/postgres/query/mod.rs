@@ -32,7 +32,14 @@ impl PgStore {
     ) -> Result<u64> {
         self.org(org)?;
         let mut conn = self.conn()?;
-        run_in_with(&mut *conn, Some(self.formula_env()), org, query, options, visit)
+        run_in_with(
+            &mut *conn,
+            Some(self.formula_env()),
+            org,
+            query,
+            options,
+            visit,
+        )
     }
 
     pub(super) fn pg_count_query(

@@ -100,7 +100,14 @@ impl RecordUnit for PgUnit<'_, '_> {
             schema: self.schema,
             now: self.clock.now(),
         };
-        query::run_in_with(&mut self.tx, Some(formulas), self.org, query, options, visit)
+        query::run_in_with(
+            &mut self.tx,
+            Some(formulas),
+            self.org,
+            query,
+            options,
+            visit,
+        )
     }
 
     fn savepoint(&mut self) -> Result<()> {
