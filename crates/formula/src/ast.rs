@@ -65,3 +65,26 @@ pub enum BinaryOp {
     And,
     Or,
 }
+
+impl BinaryOp {
+    /// The operator as written and as error messages name it (`operator '+'`); `=`/`==` and `!=`/`<>` are
+    /// named by their first spelling.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Subtract => "-",
+            BinaryOp::Multiply => "*",
+            BinaryOp::Divide => "/",
+            BinaryOp::Power => "^",
+            BinaryOp::Concat => "&",
+            BinaryOp::Equal => "=",
+            BinaryOp::NotEqual => "<>",
+            BinaryOp::Less => "<",
+            BinaryOp::LessEqual => "<=",
+            BinaryOp::Greater => ">",
+            BinaryOp::GreaterEqual => ">=",
+            BinaryOp::And => "&&",
+            BinaryOp::Or => "||",
+        }
+    }
+}

@@ -10,26 +10,6 @@ use crate::types::FType;
 
 use FType::{Boolean, Date, DateTime, Null, Number, Text, Time};
 
-/// The operator as messages name it (`operator '+'`).
-fn symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Subtract => "-",
-        BinaryOp::Multiply => "*",
-        BinaryOp::Divide => "/",
-        BinaryOp::Power => "^",
-        BinaryOp::Concat => "&",
-        BinaryOp::Equal => "=",
-        BinaryOp::NotEqual => "<>",
-        BinaryOp::Less => "<",
-        BinaryOp::LessEqual => "<=",
-        BinaryOp::Greater => ">",
-        BinaryOp::GreaterEqual => ">=",
-        BinaryOp::And => "&&",
-        BinaryOp::Or => "||",
-    }
-}
-
 impl Checker<'_> {
     /// The type of `left op right`, or the message for the first operand that does not fit.
     pub(super) fn binary_type(
@@ -38,7 +18,7 @@ impl Checker<'_> {
         left: &TExpr,
         right: &TExpr,
     ) -> Result<FType, FormulaError> {
-        let ctx = format!("operator '{}'", symbol(op));
+        let ctx = format!("operator '{}'", op.symbol());
         let ctx = ctx.as_str();
         match op {
             BinaryOp::And | BinaryOp::Or => {

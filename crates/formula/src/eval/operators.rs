@@ -109,7 +109,7 @@ fn arithmetic<'a>(op: BinaryOp, l: V<'a>, r: V<'a>) -> Result<V<'a>, EvalError> 
         (_, l, r) => {
             return Err(EvalError(format!(
                 "Incorrect parameter type for operator '{}': {} and {}",
-                symbol(op),
+                op.symbol(),
                 l.type_name(),
                 r.type_name()
             )));
@@ -137,25 +137,6 @@ pub(super) fn finite(x: f64) -> Result<f64, EvalError> {
         Ok(x)
     } else {
         Err(EvalError("Number out of range".into()))
-    }
-}
-
-fn symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Subtract => "-",
-        BinaryOp::Multiply => "*",
-        BinaryOp::Divide => "/",
-        BinaryOp::Power => "^",
-        BinaryOp::Concat => "&",
-        BinaryOp::Equal => "=",
-        BinaryOp::NotEqual => "<>",
-        BinaryOp::Less => "<",
-        BinaryOp::LessEqual => "<=",
-        BinaryOp::Greater => ">",
-        BinaryOp::GreaterEqual => ">=",
-        BinaryOp::And => "&&",
-        BinaryOp::Or => "||",
     }
 }
 

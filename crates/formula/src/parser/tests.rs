@@ -10,30 +10,11 @@ fn show(e: &Expr) -> String {
         ExprKind::Field(p) => p.join("."),
         ExprKind::Global(v, p) => format!("${v}.{}", p.join(".")),
         ExprKind::Unary(op, x) => format!("({op:?} {})", show(x)),
-        ExprKind::Binary(op, a, b) => format!("({} {} {})", sym(*op), show(a), show(b)),
+        ExprKind::Binary(op, a, b) => format!("({} {} {})", op.symbol(), show(a), show(b)),
         ExprKind::Call(name, args) => format!(
             "{name}[{}]",
             args.iter().map(show).collect::<Vec<_>>().join(" ")
         ),
-    }
-}
-
-fn sym(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Subtract => "-",
-        BinaryOp::Multiply => "*",
-        BinaryOp::Divide => "/",
-        BinaryOp::Power => "^",
-        BinaryOp::Concat => "&",
-        BinaryOp::Equal => "=",
-        BinaryOp::NotEqual => "<>",
-        BinaryOp::Less => "<",
-        BinaryOp::LessEqual => "<=",
-        BinaryOp::Greater => ">",
-        BinaryOp::GreaterEqual => ">=",
-        BinaryOp::And => "&&",
-        BinaryOp::Or => "||",
     }
 }
 
